@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs'
+import { pino } from 'pino'
+import { ConfigError, helpText, parseCommandLine } from './config.js'
+import { startServer } from './start-server.js'
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+async function main(): Promise<void> {
+  let command
+  try {
+    command = parseCommandLine(process.argv.slice(2), process.env)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`coedit: ${error.message}\n`)
+      process.exit(2)
+    }
+    throw error
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(`${helpText()}\n`)
+    return
+  }
+  if (command.kind === 'version') {
+    process.stdout.write(`${version()}\n`)
+    return
+  }
+  const { config } = command
+  const log = pino({ level: config.logLevel })
+  let server
+  try {
+    server = await startServer(config, log)
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException
+    const hint = err.code === 'EADDRINUSE' ? ` (port ${config.port} is taken: pick another with --port or PORT)` : ''
+    log.fatal({ err: err.message, code: err.code }, `could not start${hint}`)
+    process.exit(1)
+  }
+
+  let signalled = false
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled) {
+      log.warn({ signal }, 'second signal; exiting now')
+      process.exit(1)
+    }
+    signalled = true
+    log.info({ signal }, 'stopping')
+    const force = setTimeout(() => {
+      log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown took too long; exiting')
+      process.exit(1)
+    }, config.shutdownTimeoutMs)
+    force.unref()
+    server.stop().then(
+      () => {
+        log.info('stopped')
+        process.exit(0)
+      },
+      (error: unknown) => {
+        log.error({ err: (error as Error).message }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+}
+
+void main()

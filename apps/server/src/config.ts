@@ -1,0 +1,156 @@
+import { parseArgs } from 'node:util'
+import { resolve } from 'node:path'
+import { DEFAULT_SYNC_SERVER_OPTIONS } from '@coedit/sync-server'
+
+export type StorageKind = 'sqlite' | 'memory'
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface ServerConfig {
+  readonly host: string
+  readonly port: number
+  readonly storage: StorageKind
+  readonly dataDir: string
+  readonly fsync: boolean
+  readonly webDir: string | null
+  readonly logLevel: LogLevel
+  readonly pathPrefix: string
+  readonly heartbeatIntervalMs: number
+  readonly heartbeatTimeoutMs: number
+  readonly maxMessageBytes: number
+  readonly maxBufferedBytes: number
+  readonly roomUnloadDelayMs: number
+  readonly compactAfterUpdates: number
+  readonly compactAfterBytes: number
+  readonly shutdownTimeoutMs: number
+}
+
+type Kind = 'string' | 'int' | 'bool' | 'enum'
+
+interface Setting {
+  readonly key: keyof ServerConfig
+  readonly flag: string
+  readonly env: string
+  readonly kind: Kind
+  readonly help: string
+  readonly choices?: readonly string[]
+  readonly min?: number
+  readonly max?: number
+}
+
+/** Every setting, its flag, its environment variable and its help line: the single source for --help and the README. */
+export const SETTINGS: readonly Setting[] = [
+  { key: 'host', flag: 'host', env: 'HOST', kind: 'string', help: 'Address to listen on' },
+  { key: 'port', flag: 'port', env: 'PORT', kind: 'int', min: 0, max: 65535, help: 'TCP port (0 picks a free one)' },
+  { key: 'storage', flag: 'storage', env: 'COEDIT_STORAGE', kind: 'enum', choices: ['sqlite', 'memory'], help: 'Where documents live: sqlite (a file in the data dir) or memory (lost on exit)' },
+  { key: 'dataDir', flag: 'data-dir', env: 'DATA_DIR', kind: 'string', help: 'Directory of the SQLite database (coedit.db)' },
+  { key: 'fsync', flag: 'fsync', env: 'COEDIT_FSYNC', kind: 'bool', help: 'fsync every append (survives power loss; default survives process crashes)' },
+  { key: 'webDir', flag: 'web-dir', env: 'COEDIT_WEB_DIR', kind: 'string', help: "Built web app to serve; default: apps/web/dist when it exists, 'none' to serve no app" },
+  { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'enum', choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], help: 'Log level (JSON lines on stdout)' },
+  { key: 'pathPrefix', flag: 'path-prefix', env: 'COEDIT_PATH_PREFIX', kind: 'string', help: 'URL path under which rooms live (ws://host/<prefix>/<room>)' },
+  { key: 'heartbeatIntervalMs', flag: 'heartbeat-interval-ms', env: 'COEDIT_HEARTBEAT_INTERVAL_MS', kind: 'int', min: 100, help: 'Ping every session this often' },
+  { key: 'heartbeatTimeoutMs', flag: 'heartbeat-timeout-ms', env: 'COEDIT_HEARTBEAT_TIMEOUT_MS', kind: 'int', min: 100, help: 'Drop a session whose pong is this late' },
+  { key: 'maxMessageBytes', flag: 'max-message-bytes', env: 'COEDIT_MAX_MESSAGE_BYTES', kind: 'int', min: 1024, help: 'Largest frame accepted (larger: close 1009)' },
+  { key: 'maxBufferedBytes', flag: 'max-buffered-bytes', env: 'COEDIT_MAX_BUFFERED_BYTES', kind: 'int', min: 1024, help: 'Unsent bytes per session before it is dropped as a slow consumer' },
+  { key: 'roomUnloadDelayMs', flag: 'room-unload-delay-ms', env: 'COEDIT_ROOM_UNLOAD_DELAY_MS', kind: 'int', min: 0, help: 'Keep an empty room in memory this long' },
+  { key: 'compactAfterUpdates', flag: 'compact-after-updates', env: 'COEDIT_COMPACT_AFTER_UPDATES', kind: 'int', min: 1, help: 'Snapshot a document after this many logged updates' },
+  { key: 'compactAfterBytes', flag: 'compact-after-bytes', env: 'COEDIT_COMPACT_AFTER_BYTES', kind: 'int', min: 1, help: 'Snapshot a document after this many logged bytes' },
+  { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout-ms', env: 'COEDIT_SHUTDOWN_TIMEOUT_MS', kind: 'int', min: 100, help: 'On SIGTERM/SIGINT, exit within this bound' },
+]
+
+export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
+  host: '127.0.0.1',
+  port: 1234,
+  storage: 'sqlite',
+  dataDir: './data',
+  fsync: false,
+  webDir: null,
+  logLevel: 'info',
+  pathPrefix: DEFAULT_SYNC_SERVER_OPTIONS.pathPrefix,
+  heartbeatIntervalMs: DEFAULT_SYNC_SERVER_OPTIONS.heartbeatIntervalMs,
+  heartbeatTimeoutMs: DEFAULT_SYNC_SERVER_OPTIONS.heartbeatTimeoutMs,
+  maxMessageBytes: DEFAULT_SYNC_SERVER_OPTIONS.maxMessageBytes,
+  maxBufferedBytes: DEFAULT_SYNC_SERVER_OPTIONS.maxBufferedBytes,
+  roomUnloadDelayMs: DEFAULT_SYNC_SERVER_OPTIONS.roomUnloadDelayMs,
+  compactAfterUpdates: DEFAULT_SYNC_SERVER_OPTIONS.compactAfterUpdates,
+  compactAfterBytes: DEFAULT_SYNC_SERVER_OPTIONS.compactAfterBytes,
+  shutdownTimeoutMs: 10_000,
+})
+
+/** A setting that cannot be used; the message names the flag, the variable and what is allowed. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+}
+
+export type ParsedCommand = { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'serve'; readonly config: ServerConfig }
+
+/** Flags win over environment variables, which win over defaults. */
+export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParsedCommand {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, version: { type: 'boolean' } }
+  for (const setting of SETTINGS) options[setting.flag] = { type: setting.kind === 'bool' ? 'boolean' : 'string' }
+  let values: Record<string, string | boolean | undefined>
+  try {
+    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\nRun 'coedit --help' for the list of flags.`)
+  }
+  if (values.help) return { kind: 'help' }
+  if (values.version) return { kind: 'version' }
+
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG }
+  for (const setting of SETTINGS) {
+    const fromFlag = values[setting.flag]
+    const fromEnv = env[setting.env]
+    if (fromFlag !== undefined) config[setting.key] = convert(setting, fromFlag, `--${setting.flag}`)
+    else if (fromEnv !== undefined && fromEnv !== '') config[setting.key] = convert(setting, fromEnv, setting.env)
+  }
+  const result = config as unknown as ServerConfig
+  if (!result.pathPrefix.startsWith('/')) throw new ConfigError(`--path-prefix / COEDIT_PATH_PREFIX must start with '/', got '${result.pathPrefix}'`)
+  return {
+    kind: 'serve',
+    config: { ...result, dataDir: resolve(result.dataDir), webDir: result.webDir === null || result.webDir === 'none' ? result.webDir : resolve(result.webDir) },
+  }
+}
+
+function convert(setting: Setting, raw: string | boolean, source: string): unknown {
+  switch (setting.kind) {
+    case 'bool':
+      if (typeof raw === 'boolean') return raw
+      if (/^(1|true|yes|on)$/i.test(raw)) return true
+      if (/^(0|false|no|off)$/i.test(raw)) return false
+      throw new ConfigError(`${source} must be true or false, got '${raw}'`)
+    case 'int': {
+      const text = String(raw).trim()
+      if (!/^\d+$/.test(text)) throw new ConfigError(`${source} must be a whole number, got '${raw}'`)
+      const value = Number(text)
+      if (setting.min !== undefined && value < setting.min) throw new ConfigError(`${source} must be at least ${setting.min}, got ${value}`)
+      if (setting.max !== undefined && value > setting.max) throw new ConfigError(`${source} must be at most ${setting.max}, got ${value}`)
+      return value
+    }
+    case 'enum':
+      if (!setting.choices?.includes(String(raw))) throw new ConfigError(`${source} must be one of ${setting.choices?.join(', ')}, got '${raw}'`)
+      return raw
+    case 'string':
+      if (String(raw).trim() === '') throw new ConfigError(`${source} must not be empty`)
+      return raw
+  }
+}
+
+export function helpText(): string {
+  const lines = [
+    'Usage: coedit [flags]',
+    '',
+    'Real-time collaborative text editor: y-websocket compatible sync server and web app on one port.',
+    '',
+    'Flags (environment variable in brackets; flags win):',
+  ]
+  for (const setting of SETTINGS) {
+    const value = setting.kind === 'bool' ? '' : setting.kind === 'enum' ? ` <${setting.choices?.join('|')}>` : setting.kind === 'int' ? ' <n>' : ' <value>'
+    const fallback = DEFAULT_CONFIG[setting.key]
+    lines.push(`  --${setting.flag}${value}`)
+    lines.push(`      ${setting.help} [${setting.env}] (default: ${fallback === null ? 'see above' : String(fallback)})`)
+  }
+  lines.push('  --help       Show this help', '  --version    Print the version', '')
+  lines.push('Endpoints: ws://<host>:<port><prefix><room> (y-websocket), GET /healthz, GET /metrics (Prometheus).')
+  lines.push('SIGTERM/SIGINT: stop accepting, store everything, close sessions with 1012, exit 0.')
+  return lines.join('\n')
+}

@@ -1,0 +1,88 @@
+import { createServer, type Server } from 'node:http'
+import { existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { pino, type Logger } from 'pino'
+import { MemoryStorage, SqliteStorage, SyncServer, type DocumentStorage } from '@coedit/sync-server'
+import type { ServerConfig } from './config.js'
+import { createStaticHandler, webDirIsBuilt } from './static-files.js'
+
+export interface RunningServer {
+  readonly http: Server
+  readonly sync: SyncServer
+  readonly url: string
+  readonly log: Logger
+  /** Graceful stop: stop accepting, store, close sessions with 1012, close storage. */
+  stop(): Promise<void>
+}
+
+/** The web app's build inside this repository, if it has been built. */
+export function bundledWebDir(): string | null {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const candidate = resolve(here, '../../web/dist')
+  return existsSync(candidate) ? candidate : null
+}
+
+function storageFor(config: ServerConfig): DocumentStorage {
+  if (config.storage === 'memory') return new MemoryStorage()
+  return new SqliteStorage({ file: join(config.dataDir, 'coedit.db'), fsync: config.fsync })
+}
+
+/** Composes the HTTP server: /healthz and /metrics, WebSocket rooms, and the web app. */
+export async function startServer(config: ServerConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
+  const storage = storageFor(config)
+  const sync = new SyncServer({
+    storage,
+    logger: log,
+    pathPrefix: config.pathPrefix,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+    maxMessageBytes: config.maxMessageBytes,
+    maxBufferedBytes: config.maxBufferedBytes,
+    roomUnloadDelayMs: config.roomUnloadDelayMs,
+    compactAfterUpdates: config.compactAfterUpdates,
+    compactAfterBytes: config.compactAfterBytes,
+  })
+  const webDir = config.webDir === 'none' ? null : (config.webDir ?? bundledWebDir())
+  const serveWeb = webDir && webDirIsBuilt(webDir) ? createStaticHandler(webDir) : null
+  if (webDir && !serveWeb) log.warn({ webDir }, 'web app directory has no index.html; serving the sync server only')
+
+  const http = createServer((request, response) => {
+    if (sync.handleHttp(request, response)) return
+    if (serveWeb) {
+      serveWeb(request, response)
+      return
+    }
+    response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' })
+    response.end('Coedit sync server. Connect a y-websocket client to ws://<this host>/<room>. The web app is not built here (pnpm build).\n')
+  })
+  sync.attach(http)
+
+  await new Promise<void>((resolveListen, reject) => {
+    http.once('error', reject)
+    http.listen(config.port, config.host, () => {
+      http.off('error', reject)
+      resolveListen()
+    })
+  })
+  const address = http.address()
+  const port = typeof address === 'object' && address ? address.port : config.port
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host
+  const url = `http://${hostForUrl}:${port}`
+  log.info(
+    { url, port, storage: config.storage, dataDir: config.storage === 'sqlite' ? config.dataDir : undefined, web: serveWeb ? webDir : null },
+    `Coedit is listening on ${url}`,
+  )
+
+  let stopping: Promise<void> | null = null
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const closed = new Promise<void>((done) => http.close(() => done()))
+      await sync.close({ timeoutMs: Math.min(2_000, config.shutdownTimeoutMs / 2) })
+      http.closeAllConnections()
+      await closed
+    })()
+    return stopping
+  }
+  return { http, sync, url, log, stop }
+}

@@ -1,0 +1,62 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { CloseCause } from './session.js'
+
+/**
+ * Prometheus metrics for one server. Each server owns its registry, so two servers in one
+ * process (tests, embedders) never share counters.
+ */
+export class ServerMetrics {
+  readonly registry = new Registry()
+  readonly sessions = new Gauge({ name: 'coedit_sessions', help: 'Open WebSocket sessions', registers: [this.registry] })
+  readonly roomsLoaded = new Gauge({ name: 'coedit_rooms_loaded', help: 'Rooms whose document is in memory', registers: [this.registry] })
+  readonly messagesIn = new Counter({ name: 'coedit_messages_in_total', help: 'Frames received from peers', registers: [this.registry] })
+  readonly bytesIn = new Counter({ name: 'coedit_bytes_in_total', help: 'Bytes received from peers', registers: [this.registry] })
+  readonly messagesOut = new Counter({ name: 'coedit_messages_out_total', help: 'Frames sent to peers', registers: [this.registry] })
+  readonly bytesOut = new Counter({ name: 'coedit_bytes_out_total', help: 'Bytes sent to peers', registers: [this.registry] })
+  readonly sessionsClosed = new Counter({
+    name: 'coedit_sessions_closed_total',
+    help: 'Sessions ended, by cause',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  })
+  readonly evictions = new Counter({
+    name: 'coedit_evictions_total',
+    help: 'Sessions the server closed because of the peer (heartbeat, backpressure, protocol, too-large)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  })
+  readonly upgradesRefused = new Counter({
+    name: 'coedit_upgrades_refused_total',
+    help: 'WebSocket upgrades refused before a session existed, by HTTP status',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  })
+  readonly storageAppendSeconds = new Histogram({
+    name: 'coedit_storage_append_seconds',
+    help: 'Time to durably append one batch of updates',
+    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  })
+  readonly storageErrors = new Counter({
+    name: 'coedit_storage_errors_total',
+    help: 'Storage operations that failed, by operation',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  })
+  readonly compactions = new Counter({ name: 'coedit_compactions_total', help: 'Update logs compacted into a snapshot', registers: [this.registry] })
+
+  recordSent(frames: number, bytesEach: number): void {
+    if (frames === 0) return
+    this.messagesOut.inc(frames)
+    this.bytesOut.inc(frames * bytesEach)
+  }
+
+  recordClosed(cause: CloseCause, eviction: boolean): void {
+    this.sessionsClosed.inc({ cause })
+    if (eviction) this.evictions.inc({ reason: cause })
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics()
+  }
+}

@@ -1,0 +1,455 @@
+import * as Y from 'yjs'
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
+import type { Logger } from 'pino'
+import type { DocumentStorage, StoredDocument } from './storage/document-storage.js'
+import type { ServerMetrics } from './metrics.js'
+import type { Session } from './session.js'
+import { ProtocolError, encodeAwarenessMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdate } from './protocol.js'
+import { handleMessage, type RoomPort } from './message-handler.js'
+
+export interface RoomOptions {
+  readonly storage: DocumentStorage
+  readonly metrics: ServerMetrics
+  readonly log: Logger
+  readonly unloadDelayMs: number
+  readonly compactAfterUpdates: number
+  readonly compactAfterBytes: number
+  /** Frames a session may send while the room is still loading before it is closed. */
+  readonly maxQueuedMessages: number
+  /** Called once when the room has left memory (or failed to load) so the registry forgets it. */
+  readonly onUnloaded: (room: Room) => void
+}
+
+type RoomState =
+  | { readonly kind: 'loading'; readonly queue: Array<{ session: Session; data: Uint8Array }> }
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'failed' }
+  | { readonly kind: 'unloaded' }
+
+interface PendingUpdate {
+  readonly update: Uint8Array
+  readonly origin: Session
+}
+
+/** Origin of the transactions that rebuild a document from storage: never stored again. */
+const FROM_STORAGE = Symbol('from-storage')
+
+/**
+ * One document in memory: its Y.Doc, its presence, its sessions. Updates are stored before
+ * they are relayed; updates that arrive in the same tick are stored in one batch and relayed
+ * as one frame per recipient group.
+ */
+export class Room implements RoomPort<Session> {
+  readonly doc = new Y.Doc({ gc: true })
+  readonly awareness: Awareness
+  readonly sessions = new Set<Session>()
+  private state: RoomState = { kind: 'loading', queue: [] }
+  private pending: PendingUpdate[] = []
+  private capture: Uint8Array[] | null = null
+  private flushScheduled = false
+  private persistChain: Promise<void> = Promise.resolve()
+  private changedAwareness = new Set<number>()
+  private awarenessOrigins = new Set<Session | null>()
+  private awarenessFlushScheduled = false
+  private unloadTimer: NodeJS.Timeout | null = null
+  private compactScheduled = false
+  private logCount = 0
+  private logBytes = 0
+  private needsReset = false
+
+  constructor(
+    readonly name: string,
+    private readonly options: RoomOptions,
+  ) {
+    this.awareness = new Awareness(this.doc)
+    // The server is not a participant: it must not appear in anyone's presence list.
+    this.awareness.setLocalState(null)
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin))
+    this.awareness.on('update', (change: AwarenessChange, origin: unknown) => this.onAwarenessUpdate(change, origin))
+    options.metrics.roomsLoaded.inc()
+    this.load()
+  }
+
+  get isFailed(): boolean {
+    return this.state.kind === 'failed'
+  }
+
+  join(session: Session): void {
+    this.cancelUnload()
+    this.sessions.add(session)
+    if (this.state.kind === 'ready') this.greet(session)
+    else if (this.state.kind === 'failed' || this.state.kind === 'unloaded') {
+      session.close('load-failed', 1011, 'document failed to load')
+    }
+  }
+
+  receive(session: Session, data: Uint8Array): void {
+    const state = this.state
+    if (state.kind === 'loading') {
+      if (state.queue.length >= this.options.maxQueuedMessages) {
+        session.close('protocol', 1013, 'too many messages while the document loads')
+        return
+      }
+      state.queue.push({ session, data })
+      return
+    }
+    if (state.kind !== 'ready' || !session.isOpen) return
+    const outcome = handleMessage(this, session, data)
+    if (!outcome.ok) {
+      this.options.log.warn({ room: this.name, session: session.id, code: outcome.code, reason: outcome.reason }, 'malformed message; closing session')
+      session.close('protocol', outcome.code, outcome.reason)
+    }
+    if (this.needsReset) this.reset()
+  }
+
+  leave(session: Session): void {
+    if (!this.sessions.delete(session)) return
+    if (session.awarenessClients.size > 0 && this.state.kind === 'ready') {
+      // Origin null: everyone still here must hear that this peer is gone, at once.
+      removeAwarenessStates(this.awareness, [...session.awarenessClients], null)
+    }
+    if (this.sessions.size === 0) this.scheduleUnload()
+  }
+
+  // RoomPort: called by handleMessage.
+
+  applyUpdate(update: Uint8Array, origin: Session): void {
+    try {
+      // Y.applyUpdate integrates as it decodes; checking the whole update first keeps garbage
+      // from being half-applied.
+      Y.decodeUpdate(update)
+    } catch (error) {
+      throw new ProtocolError(`invalid Yjs update: ${(error as Error).message}`)
+    }
+    const captured: Uint8Array[] = []
+    this.capture = captured
+    try {
+      Y.applyUpdate(this.doc, update, origin)
+    } catch (error) {
+      // The document may now hold part of this update. Nothing of it was stored or relayed
+      // (it is in `captured`), so dropping the in-memory copy and reloading restores a state
+      // every peer agrees with.
+      this.needsReset = true
+      throw new ProtocolError(`Yjs update could not be applied: ${(error as Error).message}`)
+    } finally {
+      this.capture = null
+    }
+    for (const change of captured) this.pending.push({ update: change, origin })
+    if (captured.length > 0) this.scheduleFlush()
+  }
+
+  applyAwareness(update: Uint8Array, origin: Session): void {
+    applyAwarenessUpdate(this.awareness, update, origin)
+  }
+
+  syncStep2For(stateVector: Uint8Array): Uint8Array {
+    // Store what is pending first, so a peer is never sent an edit the server could still lose.
+    this.flush()
+    try {
+      return encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector))
+    } catch (error) {
+      throw new ProtocolError(`invalid state vector: ${(error as Error).message}`)
+    }
+  }
+
+  awarenessSnapshot(): Uint8Array | null {
+    if (this.awareness.states.size === 0) return null
+    return encodeAwarenessMessage(encodeAwarenessUpdate(this.awareness, [...this.awareness.states.keys()]))
+  }
+
+  /** Stores what is pending and closes every session; used on shutdown. */
+  async shutdown(code: number, reason: string): Promise<void> {
+    this.flush()
+    for (const session of this.sessions) session.close('shutdown', code, reason)
+    await this.persistChain
+    if (this.state.kind === 'ready' && this.logCount > 0) this.compact()
+    this.state = { kind: 'unloaded' }
+    this.dispose()
+  }
+
+  // Loading.
+
+  private load(): void {
+    let result: ReturnType<DocumentStorage['load']>
+    try {
+      result = this.options.storage.load(this.name)
+    } catch (error) {
+      this.failLoad(error)
+      return
+    }
+    if (result instanceof Promise) result.then((stored) => this.finishLoad(stored), (error: unknown) => this.failLoad(error))
+    else this.finishLoad(result)
+  }
+
+  private finishLoad(stored: StoredDocument): void {
+    if (this.state.kind !== 'loading') return
+    try {
+      this.doc.transact(() => {
+        for (const update of stored.updates) Y.applyUpdate(this.doc, update, FROM_STORAGE)
+      }, FROM_STORAGE)
+    } catch (error) {
+      this.failLoad(error)
+      return
+    }
+    this.logCount = stored.logCount
+    this.logBytes = stored.logBytes
+    const queue = this.state.queue
+    this.state = { kind: 'ready' }
+    for (const session of this.sessions) this.greet(session)
+    for (const { session, data } of queue) this.receive(session, data)
+    this.maybeCompact()
+  }
+
+  private failLoad(error: unknown): void {
+    // Never serve an empty document in place of one that exists but could not be read:
+    // peers would sync their copy against nothing and the stored one would be shadowed.
+    this.options.metrics.storageErrors.inc({ operation: 'load' })
+    this.options.log.error({ room: this.name, err: errorMessage(error) }, 'document failed to load; refusing connections')
+    this.state = { kind: 'failed' }
+    for (const session of this.sessions) session.close('load-failed', 1011, 'document failed to load')
+    this.dispose()
+  }
+
+  private greet(session: Session): void {
+    session.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
+    const snapshot = this.awarenessSnapshot()
+    if (snapshot) session.send(snapshot)
+  }
+
+  // Updates: store, then relay.
+
+  private onDocUpdate(update: Uint8Array, origin: unknown): void {
+    if (origin === FROM_STORAGE) return
+    if (this.capture) this.capture.push(update)
+    else this.options.log.error({ room: this.name }, 'document changed outside a peer update; change not stored')
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    // setImmediate runs after the current batch of socket reads, so updates that arrived
+    // together share one storage transaction and one broadcast.
+    setImmediate(() => this.flush())
+  }
+
+  private flush(): void {
+    this.flushScheduled = false
+    if (this.pending.length === 0 || this.state.kind !== 'ready') return
+    const batch = this.pending
+    this.pending = []
+    const updates = batch.map((p) => p.update)
+    const started = performance.now()
+    let appended: ReturnType<DocumentStorage['append']>
+    try {
+      appended = this.options.storage.append(this.name, updates)
+    } catch (error) {
+      this.failStore(error)
+      return
+    }
+    if (appended instanceof Promise) {
+      const stored = appended
+      this.persistChain = this.persistChain
+        .then(() => stored)
+        .then(
+          () => this.afterAppend(batch, started),
+          (error: unknown) => this.failStore(error),
+        )
+    } else {
+      this.afterAppend(batch, started)
+    }
+  }
+
+  private afterAppend(batch: readonly PendingUpdate[], started: number): void {
+    this.options.metrics.storageAppendSeconds.observe((performance.now() - started) / 1000)
+    for (const { update } of batch) {
+      this.logCount++
+      this.logBytes += update.byteLength
+    }
+    this.relay(batch)
+    this.maybeCompact()
+  }
+
+  /** Sends each session the batch minus its own updates, encoding each distinct frame once. */
+  private relay(batch: readonly PendingUpdate[]): void {
+    const first = batch[0]
+    if (!first) return
+    if (batch.every((p) => p.origin === first.origin)) {
+      const update = batch.length === 1 ? first.update : Y.mergeUpdates(batch.map((p) => p.update))
+      this.broadcast(encodeUpdate(update), first.origin)
+      return
+    }
+    const origins = new Set(batch.map((p) => p.origin))
+    const everything = encodeUpdate(Y.mergeUpdates(batch.map((p) => p.update)))
+    let sent = 0
+    for (const session of this.sessions) {
+      if (!origins.has(session) && session.send(everything)) sent++
+    }
+    this.options.metrics.recordSent(sent, everything.byteLength)
+    for (const origin of origins) {
+      if (!this.sessions.has(origin)) continue
+      const others = batch.filter((p) => p.origin !== origin).map((p) => p.update)
+      const frame = encodeUpdate(others.length === 1 ? others[0]! : Y.mergeUpdates(others))
+      if (origin.send(frame)) this.options.metrics.recordSent(1, frame.byteLength)
+    }
+  }
+
+  private broadcast(frame: Uint8Array, except: Session | null): void {
+    let sent = 0
+    for (const session of this.sessions) {
+      if (session !== except && session.send(frame)) sent++
+    }
+    this.options.metrics.recordSent(sent, frame.byteLength)
+  }
+
+  private failStore(error: unknown): void {
+    // The edit is in memory but not on disk, so it must not be relayed. Closing everyone and
+    // dropping the document makes peers reconnect and push their edits into a fresh load.
+    this.options.metrics.storageErrors.inc({ operation: 'append' })
+    this.options.log.error({ room: this.name, err: errorMessage(error) }, 'storing an update failed; closing the room')
+    this.pending = []
+    this.closeAllAndDispose('storage-failed', 1011, 'storage failed; reconnect')
+  }
+
+  private reset(): void {
+    this.needsReset = false
+    this.options.log.error({ room: this.name }, 'document state no longer trusted after a failed update; reloading')
+    this.flush()
+    this.closeAllAndDispose('room-reset', 1011, 'document reloaded; reconnect')
+  }
+
+  private closeAllAndDispose(cause: 'storage-failed' | 'room-reset', code: number, reason: string): void {
+    this.state = { kind: 'failed' }
+    for (const session of this.sessions) session.close(cause, code, reason)
+    this.dispose()
+  }
+
+  // Compaction.
+
+  private maybeCompact(): void {
+    if (this.compactScheduled) return
+    if (this.logCount < this.options.compactAfterUpdates && this.logBytes < this.options.compactAfterBytes) return
+    this.compactScheduled = true
+    // Off the message path: a snapshot of a big document takes milliseconds.
+    setImmediate(() => {
+      this.compactScheduled = false
+      if (this.state.kind === 'ready') this.compact()
+    })
+  }
+
+  private compact(): void {
+    this.flush()
+    const started = performance.now()
+    try {
+      const result = this.options.storage.compact(this.name, Y.encodeStateAsUpdate(this.doc))
+      if (result instanceof Promise) {
+        this.persistChain = this.persistChain.then(() => result).catch((error: unknown) => this.logCompactFailure(error))
+      }
+    } catch (error) {
+      this.logCompactFailure(error)
+      return
+    }
+    this.logCount = 0
+    this.logBytes = 0
+    this.options.metrics.compactions.inc()
+    this.options.log.debug({ room: this.name, ms: Math.round(performance.now() - started) }, 'compacted update log')
+  }
+
+  private logCompactFailure(error: unknown): void {
+    // The log is still complete, so nothing is lost; compaction is retried on later appends.
+    this.options.metrics.storageErrors.inc({ operation: 'compact' })
+    this.options.log.error({ room: this.name, err: errorMessage(error) }, 'compaction failed')
+  }
+
+  // Presence.
+
+  private onAwarenessUpdate(change: AwarenessChange, origin: unknown): void {
+    const session = this.sessionFrom(origin)
+    if (session) {
+      for (const id of change.added) session.awarenessClients.add(id)
+      for (const id of change.updated) session.awarenessClients.add(id)
+      for (const id of change.removed) session.awarenessClients.delete(id)
+    }
+    for (const id of change.added) this.changedAwareness.add(id)
+    for (const id of change.updated) this.changedAwareness.add(id)
+    for (const id of change.removed) this.changedAwareness.add(id)
+    this.awarenessOrigins.add(session)
+    if (!this.awarenessFlushScheduled) {
+      this.awarenessFlushScheduled = true
+      setImmediate(() => this.flushAwareness())
+    }
+  }
+
+  private flushAwareness(): void {
+    this.awarenessFlushScheduled = false
+    if (this.changedAwareness.size === 0 || this.state.kind !== 'ready') return
+    const frame = encodeAwarenessMessage(encodeAwarenessUpdate(this.awareness, [...this.changedAwareness]))
+    // A peer knows its own presence: skip it when it is the only source of this batch.
+    const [onlyOrigin] = this.awarenessOrigins.size === 1 ? this.awarenessOrigins : [null]
+    this.changedAwareness = new Set()
+    this.awarenessOrigins = new Set()
+    this.broadcast(frame, onlyOrigin ?? null)
+  }
+
+  private sessionFrom(origin: unknown): Session | null {
+    return origin !== null && typeof origin === 'object' && this.sessions.has(origin as Session) ? (origin as Session) : null
+  }
+
+  // Unloading.
+
+  private scheduleUnload(): void {
+    this.cancelUnload()
+    this.unloadTimer = setTimeout(() => this.unload(), this.options.unloadDelayMs)
+    this.unloadTimer.unref()
+  }
+
+  private cancelUnload(): void {
+    if (this.unloadTimer) clearTimeout(this.unloadTimer)
+    this.unloadTimer = null
+  }
+
+  private unload(): void {
+    this.unloadTimer = null
+    if (this.sessions.size > 0 || this.state.kind !== 'ready') return
+    this.flush()
+    this.state = { kind: 'unloaded' }
+    // Forget the room at once so a new session loads a fresh copy, while this one finishes
+    // storing: back ends apply one document's calls in order, so that load sees everything.
+    this.forget()
+    this.persistChain.then(
+      () => {
+        if (this.logCount > 0) this.compact()
+        this.dispose()
+      },
+      () => this.dispose(),
+    )
+  }
+
+  private forgotten = false
+  private disposed = false
+
+  private forget(): void {
+    if (this.forgotten) return
+    this.forgotten = true
+    this.options.onUnloaded(this)
+  }
+
+  private dispose(): void {
+    if (this.disposed) return
+    this.disposed = true
+    this.cancelUnload()
+    this.forget()
+    this.awareness.destroy()
+    this.doc.destroy()
+    this.options.metrics.roomsLoaded.dec()
+  }
+}
+
+interface AwarenessChange {
+  readonly added: number[]
+  readonly updated: number[]
+  readonly removed: number[]
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

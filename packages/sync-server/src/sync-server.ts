@@ -1,0 +1,329 @@
+import { EventEmitter } from 'node:events'
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { pino, type Logger } from 'pino'
+import { Room } from './room.js'
+import { EVICTION_CAUSES, Session, type CloseCause } from './session.js'
+import { ServerMetrics } from './metrics.js'
+import { roomNameFromPath } from './room-name.js'
+import type { DocumentStorage } from './storage/document-storage.js'
+import { MemoryStorage } from './storage/memory-storage.js'
+
+export interface SyncServerOptions {
+  /** Where documents are kept. Default: in memory (lost on exit); the CLI uses SQLite. */
+  readonly storage?: DocumentStorage
+  /** Structured logger. Default: pino at level info on stdout. */
+  readonly logger?: Logger
+  /** URL path under which rooms live: `${pathPrefix}/<room>`. Default '/'. */
+  readonly pathPrefix?: string
+  readonly maxRoomNameLength?: number
+  /** How often each session is pinged. Default 10 000 ms. */
+  readonly heartbeatIntervalMs?: number
+  /** How long a ping may go unanswered before the session is dropped. Default 4 000 ms. */
+  readonly heartbeatTimeoutMs?: number
+  /** Largest frame accepted; larger ones close the session with 1009. Default 32 MiB. */
+  readonly maxMessageBytes?: number
+  /** Unsent bytes a session may hold before it is dropped as a slow consumer. Default 16 MiB. */
+  readonly maxBufferedBytes?: number
+  /** How long an empty room stays in memory before it is unloaded. Default 2 000 ms. */
+  readonly roomUnloadDelayMs?: number
+  /** Compact a document's log into a snapshot after this many updates... Default 1 000. */
+  readonly compactAfterUpdates?: number
+  /** ...or this many bytes of updates. Default 4 MiB. */
+  readonly compactAfterBytes?: number
+  /** Frames a session may send while its room loads. Default 1 000. */
+  readonly maxQueuedMessages?: number
+}
+
+export type ResolvedSyncServerOptions = Required<Omit<SyncServerOptions, 'storage' | 'logger'>>
+
+export const DEFAULT_SYNC_SERVER_OPTIONS: ResolvedSyncServerOptions = Object.freeze({
+  pathPrefix: '/',
+  maxRoomNameLength: 128,
+  heartbeatIntervalMs: 10_000,
+  heartbeatTimeoutMs: 4_000,
+  maxMessageBytes: 32 * 1024 * 1024,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  roomUnloadDelayMs: 2_000,
+  compactAfterUpdates: 1_000,
+  compactAfterBytes: 4 * 1024 * 1024,
+  maxQueuedMessages: 1_000,
+})
+
+export interface SessionClosedEvent {
+  readonly room: string
+  readonly session: number
+  readonly cause: CloseCause
+  readonly code: number
+  readonly reason: string
+  readonly durationMs: number
+}
+
+export interface SyncServerEvents {
+  sessionOpened: [{ room: string; session: number }]
+  sessionClosed: [SessionClosedEvent]
+  roomLoaded: [{ room: string }]
+  roomUnloaded: [{ room: string }]
+}
+
+export interface CloseOptions {
+  /** Close code sent to every session. Default 1012 (service restart): clients reconnect. */
+  readonly code?: number
+  readonly reason?: string
+  /** How long to wait for close handshakes before dropping the remaining sockets. Default 2 000 ms. */
+  readonly timeoutMs?: number
+}
+
+/**
+ * The server's front door: owns the room registry and the config. Attach it to an
+ * http.Server, or hand it sockets yourself with handleUpgrade/handleConnection.
+ */
+export class SyncServer extends EventEmitter<SyncServerEvents> {
+  readonly metrics = new ServerMetrics()
+  readonly options: ResolvedSyncServerOptions
+  readonly storage: DocumentStorage
+  private readonly log: Logger
+  private readonly rooms = new Map<string, Room>()
+  private readonly sessions = new Set<Session>()
+  private readonly wss: WebSocketServer
+  private nextSessionId = 1
+  private closing: Promise<void> | null = null
+
+  constructor(options: SyncServerOptions = {}) {
+    super()
+    this.options = { ...DEFAULT_SYNC_SERVER_OPTIONS, ...definedOnly(options) }
+    validateOptions(this.options)
+    this.storage = options.storage ?? new MemoryStorage()
+    this.log = options.logger ?? pino({ level: 'info' })
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxMessageBytes, perMessageDeflate: false })
+  }
+
+  get roomCount(): number {
+    return this.rooms.size
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size
+  }
+
+  /** Takes over WebSocket upgrades on `pathPrefix` of an existing server. */
+  attach(server: HttpServer): this {
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // Leave other paths to the embedder's own upgrade handlers, if it has any.
+      if (!this.ownsPath(request) && server.listenerCount('upgrade') > 1) return
+      this.handleUpgrade(request, socket, head)
+    })
+    return this
+  }
+
+  /** Validates the room name and the server state, then completes the WebSocket handshake. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.closing) {
+      this.refuseUpgrade(socket, 503, 'server is shutting down')
+      return
+    }
+    const room = roomNameFromPath(pathOf(request), this.options.pathPrefix, this.options.maxRoomNameLength)
+    if (!room.ok) {
+      this.refuseUpgrade(socket, room.status, room.reason)
+      return
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.openSession(ws, room.name))
+  }
+
+  /** For embedders running their own WebSocketServer: adopts an already upgraded socket. */
+  handleConnection(socket: WebSocket, request: IncomingMessage): void {
+    const room = roomNameFromPath(pathOf(request), this.options.pathPrefix, this.options.maxRoomNameLength)
+    if (this.closing) socket.close(1012, 'server is shutting down')
+    else if (!room.ok) socket.close(1008, room.reason)
+    else this.openSession(socket, room.name)
+  }
+
+  /** Serves GET /healthz and GET /metrics; returns false for any other request. */
+  handleHttp(request: IncomingMessage, response: ServerResponse): boolean {
+    const path = pathOf(request)
+    if (path === '/healthz') {
+      void this.health().then((problem) => {
+        response.writeHead(problem ? 503 : 200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
+        response.end(problem ? `storage unavailable: ${problem}\n` : 'ok\n')
+      })
+      return true
+    }
+    if (path === '/metrics') {
+      void this.metrics.text().then((text) => {
+        response.writeHead(200, { 'content-type': this.metrics.registry.contentType, 'cache-control': 'no-store' })
+        response.end(text)
+      })
+      return true
+    }
+    return false
+  }
+
+  /** Returns null when storage answers, else what went wrong. */
+  async health(): Promise<string | null> {
+    try {
+      await this.storage.check()
+      return null
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error)
+    }
+  }
+
+  /**
+   * Stops accepting, stores what is pending, closes every session (1012 by default so
+   * clients reconnect to the next instance) and closes storage. Idempotent.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closing ??= this.shutdown(options)
+    return this.closing
+  }
+
+  private async shutdown({ code = 1012, reason = 'server restarting', timeoutMs = 2_000 }: CloseOptions): Promise<void> {
+    this.log.info({ rooms: this.rooms.size, sessions: this.sessions.size }, 'shutting down')
+    await Promise.all([...this.rooms.values()].map((room) => room.shutdown(code, reason)))
+    await this.waitForSessionsToClose(timeoutMs)
+    for (const session of this.sessions) session.terminate('shutdown', code, reason)
+    this.wss.close()
+    await this.storage.close()
+    this.log.info('shut down')
+  }
+
+  private waitForSessionsToClose(timeoutMs: number): Promise<void> {
+    if (this.sessions.size === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs)
+      const onClosed = (): void => {
+        if (this.sessions.size === 0) done()
+      }
+      const self = this
+      function done(): void {
+        clearTimeout(timer)
+        self.off('sessionClosed', onClosed)
+        resolve()
+      }
+      this.on('sessionClosed', onClosed)
+    })
+  }
+
+  private openSession(socket: WebSocket, roomName: string): void {
+    const session = new Session(
+      this.nextSessionId++,
+      roomName,
+      socket,
+      this.options,
+      {
+        onMessage: (s, data) => {
+          this.metrics.messagesIn.inc()
+          this.metrics.bytesIn.inc(data.byteLength)
+          this.rooms.get(s.roomName)?.receive(s, data)
+        },
+        onClosed: (s) => this.onSessionClosed(s),
+      },
+      this.log,
+    )
+    this.sessions.add(session)
+    this.metrics.sessions.inc()
+    this.log.info({ room: roomName, session: session.id }, 'session opened')
+    this.emit('sessionOpened', { room: roomName, session: session.id })
+    this.roomFor(roomName).join(session)
+  }
+
+  private roomFor(name: string): Room {
+    let room = this.rooms.get(name)
+    if (!room) {
+      room = new Room(name, {
+        storage: this.storage,
+        metrics: this.metrics,
+        log: this.log,
+        unloadDelayMs: this.options.roomUnloadDelayMs,
+        compactAfterUpdates: this.options.compactAfterUpdates,
+        compactAfterBytes: this.options.compactAfterBytes,
+        maxQueuedMessages: this.options.maxQueuedMessages,
+        onUnloaded: (unloaded) => {
+          if (this.rooms.get(unloaded.name) === unloaded) this.rooms.delete(unloaded.name)
+          this.log.debug({ room: unloaded.name }, 'room unloaded')
+          this.emit('roomUnloaded', { room: unloaded.name })
+        },
+      })
+      // A load that failed synchronously has already removed itself; keep it out of the map.
+      if (!room.isFailed) {
+        this.rooms.set(name, room)
+        this.emit('roomLoaded', { room: name })
+      }
+    }
+    return room
+  }
+
+  private onSessionClosed(session: Session): void {
+    if (!this.sessions.delete(session)) return
+    this.metrics.sessions.dec()
+    const state = session.state
+    if (state.kind !== 'closed') return
+    const eviction = EVICTION_CAUSES.has(state.cause)
+    this.metrics.recordClosed(state.cause, eviction)
+    const event: SessionClosedEvent = {
+      room: session.roomName,
+      session: session.id,
+      cause: state.cause,
+      code: state.code,
+      reason: state.reason,
+      durationMs: Date.now() - session.openedAt,
+    }
+    this.log[eviction ? 'warn' : 'info'](event, 'session closed')
+    this.rooms.get(session.roomName)?.leave(session)
+    this.emit('sessionClosed', event)
+  }
+
+  private ownsPath(request: IncomingMessage): boolean {
+    const prefix = this.options.pathPrefix.endsWith('/') ? this.options.pathPrefix : `${this.options.pathPrefix}/`
+    return pathOf(request).startsWith(prefix)
+  }
+
+  private refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+    this.metrics.upgradesRefused.inc({ status: String(status) })
+    this.log.info({ status, reason }, 'upgrade refused')
+    const body = `${reason}\n`
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
+        'Content-Type: text/plain; charset=utf-8\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    )
+  }
+}
+
+export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
+  return new SyncServer(options)
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }
+
+function pathOf(request: IncomingMessage): string {
+  const url = request.url ?? '/'
+  const query = url.indexOf('?')
+  return query === -1 ? url : url.slice(0, query)
+}
+
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>
+}
+
+function validateOptions(options: ResolvedSyncServerOptions): void {
+  const positive: Array<keyof ResolvedSyncServerOptions> = [
+    'maxRoomNameLength',
+    'heartbeatIntervalMs',
+    'heartbeatTimeoutMs',
+    'maxMessageBytes',
+    'maxBufferedBytes',
+    'compactAfterUpdates',
+    'compactAfterBytes',
+    'maxQueuedMessages',
+  ]
+  for (const key of positive) {
+    const value = options[key]
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new RangeError(`${key} must be a positive number, got ${String(value)}`)
+  }
+  if (!Number.isFinite(options.roomUnloadDelayMs) || options.roomUnloadDelayMs < 0) throw new RangeError(`roomUnloadDelayMs must be >= 0, got ${options.roomUnloadDelayMs}`)
+  if (!options.pathPrefix.startsWith('/')) throw new RangeError(`pathPrefix must start with '/', got '${options.pathPrefix}'`)
+}

@@ -1,0 +1,73 @@
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import { waitFor } from './wait-for.js'
+
+export interface TestClient {
+  readonly doc: Y.Doc
+  readonly text: Y.Text
+  readonly provider: WebsocketProvider
+  /** Resolves once the provider has completed its first sync with the server. */
+  synced(timeoutMs?: number): Promise<void>
+  destroy(): void
+}
+
+/**
+ * The stock y-websocket client, as an application would use it, in Node: `ws` as the
+ * WebSocket and BroadcastChannel off (otherwise two clients in one process sync without the
+ * server and hide its bugs).
+ */
+export function connectClient(wsUrl: string, room: string, options: { connect?: boolean; params?: Record<string, string> } = {}): TestClient {
+  const doc = new Y.Doc()
+  const provider = new WebsocketProvider(wsUrl, room, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+    connect: options.connect ?? true,
+    params: options.params ?? {},
+    maxBackoffTime: 200,
+  })
+  return {
+    doc,
+    text: doc.getText('text'),
+    provider,
+    synced: (timeoutMs = 5_000) => waitFor(`${room} to sync`, () => provider.synced, { timeoutMs }).then(() => undefined),
+    destroy: () => {
+      provider.destroy()
+      doc.destroy()
+    },
+  }
+}
+
+export interface RawClient {
+  readonly socket: WebSocket
+  /** Every binary frame received so far. */
+  readonly frames: Uint8Array[]
+  readonly closed: Promise<{ code: number; reason: string }>
+  opened(): Promise<void>
+  send(data: Uint8Array | string): void
+}
+
+/** A bare WebSocket for sending what no well-behaved client would. */
+export function rawClient(wsUrl: string, room: string): RawClient {
+  const socket = new WebSocket(`${wsUrl}/${room}`)
+  const frames: Uint8Array[] = []
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) frames.push(new Uint8Array(data as Buffer))
+  })
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() }))
+  })
+  socket.on('error', () => {})
+  const openPromise = new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve())
+    socket.once('unexpected-response', (_request, response) => reject(new Error(`upgrade refused with ${response.statusCode}`)))
+    socket.once('error', reject)
+  })
+  return {
+    socket,
+    frames,
+    closed,
+    opened: () => openPromise,
+    send: (data) => socket.send(data),
+  }
+}

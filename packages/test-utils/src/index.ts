@@ -1,0 +1,8 @@
+export { waitFor, nextEvent } from './wait-for.js'
+export type { WaitOptions } from './wait-for.js'
+export { startTestServer, readMetric } from './test-server.js'
+export type { TestServer } from './test-server.js'
+export { connectClient, rawClient } from './clients.js'
+export type { TestClient, RawClient } from './clients.js'
+export { startCli, tempDir } from './processes.js'
+export type { CliProcess } from './processes.js'

@@ -1,0 +1,70 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { pino } from 'pino'
+import { SyncServer, type SyncServerOptions } from '@coedit/sync-server'
+
+export interface TestServer {
+  readonly sync: SyncServer
+  readonly http: Server
+  readonly port: number
+  /** ws://127.0.0.1:<port> — pass to WebsocketProvider as its server URL. */
+  readonly wsUrl: string
+  readonly httpUrl: string
+  /** Reads one metric from /metrics (sum over label sets when `labels` is omitted). */
+  metric(name: string, labels?: Record<string, string>): Promise<number>
+  close(): Promise<void>
+}
+
+/** A real SyncServer on 127.0.0.1, port 0 unless given, with quiet logs unless asked. */
+export async function startTestServer(options: SyncServerOptions & { port?: number } = {}): Promise<TestServer> {
+  const { port: wantedPort = 0, ...syncOptions } = options
+  const sync = new SyncServer({ logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...syncOptions })
+  const http = createServer((request, response) => {
+    if (!sync.handleHttp(request, response)) {
+      response.writeHead(404)
+      response.end()
+    }
+  })
+  sync.attach(http)
+  await new Promise<void>((resolve) => http.listen(wantedPort, '127.0.0.1', resolve))
+  const port = (http.address() as AddressInfo).port
+  const httpUrl = `http://127.0.0.1:${port}`
+  let closed: Promise<void> | null = null
+  return {
+    sync,
+    http,
+    port,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    httpUrl,
+    metric: (name, labels) => readMetric(httpUrl, name, labels),
+    close: () => {
+      closed ??= (async () => {
+        const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()))
+        await sync.close({ timeoutMs: 1_000 })
+        http.closeAllConnections()
+        await httpClosed
+      })()
+      return closed
+    },
+  }
+}
+
+/** Reads a Prometheus sample from a running server's /metrics. */
+export async function readMetric(httpUrl: string, name: string, labels?: Record<string, string>): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text()
+  let total = 0
+  let found = false
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue
+    const match = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line)
+    if (!match || match[1] !== name) continue
+    if (labels) {
+      const set = match[2] ?? ''
+      if (!Object.entries(labels).every(([k, v]) => set.includes(`${k}="${v}"`))) continue
+    }
+    total += Number(match[3])
+    found = true
+  }
+  if (!found && !labels) throw new Error(`metric ${name} not found`)
+  return total
+}
