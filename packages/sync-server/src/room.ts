@@ -93,7 +93,7 @@ export class Room implements RoomPort<Session> {
       state.queue.push({ session, data })
       return
     }
-    if (state.kind !== 'ready' || !session.isOpen) return
+    if (state.kind !== 'ready' || !session.acceptsMessages) return
     const outcome = handleMessage(this, session, data)
     if (!outcome.ok) {
       this.options.log.warn({ room: this.name, session: session.id, code: outcome.code, reason: outcome.reason }, 'malformed message; closing session')
@@ -157,12 +157,19 @@ export class Room implements RoomPort<Session> {
     return encodeAwarenessMessage(encodeAwarenessUpdate(this.awareness, [...this.awareness.states.keys()]))
   }
 
-  /** Stores what is pending and closes every session; used on shutdown. */
-  async shutdown(code: number, reason: string): Promise<void> {
+  /** First half of a shutdown: store what is pending and start closing every session. */
+  beginShutdown(code: number, reason: string): void {
     this.flush()
     for (const session of this.sessions) session.close('shutdown', code, reason)
+  }
+
+  /** Second half, once sessions have closed: store what they sent meanwhile, compact, unload. */
+  async finishShutdown(): Promise<void> {
+    this.cancelUnload()
+    this.flush()
     await this.persistChain
     if (this.state.kind === 'ready' && this.logCount > 0) this.compact()
+    await this.persistChain
     this.state = { kind: 'unloaded' }
     this.dispose()
   }

@@ -65,6 +65,15 @@ export class Session {
     return this.stateValue.kind === 'open'
   }
 
+  /**
+   * Still open, or closing for a shutdown: a peer may send edits until its close frame
+   * arrives, and a restart must not drop them.
+   */
+  get acceptsMessages(): boolean {
+    const state = this.stateValue
+    return state.kind === 'open' || (state.kind === 'closing' && state.cause === 'shutdown')
+  }
+
   /** Sends one frame; closes the session instead when the peer has stopped reading. */
   send(message: Uint8Array): boolean {
     if (this.stateValue.kind !== 'open') return false
@@ -95,7 +104,7 @@ export class Session {
   }
 
   private receive(data: unknown, isBinary: boolean): void {
-    if (this.stateValue.kind !== 'open') return
+    if (!this.acceptsMessages) return
     if (!isBinary) {
       this.close('protocol', 1003, 'text frames are not part of the protocol')
       return

@@ -180,9 +180,11 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
 
   private async shutdown({ code = 1012, reason = 'server restarting', timeoutMs = 2_000 }: CloseOptions): Promise<void> {
     this.log.info({ rooms: this.rooms.size, sessions: this.sessions.size }, 'shutting down')
-    await Promise.all([...this.rooms.values()].map((room) => room.shutdown(code, reason)))
+    const rooms = [...this.rooms.values()]
+    for (const room of rooms) room.beginShutdown(code, reason)
     await this.waitForSessionsToClose(timeoutMs)
     for (const session of this.sessions) session.terminate('shutdown', code, reason)
+    await Promise.all(rooms.map((room) => room.finishShutdown()))
     this.wss.close()
     await this.storage.close()
     this.log.info('shut down')

@@ -164,7 +164,7 @@ describe('graceful shutdown', () => {
     a.text.insert(0, 'before restart')
     await waitFor('b to see it', () => b.text.toString() === 'before restart')
     const codes: number[] = []
-    b.provider.on('connection-close', (event: CloseEvent | null) => {
+    b.provider.on('connection-close', (event: { code: number } | null) => {
       if (event) codes.push(event.code)
     })
     await server.close()

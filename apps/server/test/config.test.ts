@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { resolve } from 'node:path'
+import { ConfigError, DEFAULT_CONFIG, SETTINGS, helpText, parseCommandLine } from '../src/config.js'
+
+function serve(argv: string[], env: Record<string, string> = {}) {
+  const command = parseCommandLine(argv, env)
+  if (command.kind !== 'serve') throw new Error(`expected serve, got ${command.kind}`)
+  return command.config
+}
+
+describe('parseCommandLine', () => {
+  it('uses the embedded defaults: 127.0.0.1:1234, SQLite in ./data', () => {
+    const config = serve([])
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 1234, storage: 'sqlite', fsync: false, logLevel: 'info' })
+    expect(config.dataDir).toBe(resolve('./data'))
+  })
+
+  it('reads environment variables and lets flags win over them', () => {
+    const config = serve(['--port', '4000', '--fsync'], { PORT: '3000', HOST: '0.0.0.0', DATA_DIR: '/tmp/x', COEDIT_HEARTBEAT_INTERVAL_MS: '2500' })
+    expect(config).toMatchObject({ port: 4000, host: '0.0.0.0', dataDir: '/tmp/x', fsync: true, heartbeatIntervalMs: 2500 })
+  })
+
+  it('explains what is wrong, naming the flag or variable', () => {
+    expect(() => serve(['--port', 'abc'])).toThrow(/--port must be a whole number, got 'abc'/)
+    expect(() => serve([], { PORT: '70000' })).toThrow(/PORT must be at most 65535/)
+    expect(() => serve(['--storage', 'mongo'])).toThrow(/--storage must be one of sqlite, memory/)
+    expect(() => serve(['--heartbeat-timeout-ms', '5'])).toThrow(/at least 100/)
+    expect(() => serve(['--path-prefix', 'rooms'])).toThrow(/must start with '\/'/)
+    expect(() => serve(['--bogus'])).toThrow(ConfigError)
+    expect(() => serve([], { COEDIT_FSYNC: 'maybe' })).toThrow(/COEDIT_FSYNC must be true or false/)
+  })
+
+  it('documents every setting in --help with its variable and default', () => {
+    const help = helpText()
+    for (const setting of SETTINGS) {
+      expect(help).toContain(`--${setting.flag}`)
+      expect(help).toContain(`[${setting.env}]`)
+    }
+    expect(help).toContain(`default: ${DEFAULT_CONFIG.port}`)
+    expect(parseCommandLine(['--help'], {})).toEqual({ kind: 'help' })
+  })
+})
