@@ -1,0 +1,273 @@
+import * as Y from 'yjs'
+import type { Awareness } from 'y-protocols/awareness'
+import { changeFromInput, diffAroundCaret, transformIndex, type Selection, type TextChange } from './text-change.js'
+
+export interface TextareaBindingOptions {
+  /** Publish this person's caret and selection here, as relative positions. */
+  readonly awareness?: Awareness
+  /** Awareness field holding `{ anchor, head }`. Default 'cursor'. */
+  readonly cursorField?: string
+  /** Merge local edits closer together than this into one undo step. Default 500 ms. */
+  readonly captureTimeoutMs?: number
+}
+
+/** What `awareness.getStates()` holds under the cursor field: Y.RelativePosition JSON. */
+export interface CursorState {
+  readonly anchor: unknown
+  readonly head: unknown
+}
+
+type Delta = Array<{ retain?: number; insert?: unknown; delete?: number }>
+
+interface Composition {
+  /** The text as it was when the composition started (remote changes are held back). */
+  readonly base: string
+  /** Remote deltas that arrived meanwhile, to apply once it ends. */
+  readonly held: Delta[]
+}
+
+/**
+ * Keeps a <textarea> and a Y.Text equal in both directions.
+ *
+ * Local input becomes one small transaction per input event, with `this.origin`, which is
+ * what the UndoManager tracks: undo reverts this person's edits only. Remote changes are
+ * applied with setRangeText per delta op and the selection is restored from relative
+ * positions taken before the transaction, so the caret stays on the text it was on.
+ */
+export class TextareaBinding {
+  readonly origin = this
+  readonly undoManager: Y.UndoManager
+  private value: string
+  private before: Selection | null = null
+  private composition: Composition | null = null
+  private savedSelection: { anchor: Y.RelativePosition; head: Y.RelativePosition; backward: boolean } | null = null
+  private cursorFrame: number | null = null
+  private lastCursor = ''
+  private readonly cursorField: string
+  private readonly cleanups: Array<() => void> = []
+
+  constructor(
+    readonly ytext: Y.Text,
+    readonly textarea: HTMLTextAreaElement,
+    private readonly options: TextareaBindingOptions = {},
+  ) {
+    const doc = ytext.doc
+    if (!doc) throw new Error('bind the Y.Text of a Y.Doc (getText on a doc), not a standalone one')
+    this.cursorField = options.cursorField ?? 'cursor'
+    this.value = ytext.toString()
+    textarea.value = this.value
+    this.undoManager = new Y.UndoManager(ytext, { trackedOrigins: new Set([this.origin]), captureTimeout: options.captureTimeoutMs ?? 500 })
+
+    const onBeforeTransaction = (transaction: Y.Transaction): void => this.rememberSelection(transaction)
+    const onText = (event: Y.YTextEvent): void => this.applyRemote(event)
+    doc.on('beforeTransaction', onBeforeTransaction)
+    ytext.observe(onText)
+    this.cleanups.push(() => doc.off('beforeTransaction', onBeforeTransaction), () => ytext.unobserve(onText))
+
+    this.listen(textarea, 'beforeinput', (event) => this.onBeforeInput(event as InputEvent))
+    this.listen(textarea, 'input', (event) => this.onInput(event as InputEvent))
+    this.listen(textarea, 'keydown', (event) => this.onKeyDown(event as KeyboardEvent))
+    this.listen(textarea, 'compositionstart', () => this.onCompositionStart())
+    this.listen(textarea, 'compositionend', () => this.onCompositionEnd())
+    if (options.awareness) {
+      for (const type of ['select', 'keyup', 'mouseup', 'focus', 'input']) this.listen(textarea, type, () => this.scheduleCursorUpdate())
+      this.listen(textarea.ownerDocument, 'selectionchange', () => {
+        if (textarea.ownerDocument.activeElement === textarea) this.scheduleCursorUpdate()
+      })
+      this.listen(textarea, 'blur', () => this.publishCursor(null))
+    }
+  }
+
+  /** The text the textarea shows, as the binding last synchronised it. */
+  get text(): string {
+    return this.value
+  }
+
+  undo(): void {
+    this.undoManager.undo()
+  }
+
+  redo(): void {
+    this.undoManager.redo()
+  }
+
+  destroy(): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup()
+    if (this.cursorFrame !== null) cancelAnimationFrame(this.cursorFrame)
+    this.undoManager.destroy()
+    if (this.options.awareness) this.publishCursor(null)
+  }
+
+  // Local input.
+
+  private onBeforeInput(event: InputEvent): void {
+    if (event.inputType === 'historyUndo' || event.inputType === 'historyRedo') {
+      // The browser's own undo stack knows nothing of remote edits and would fight the binding.
+      event.preventDefault()
+      if (event.inputType === 'historyUndo') this.undo()
+      else this.redo()
+      return
+    }
+    this.before = { start: this.textarea.selectionStart, end: this.textarea.selectionEnd }
+  }
+
+  private onKeyDown(event: KeyboardEvent): void {
+    if (!(event.ctrlKey || event.metaKey) || event.altKey) return
+    const key = event.key.toLowerCase()
+    if (key === 'z' && !event.shiftKey) {
+      event.preventDefault()
+      this.undo()
+    } else if ((key === 'z' && event.shiftKey) || (key === 'y' && event.ctrlKey && !event.metaKey)) {
+      event.preventDefault()
+      this.redo()
+    }
+  }
+
+  private onInput(event: InputEvent): void {
+    if (this.composition || event.isComposing) return
+    const next = this.textarea.value
+    const after = { start: this.textarea.selectionStart, end: this.textarea.selectionEnd }
+    const change = changeFromInput(this.value, next, this.before, after, event.inputType ?? '')
+    this.before = null
+    this.value = next
+    if (change) this.applyLocal(change)
+  }
+
+  private onCompositionStart(): void {
+    this.composition = { base: this.value, held: [] }
+  }
+
+  private onCompositionEnd(): void {
+    const composition = this.composition
+    this.composition = null
+    if (!composition) return
+    const typed = this.textarea.value
+    const change = diffAroundCaret(composition.base, typed, this.textarea.selectionEnd)
+    if (composition.held.length === 0) {
+      this.value = typed
+      if (change) this.applyLocal(change)
+      return
+    }
+    // Remote edits waited for the composition; place the composed text where its anchor
+    // moved to, then show the merged result.
+    let caret = this.textarea.selectionEnd
+    let local = change
+    for (const delta of composition.held) {
+      caret = transformIndex(caret, delta)
+      if (local) local = { ...local, index: transformIndex(local.index, delta, false) }
+    }
+    if (local) this.applyLocal(local)
+    this.value = this.ytext.toString()
+    this.textarea.value = this.value
+    this.textarea.setSelectionRange(caret, caret)
+  }
+
+  private applyLocal(change: TextChange): void {
+    const doc = this.ytext.doc!
+    doc.transact(() => {
+      if (change.remove > 0) this.ytext.delete(change.index, change.remove)
+      if (change.insert.length > 0) this.ytext.insert(change.index, change.insert)
+    }, this.origin)
+  }
+
+  // Remote changes.
+
+  private rememberSelection(transaction: Y.Transaction): void {
+    if (transaction.origin === this.origin || this.composition) return
+    const { selectionStart, selectionEnd, selectionDirection } = this.textarea
+    const backward = selectionDirection === 'backward'
+    // assoc -1 at the end of a selection keeps text typed just after it outside of it.
+    this.savedSelection = {
+      anchor: Y.createRelativePositionFromTypeIndex(this.ytext, backward ? selectionEnd : selectionStart, backward ? -1 : 0),
+      head: Y.createRelativePositionFromTypeIndex(this.ytext, backward ? selectionStart : selectionEnd, backward ? 0 : -1),
+      backward,
+    }
+  }
+
+  private applyRemote(event: Y.YTextEvent): void {
+    if (event.transaction.origin === this.origin) return
+    // Take the selection captured before this transaction first: computing event.delta runs
+    // a transaction of its own, which would capture again, against the changed text.
+    const saved = this.savedSelection
+    this.savedSelection = null
+    const delta = event.delta as Delta
+    this.savedSelection = null
+    if (this.composition) {
+      this.composition.held.push(delta)
+      return
+    }
+    const textarea = this.textarea
+    const scrollTop = textarea.scrollTop
+    let index = 0
+    let value = this.value
+    for (const op of delta) {
+      if (op.retain !== undefined) {
+        index += op.retain
+      } else if (op.insert !== undefined) {
+        const text = typeof op.insert === 'string' ? op.insert : ''
+        textarea.setRangeText(text, index, index, 'preserve')
+        value = value.slice(0, index) + text + value.slice(index)
+        index += text.length
+      } else if (op.delete !== undefined) {
+        textarea.setRangeText('', index, index + op.delete, 'preserve')
+        value = value.slice(0, index) + value.slice(index + op.delete)
+      }
+    }
+    this.value = value
+    this.restoreSelection(saved, event.transaction.origin instanceof Y.UndoManager ? index : null)
+    if (textarea.scrollTop !== scrollTop) textarea.scrollTop = scrollTop
+  }
+
+  private restoreSelection(saved: TextareaBinding['savedSelection'], caretAfterUndo: number | null): void {
+    if (caretAfterUndo !== null) {
+      this.textarea.setSelectionRange(caretAfterUndo, caretAfterUndo)
+      return
+    }
+    if (!saved) return
+    const doc = this.ytext.doc!
+    const anchor = Y.createAbsolutePositionFromRelativePosition(saved.anchor, doc)
+    const head = Y.createAbsolutePositionFromRelativePosition(saved.head, doc)
+    if (!anchor || !head) return
+    const start = Math.min(anchor.index, head.index)
+    const end = Math.max(anchor.index, head.index)
+    this.textarea.setSelectionRange(start, end, saved.backward ? 'backward' : 'forward')
+  }
+
+  // Presence.
+
+  private scheduleCursorUpdate(): void {
+    if (this.cursorFrame !== null) return
+    this.cursorFrame = requestAnimationFrame(() => {
+      this.cursorFrame = null
+      const { selectionStart, selectionEnd, selectionDirection } = this.textarea
+      const backward = selectionDirection === 'backward'
+      this.publishCursor({ anchor: backward ? selectionEnd : selectionStart, head: backward ? selectionStart : selectionEnd })
+    })
+  }
+
+  private publishCursor(selection: { anchor: number; head: number } | null): void {
+    const awareness = this.options.awareness
+    if (!awareness) return
+    const key = selection ? `${selection.anchor}:${selection.head}` : ''
+    if (key === this.lastCursor) return
+    this.lastCursor = key
+    if (!selection) {
+      if (awareness.getLocalState()) awareness.setLocalStateField(this.cursorField, null)
+      return
+    }
+    const cursor: CursorState = {
+      anchor: Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(this.ytext, selection.anchor)),
+      head: Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(this.ytext, selection.head)),
+    }
+    awareness.setLocalStateField(this.cursorField, cursor)
+  }
+
+  private listen(target: EventTarget, type: string, handler: (event: Event) => void): void {
+    target.addEventListener(type, handler)
+    this.cleanups.push(() => target.removeEventListener(type, handler))
+  }
+}
+
+export function bindTextarea(ytext: Y.Text, textarea: HTMLTextAreaElement, options?: TextareaBindingOptions): TextareaBinding {
+  return new TextareaBinding(ytext, textarea, options)
+}

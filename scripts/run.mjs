@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// Entry point of the root scripts (`npm start`, `npm test`, ...): works on a machine that has
+// only Node and npm by fetching pnpm and the dependencies first, so the README's commands
+// are all a newcomer needs.
+import { spawnSync, spawn } from 'node:child_process'
+import { existsSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const PNPM_VERSION = '10.34.9'
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+const [task = 'help', ...rest] = process.argv.slice(2)
+
+function say(message) {
+  process.stderr.write(`\x1b[36m[coedit]\x1b[0m ${message}\n`)
+}
+
+function fail(message) {
+  process.stderr.write(`\x1b[31m[coedit] ${message}\x1b[0m\n`)
+  process.exit(1)
+}
+
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options })
+  if (result.error) fail(`${command} ${args.join(' ')}: ${result.error.message}`)
+  if (result.status !== 0) process.exit(result.status ?? 1)
+}
+
+function pnpmCommand() {
+  const found = spawnSync('pnpm', ['--version'], { encoding: 'utf8' })
+  if (found.status === 0 && found.stdout.trim().startsWith('10.')) return ['pnpm']
+  say(`pnpm ${PNPM_VERSION} not found on PATH; using it through npx`)
+  return ['npx', '--yes', `pnpm@${PNPM_VERSION}`]
+}
+
+function pnpm(...args) {
+  const [command, ...prefix] = pnpmCommand()
+  run(command, [...prefix, ...args])
+}
+
+function ensureDependencies() {
+  const marker = join(root, 'node_modules', '.modules.yaml')
+  const lockfile = join(root, 'pnpm-lock.yaml')
+  if (existsSync(marker) && existsSync(lockfile) && statSync(marker).mtimeMs >= statSync(lockfile).mtimeMs) return
+  say('installing dependencies (first run only)')
+  pnpm('install', '--frozen-lockfile')
+}
+
+function build() {
+  say('building')
+  pnpm('-r', '--sort', 'run', 'build')
+}
+
+function ensureChromium() {
+  if (existsSync(CHROMIUM)) return
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
+  const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0
+  if (isRoot && hasApt) {
+    say("Chromium is missing; installing Debian's chromium package for the browser tests")
+    run('apt-get', ['update', '-qq'])
+    run('apt-get', ['install', '-y', '-qq', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+    if (existsSync(CHROMIUM)) return
+  }
+  fail(
+    `The browser tests need Chromium at ${CHROMIUM} and it is not there.\n` +
+      "  Install it (Debian/Ubuntu: sudo apt-get install chromium), or point CHROMIUM_PATH at a Chromium binary, then run 'npm test' again.",
+  )
+}
+
+function exec(command, args) {
+  // Hand the terminal and signals to the child, and leave with its exit code.
+  const child = spawn(command, args, { cwd: root, stdio: 'inherit' })
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+}
+
+switch (task) {
+  case 'start':
+    ensureDependencies()
+    build()
+    exec(process.execPath, [join(root, 'apps/server/dist/cli.js'), ...rest])
+    break
+  case 'dev':
+    ensureDependencies()
+    pnpm('--filter', '@coedit/sync-server', 'run', 'build')
+    exec(pnpmCommand()[0], [...pnpmCommand().slice(1), '--parallel', '--filter', '@coedit/server', '--filter', '@coedit/web', 'run', 'dev'])
+    break
+  case 'test': {
+    ensureDependencies()
+    const e2e = existsSync(join(root, 'e2e', 'playwright.config.ts'))
+    if (e2e) ensureChromium()
+    build()
+    say('type-checking')
+    pnpm('-r', '--sort', 'run', 'typecheck')
+    say('unit and integration tests (vitest)')
+    pnpm('exec', 'vitest', 'run', ...rest)
+    if (e2e) {
+      say('multi-browser tests (Playwright, Chromium)')
+      pnpm('--filter', '@coedit/e2e', 'run', 'test')
+    }
+    break
+  }
+  case 'bench':
+    ensureDependencies()
+    build()
+    pnpm('--filter', '@coedit/bench', 'run', 'bench', ...rest)
+    break
+  default:
+    fail(`unknown task '${task}': use start, dev, test or bench`)
+}
