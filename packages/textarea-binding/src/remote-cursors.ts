@@ -186,6 +186,14 @@ export class RemoteCursors {
     fragment.append(doc.createTextNode('\u200b'))
     layer.replaceChildren(fragment)
     this.syncScroll()
+    // A label above a caret on the first visible line would be cut off: put it below.
+    for (const caret of layer.querySelectorAll<HTMLElement>('.coedit-remote-caret')) {
+      const label = caret.firstElementChild as HTMLElement | null
+      if (!label) continue
+      const below = caret.offsetTop - layer.scrollTop < label.offsetHeight + 2
+      label.style.bottom = below ? '' : '100%'
+      label.style.top = below ? '100%' : ''
+    }
   }
 
   private caret(cursor: ResolvedCursor): HTMLElement {

@@ -39,6 +39,7 @@ export class TextareaBinding {
   readonly undoManager: Y.UndoManager
   private value: string
   private before: Selection | null = null
+  private lastEditEnd = -1
   private composition: Composition | null = null
   private savedSelection: { anchor: Y.RelativePosition; head: Y.RelativePosition; backward: boolean } | null = null
   private cursorFrame: number | null = null
@@ -109,6 +110,8 @@ export class TextareaBinding {
       return
     }
     this.before = { start: this.textarea.selectionStart, end: this.textarea.selectionEnd }
+    // Typing somewhere else starts a new undo step, as in any editor, however fast it follows.
+    if (this.before.start !== this.before.end || this.before.start !== this.lastEditEnd) this.undoManager.stopCapturing()
   }
 
   private onKeyDown(event: KeyboardEvent): void {
@@ -163,6 +166,7 @@ export class TextareaBinding {
   }
 
   private applyLocal(change: TextChange): void {
+    this.lastEditEnd = change.index + change.insert.length
     const doc = this.ytext.doc!
     doc.transact(() => {
       if (change.remove > 0) this.ytext.delete(change.index, change.remove)
@@ -176,10 +180,19 @@ export class TextareaBinding {
     if (transaction.origin === this.origin || this.composition) return
     const { selectionStart, selectionEnd, selectionDirection } = this.textarea
     const backward = selectionDirection === 'backward'
-    // assoc -1 at the end of a selection keeps text typed just after it outside of it.
+    if (selectionStart === selectionEnd) {
+      // A caret sticks to the character on its left: text someone else types right here
+      // appears after it, and this person's own typing is not pushed around.
+      const caret = Y.createRelativePositionFromTypeIndex(this.ytext, selectionStart, -1)
+      this.savedSelection = { anchor: caret, head: caret, backward: false }
+      return
+    }
+    // A selection holds its first and last characters, so text typed at its edges stays outside.
+    const start = Y.createRelativePositionFromTypeIndex(this.ytext, selectionStart, 0)
+    const end = Y.createRelativePositionFromTypeIndex(this.ytext, selectionEnd, -1)
     this.savedSelection = {
-      anchor: Y.createRelativePositionFromTypeIndex(this.ytext, backward ? selectionEnd : selectionStart, backward ? -1 : 0),
-      head: Y.createRelativePositionFromTypeIndex(this.ytext, backward ? selectionStart : selectionEnd, backward ? 0 : -1),
+      anchor: backward ? end : start,
+      head: backward ? start : end,
       backward,
     }
   }

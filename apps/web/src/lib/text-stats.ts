@@ -1,0 +1,23 @@
+/** The first non-empty line, trimmed and shortened: what the tab and the recent list show. */
+export function titleOf(text: string): string {
+  const end = Math.min(text.length, 2_000)
+  for (const line of text.slice(0, end).split('\n')) {
+    const trimmed = line.trim()
+    if (trimmed) return trimmed.length > 60 ? `${trimmed.slice(0, 59)}…` : trimmed
+  }
+  return 'Untitled'
+}
+
+export function countWords(text: string): number {
+  const matches = text.match(/\S+/g)
+  return matches ? matches.length : 0
+}
+
+export function fileNameFor(title: string): string {
+  const slug = title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 50)
+  return `${slug || 'document'}.txt`
+}

@@ -1,0 +1,107 @@
+import { useEffect, useState } from 'react'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import { IndexeddbPersistence } from 'y-indexeddb'
+import type { Awareness } from 'y-protocols/awareness'
+import { syncServerUrl } from './sync-url'
+import type { Identity } from './identity'
+
+export type ConnectionStatus = 'connecting' | 'connected' | 'offline'
+
+export interface Collaboration {
+  readonly doc: Y.Doc
+  readonly text: Y.Text
+  readonly provider: WebsocketProvider
+  readonly awareness: Awareness
+}
+
+export interface CollaborationState {
+  readonly session: Collaboration | null
+  readonly status: ConnectionStatus
+  /** Set when the server refuses the document (it could not load it, or closed us with a reason). */
+  readonly problem: string | null
+  /** The local copy (IndexedDB) or the server has delivered the document. */
+  readonly loaded: boolean
+}
+
+/** Close codes after which the server will keep refusing for a while; the provider still retries. */
+const REFUSALS: Record<number, string> = {
+  1008: 'The server refused this document.',
+  1011: 'The server could not load this document. Your edits are kept on this device and will be sent when it can.',
+}
+
+/**
+ * One document's shared state: a Y.Doc kept in IndexedDB (so it survives reloads offline)
+ * and synced through the stock y-websocket provider; presence carries name and colour.
+ */
+export function useCollaboration(id: string | null, identity: Identity): CollaborationState {
+  const [session, setSession] = useState<Collaboration | null>(null)
+  const [status, setStatus] = useState<ConnectionStatus>('connecting')
+  const [problem, setProblem] = useState<string | null>(null)
+  const [loaded, setLoaded] = useState(false)
+
+  useEffect(() => {
+    if (!id) return
+    const doc = new Y.Doc()
+    const local = new IndexeddbPersistence(`coedit:${id}`, doc)
+    const provider = new WebsocketProvider(syncServerUrl(), id, doc, { connect: navigator.onLine })
+    const awareness = provider.awareness
+    let disposed = false
+
+    const onStatus = ({ status: next }: { status: 'connected' | 'connecting' | 'disconnected' }): void => {
+      if (next === 'connected') setProblem(null)
+      // Between attempts the provider reports 'disconnected', but it is still trying: only the
+      // browser being offline makes this "offline".
+      setStatus(!navigator.onLine ? 'offline' : next === 'connected' ? 'connected' : 'connecting')
+    }
+    const onClose = (event: CloseEvent | null): void => {
+      const refusal = event ? REFUSALS[event.code] : undefined
+      if (refusal) setProblem(event?.reason ? `${refusal} (${event.reason})` : refusal)
+    }
+    const onSync = (synced: boolean): void => {
+      if (synced) setLoaded(true)
+    }
+    // The browser knows first when the network is gone; a socket can look open for a while.
+    const goOffline = (): void => {
+      provider.disconnect()
+      setStatus('offline')
+    }
+    const goOnline = (): void => {
+      setStatus('connecting')
+      provider.connect()
+    }
+    provider.on('status', onStatus)
+    provider.on('connection-close', onClose)
+    provider.on('sync', onSync)
+    window.addEventListener('offline', goOffline)
+    window.addEventListener('online', goOnline)
+    void local.whenSynced.then(() => {
+      if (!disposed) setLoaded(true)
+    })
+    if (!navigator.onLine) setStatus('offline')
+
+    setSession({ doc, text: doc.getText('text'), provider, awareness })
+    return () => {
+      disposed = true
+      window.removeEventListener('offline', goOffline)
+      window.removeEventListener('online', goOnline)
+      provider.off('status', onStatus)
+      provider.off('connection-close', onClose)
+      provider.off('sync', onSync)
+      provider.destroy()
+      void local.destroy()
+      doc.destroy()
+      setSession(null)
+      setLoaded(false)
+      setProblem(null)
+      setStatus('connecting')
+    }
+  }, [id])
+
+  // Presence follows the chosen name and colour without reconnecting.
+  useEffect(() => {
+    session?.awareness.setLocalStateField('user', { name: identity.name, color: identity.color })
+  }, [session, identity.name, identity.color])
+
+  return { session, status, problem, loaded }
+}

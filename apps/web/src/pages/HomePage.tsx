@@ -1,0 +1,68 @@
+import { useState } from 'react'
+import { documentPath, newDocumentId } from '../lib/document-id'
+import { forgetDocument, loadRecentDocuments, type RecentDocument } from '../lib/recent-documents'
+import { navigate } from '../lib/navigation'
+
+function when(openedAt: number): string {
+  const minutes = Math.round((Date.now() - openedAt) / 60_000)
+  if (minutes < 1) return 'just now'
+  if (minutes < 60) return `${minutes} min ago`
+  const hours = Math.round(minutes / 60)
+  if (hours < 24) return `${hours} h ago`
+  return new Date(openedAt).toLocaleDateString()
+}
+
+export function HomePage() {
+  const [recent, setRecent] = useState<RecentDocument[]>(() => loadRecentDocuments())
+
+  return (
+    <main className="home">
+      <section className="hero">
+        <div className="brand brand-large">
+          <img src="/favicon.svg" alt="" width={40} height={40} />
+          <span>Coedit</span>
+        </div>
+        <h1>Write together, in real time.</h1>
+        <p className="lede">Start a document, share its link, and everyone with the link edits the same text at once. It keeps working offline and catches up when you are back.</p>
+        <button type="button" className="button primary large" onClick={() => navigate(documentPath(newDocumentId()))}>
+          New document
+        </button>
+      </section>
+      <section className="recent" aria-labelledby="recent-title">
+        <h2 id="recent-title">Recent documents</h2>
+        {recent.length === 0 ? (
+          <p className="muted">Documents you open in this browser will be listed here.</p>
+        ) : (
+          <ul className="recent-list">
+            {recent.map((doc) => (
+              <li key={doc.id}>
+                <a
+                  href={documentPath(doc.id)}
+                  onClick={(event) => {
+                    event.preventDefault()
+                    navigate(documentPath(doc.id))
+                  }}
+                >
+                  <span className="recent-title">{doc.title}</span>
+                  <span className="recent-when">{when(doc.openedAt)}</span>
+                </a>
+                <button
+                  type="button"
+                  className="icon-button"
+                  aria-label={`Remove ${doc.title} from this list`}
+                  title="Remove from this list"
+                  onClick={() => {
+                    forgetDocument(doc.id)
+                    setRecent(loadRecentDocuments())
+                  }}
+                >
+                  ×
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </main>
+  )
+}

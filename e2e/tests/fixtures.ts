@@ -1,0 +1,86 @@
+import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test'
+import { fileURLToPath } from 'node:url'
+import { existsSync, mkdirSync } from 'node:fs'
+import { startCli, tempDir, type CliProcess } from '@coedit/test-utils'
+
+const CLI = fileURLToPath(new URL('../../apps/server/dist/cli.js', import.meta.url))
+const WEB = fileURLToPath(new URL('../../apps/web/dist', import.meta.url))
+export const ARTIFACTS = fileURLToPath(new URL('../artifacts', import.meta.url))
+
+/** The real coedit CLI serving the built web app, on a free port with a fresh data dir. */
+export class CoeditServer {
+  private process: CliProcess | null = null
+  private port = 0
+  private readonly data = tempDir('coedit-e2e-')
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`
+  }
+
+  async start(): Promise<void> {
+    if (!existsSync(CLI) || !existsSync(`${WEB}/index.html`)) throw new Error("The apps are not built: run 'pnpm build' (the test command does)")
+    this.process = await startCli(CLI, ['--port', String(this.port), '--data-dir', this.data.path, '--web-dir', WEB, '--log-level', 'info'])
+    this.port = this.process.port
+  }
+
+  /** SIGTERM and wait for a clean exit: the way a deploy restarts it. */
+  async stop(): Promise<void> {
+    const running = this.process
+    this.process = null
+    if (!running) return
+    running.signal('SIGTERM')
+    const { code } = await running.exited
+    expect(code, 'coedit exits 0 on SIGTERM').toBe(0)
+  }
+
+  async dispose(): Promise<void> {
+    if (this.process && this.process.child.exitCode === null) this.process.signal('SIGKILL')
+    this.data.remove()
+  }
+}
+
+export interface Person {
+  readonly name: string
+  readonly context: BrowserContext
+  readonly page: Page
+  readonly editor: ReturnType<Page['getByRole']>
+}
+
+/** A separate person: own browser context (storage, IndexedDB), a fixed name, the page open. */
+export async function openAs(browser: Browser, name: string, url: string, color = '#2d7dd2'): Promise<Person> {
+  const context = await browser.newContext()
+  await context.addInitScript(
+    ([n, c]) => {
+      if (!localStorage.getItem('coedit:identity')) localStorage.setItem('coedit:identity', JSON.stringify({ name: n, color: c }))
+    },
+    [name, color],
+  )
+  const page = await context.newPage()
+  page.on('pageerror', (error) => console.error(`[${name}] page error: ${error.message}`))
+  await page.goto(url)
+  const editor = page.getByRole('textbox', { name: 'Document text' })
+  await expect(page.getByTestId('status')).toHaveAttribute('data-status', 'connected')
+  return { name, context, page, editor }
+}
+
+export async function textOf(person: Person): Promise<string> {
+  return person.editor.inputValue()
+}
+
+export function newDocumentUrl(server: CoeditServer): string {
+  const id = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url')
+  return `${server.url}/d/${id}`
+}
+
+export const test = base.extend<{ coedit: CoeditServer }>({
+  coedit: async ({}, use) => {
+    mkdirSync(ARTIFACTS, { recursive: true })
+    const server = new CoeditServer()
+    await server.start()
+    await use(server)
+    await server.stop().catch(() => {})
+    await server.dispose()
+  },
+})
+
+export { expect }

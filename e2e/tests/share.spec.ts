@@ -1,0 +1,39 @@
+import { test, expect, openAs } from './fixtures.js'
+
+test('New document, Copy link, and a second person opens the copied link', async ({ browser, coedit }) => {
+  const context = await browser.newContext()
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: coedit.url })
+  const page = await context.newPage()
+  await page.goto(coedit.url)
+  await page.getByRole('button', { name: 'New document' }).click()
+  await expect(page).toHaveURL(/\/d\/[A-Za-z0-9_-]{22}$/)
+  const editor = page.getByRole('textbox', { name: 'Document text' })
+  await editor.click()
+  await page.keyboard.type('Shared shopping list\n- bread\n- tea')
+  await expect(page).toHaveTitle('Shared shopping list · Coedit')
+  await expect(page.getByTestId('char-count')).toHaveText('34 characters')
+  await expect(page.getByTestId('word-count')).toHaveText('7 words')
+
+  await page.getByRole('button', { name: 'Copy link' }).click()
+  await expect(page.getByRole('button', { name: 'Link copied' })).toBeVisible()
+  const link = await page.evaluate(() => navigator.clipboard.readText())
+  expect(link).toBe(page.url())
+
+  const friend = await openAs(browser, 'Friend', link)
+  await expect(friend.editor).toHaveValue('Shared shopping list\n- bread\n- tea')
+
+  // Home lists the document as recently opened.
+  await page.goto(coedit.url)
+  await expect(page.getByRole('link', { name: /Shared shopping list/ })).toBeVisible()
+
+  const download = page.waitForEvent('download')
+  await page.getByRole('link', { name: /Shared shopping list/ }).click()
+  await page.getByRole('button', { name: 'Download .txt' }).click()
+  expect((await download).suggestedFilename()).toBe('shared-shopping-list.txt')
+})
+
+test('a link with a malformed document id gets a clear message, not a blank editor', async ({ page, coedit }) => {
+  await page.goto(`${coedit.url}/d/not valid!`)
+  await expect(page.getByRole('heading', { name: 'This link does not point to a document' })).toBeVisible()
+  await expect(page.getByRole('textbox', { name: 'Document text' })).toHaveCount(0)
+})
