@@ -83,7 +83,8 @@ switch (task) {
     break
   case 'dev':
     ensureDependencies()
-    pnpm('--filter', '@coedit/sync-server', 'run', 'build')
+    pnpm('--filter', '@coedit/sync-server', '--filter', '@coedit/textarea-binding', 'run', 'build')
+    say('dev: editor at http://127.0.0.1:5173 (hot reload), sync server at ws://127.0.0.1:1234')
     exec(pnpmCommand()[0], [...pnpmCommand().slice(1), '--parallel', '--filter', '@coedit/server', '--filter', '@coedit/web', 'run', 'dev'])
     break
   case 'test': {

@@ -40,3 +40,14 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['--help'], {})).toEqual({ kind: 'help' })
   })
 })
+
+describe('the README', () => {
+  it('documents every flag and environment variable', async () => {
+    const { readFileSync } = await import('node:fs')
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')
+    for (const setting of SETTINGS) {
+      expect(readme, setting.flag).toContain(`\`--${setting.flag}`)
+      expect(readme, setting.env).toContain(`\`${setting.env}\``)
+    }
+  })
+})
