@@ -26,10 +26,14 @@ test('New document, Copy link, and a second person opens the copied link', async
   await page.goto(coedit.url)
   await expect(page.getByRole('link', { name: /Shared shopping list/ })).toBeVisible()
 
-  const download = page.waitForEvent('download')
   await page.getByRole('link', { name: /Shared shopping list/ }).click()
+  await expect(editor).toHaveValue('Shared shopping list\n- bread\n- tea')
+  const download = page.waitForEvent('download')
   await page.getByRole('button', { name: 'Download .txt' }).click()
-  expect((await download).suggestedFilename()).toBe('shared-shopping-list.txt')
+  const file = await download
+  expect(file.suggestedFilename()).toBe('shared-shopping-list.txt')
+  const { readFileSync } = await import('node:fs')
+  expect(readFileSync((await file.path())!, 'utf8')).toBe('Shared shopping list\n- bread\n- tea')
 })
 
 test('a link with a malformed document id gets a clear message, not a blank editor', async ({ page, coedit }) => {

@@ -58,7 +58,11 @@ export function EditorPage({ id }: { id: string }) {
           <button type="button" className="button primary" onClick={() => void copyLink()} aria-live="polite">
             {copied ? 'Link copied' : 'Copy link'}
           </button>
-          <button type="button" className="button ghost" onClick={() => downloadText(fileNameFor(title), session?.text.toString() ?? text)}>
+          <button type="button" className="button ghost" onClick={() => {
+              // The live text, not the throttled copy used for counts.
+              const current = session?.text.toString() ?? text
+              downloadText(fileNameFor(titleOf(current)), current)
+            }}>
             Download .txt
           </button>
         </div>
