@@ -21,6 +21,7 @@ export interface ServerConfig {
   readonly roomUnloadDelayMs: number
   readonly compactAfterUpdates: number
   readonly compactAfterBytes: number
+  readonly relayWindowMs: number
   readonly shutdownTimeoutMs: number
 }
 
@@ -54,6 +55,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'roomUnloadDelayMs', flag: 'room-unload-delay-ms', env: 'COEDIT_ROOM_UNLOAD_DELAY_MS', kind: 'int', min: 0, help: 'Keep an empty room in memory this long' },
   { key: 'compactAfterUpdates', flag: 'compact-after-updates', env: 'COEDIT_COMPACT_AFTER_UPDATES', kind: 'int', min: 1, help: 'Snapshot a document after this many logged updates' },
   { key: 'compactAfterBytes', flag: 'compact-after-bytes', env: 'COEDIT_COMPACT_AFTER_BYTES', kind: 'int', min: 1, help: 'Snapshot a document after this many logged bytes' },
+  { key: 'relayWindowMs', flag: 'relay-window-ms', env: 'COEDIT_RELAY_WINDOW_MS', kind: 'int', min: 0, help: 'Under load, updates within this window share one frame (a lone edit goes at once)' },
   { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout-ms', env: 'COEDIT_SHUTDOWN_TIMEOUT_MS', kind: 'int', min: 100, help: 'On SIGTERM/SIGINT, exit within this bound' },
 ]
 
@@ -73,6 +75,7 @@ export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
   roomUnloadDelayMs: DEFAULT_SYNC_SERVER_OPTIONS.roomUnloadDelayMs,
   compactAfterUpdates: DEFAULT_SYNC_SERVER_OPTIONS.compactAfterUpdates,
   compactAfterBytes: DEFAULT_SYNC_SERVER_OPTIONS.compactAfterBytes,
+  relayWindowMs: DEFAULT_SYNC_SERVER_OPTIONS.relayWindowMs,
   shutdownTimeoutMs: 10_000,
 })
 

@@ -42,6 +42,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     roomUnloadDelayMs: config.roomUnloadDelayMs,
     compactAfterUpdates: config.compactAfterUpdates,
     compactAfterBytes: config.compactAfterBytes,
+    relayWindowMs: config.relayWindowMs,
   })
   const webDir = config.webDir === 'none' ? null : (config.webDir ?? bundledWebDir())
   const serveWeb = webDir && webDirIsBuilt(webDir) ? createStaticHandler(webDir) : null

@@ -4,8 +4,9 @@ import type { Logger } from 'pino'
 import type { DocumentStorage, StoredDocument } from './storage/document-storage.js'
 import type { ServerMetrics } from './metrics.js'
 import type { Session } from './session.js'
-import { ProtocolError, encodeAwarenessMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdate } from './protocol.js'
+import { ProtocolError, encodeAwarenessMessage, encodeSyncStep1, encodeSyncStep2 } from './protocol.js'
 import { handleMessage, type RoomPort } from './message-handler.js'
+import { UpdateRelay, broadcast, type RelayTarget } from './update-relay.js'
 
 export interface RoomOptions {
   readonly storage: DocumentStorage
@@ -16,6 +17,8 @@ export interface RoomOptions {
   readonly compactAfterBytes: number
   /** Frames a session may send while the room is still loading before it is closed. */
   readonly maxQueuedMessages: number
+  /** Under load, updates relayed within this window share one frame. */
+  readonly relayWindowMs: number
   /** Called once when the room has left memory (or failed to load) so the registry forgets it. */
   readonly onUnloaded: (room: Room) => void
 }
@@ -56,11 +59,18 @@ export class Room implements RoomPort<Session> {
   private logCount = 0
   private logBytes = 0
   private needsReset = false
+  private readonly relayTarget: RelayTarget<Session> = {
+    sessions: this.sessions,
+    send: (session, frame) => session.send(frame),
+    sent: (frames, bytesEach) => this.options.metrics.recordSent(frames, bytesEach),
+  }
+  private readonly relay: UpdateRelay<Session>
 
   constructor(
     readonly name: string,
     private readonly options: RoomOptions,
   ) {
+    this.relay = new UpdateRelay(this.relayTarget, options.relayWindowMs)
     this.awareness = new Awareness(this.doc)
     // The server is not a participant: it must not appear in anyone's presence list.
     this.awareness.setLocalState(null)
@@ -160,6 +170,7 @@ export class Room implements RoomPort<Session> {
   /** First half of a shutdown: store what is pending and start closing every session. */
   beginShutdown(code: number, reason: string): void {
     this.flush()
+    this.relay.flush()
     for (const session of this.sessions) session.close('shutdown', code, reason)
   }
 
@@ -272,40 +283,12 @@ export class Room implements RoomPort<Session> {
       this.logCount++
       this.logBytes += update.byteLength
     }
-    this.relay(batch)
+    this.relay.push(batch)
     this.maybeCompact()
   }
 
-  /** Sends each session the batch minus its own updates, encoding each distinct frame once. */
-  private relay(batch: readonly PendingUpdate[]): void {
-    const first = batch[0]
-    if (!first) return
-    if (batch.every((p) => p.origin === first.origin)) {
-      const update = batch.length === 1 ? first.update : Y.mergeUpdates(batch.map((p) => p.update))
-      this.broadcast(encodeUpdate(update), first.origin)
-      return
-    }
-    const origins = new Set(batch.map((p) => p.origin))
-    const everything = encodeUpdate(Y.mergeUpdates(batch.map((p) => p.update)))
-    let sent = 0
-    for (const session of this.sessions) {
-      if (!origins.has(session) && session.send(everything)) sent++
-    }
-    this.options.metrics.recordSent(sent, everything.byteLength)
-    for (const origin of origins) {
-      if (!this.sessions.has(origin)) continue
-      const others = batch.filter((p) => p.origin !== origin).map((p) => p.update)
-      const frame = encodeUpdate(others.length === 1 ? others[0]! : Y.mergeUpdates(others))
-      if (origin.send(frame)) this.options.metrics.recordSent(1, frame.byteLength)
-    }
-  }
-
   private broadcast(frame: Uint8Array, except: Session | null): void {
-    let sent = 0
-    for (const session of this.sessions) {
-      if (session !== except && session.send(frame)) sent++
-    }
-    this.options.metrics.recordSent(sent, frame.byteLength)
+    broadcast(frame, except, this.relayTarget)
   }
 
   private failStore(error: unknown): void {
@@ -445,6 +428,7 @@ export class Room implements RoomPort<Session> {
     this.disposed = true
     this.cancelUnload()
     this.forget()
+    this.relay.dispose()
     this.awareness.destroy()
     this.doc.destroy()
     this.options.metrics.roomsLoaded.dec()

@@ -34,6 +34,11 @@ export interface SyncServerOptions {
   readonly compactAfterBytes?: number
   /** Frames a session may send while its room loads. Default 1 000. */
   readonly maxQueuedMessages?: number
+  /**
+   * Under load (concurrent writers), updates relayed within this window share one frame per
+   * recipient; a lone edit is relayed at once. 0 relays every tick. Default 10 ms.
+   */
+  readonly relayWindowMs?: number
 }
 
 export type ResolvedSyncServerOptions = Required<Omit<SyncServerOptions, 'storage' | 'logger'>>
@@ -49,6 +54,7 @@ export const DEFAULT_SYNC_SERVER_OPTIONS: ResolvedSyncServerOptions = Object.fre
   compactAfterUpdates: 1_000,
   compactAfterBytes: 4 * 1024 * 1024,
   maxQueuedMessages: 1_000,
+  relayWindowMs: 10,
 })
 
 export interface SessionClosedEvent {
@@ -241,6 +247,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
         compactAfterUpdates: this.options.compactAfterUpdates,
         compactAfterBytes: this.options.compactAfterBytes,
         maxQueuedMessages: this.options.maxQueuedMessages,
+        relayWindowMs: this.options.relayWindowMs,
         onUnloaded: (unloaded) => {
           if (this.rooms.get(unloaded.name) === unloaded) this.rooms.delete(unloaded.name)
           this.log.debug({ room: unloaded.name }, 'room unloaded')
@@ -326,6 +333,7 @@ function validateOptions(options: ResolvedSyncServerOptions): void {
     const value = options[key]
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new RangeError(`${key} must be a positive number, got ${String(value)}`)
   }
+  if (!Number.isFinite(options.relayWindowMs) || options.relayWindowMs < 0) throw new RangeError(`relayWindowMs must be >= 0, got ${options.relayWindowMs}`)
   if (!Number.isFinite(options.roomUnloadDelayMs) || options.roomUnloadDelayMs < 0) throw new RangeError(`roomUnloadDelayMs must be >= 0, got ${options.roomUnloadDelayMs}`)
   if (!options.pathPrefix.startsWith('/')) throw new RangeError(`pathPrefix must start with '/', got '${options.pathPrefix}'`)
 }

@@ -1,0 +1,129 @@
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { PINNING, SERVERS, removeDataDir, startServer, type RunningServer, type ServerSpec } from './servers.js'
+import { machine, markdown, summarize, type Report, type Results } from './report.js'
+import { sleep, until } from './stats.js'
+import type { Metrics, Scenario, ScenarioContext } from './scenarios/types.js'
+import { fanout } from './scenarios/fanout.js'
+import { throughput } from './scenarios/throughput.js'
+import { connections } from './scenarios/connections.js'
+import { coldSync } from './scenarios/cold-sync.js'
+import { manyRooms } from './scenarios/many-rooms.js'
+import { presenceStorm } from './scenarios/presence-storm.js'
+import { binding } from './scenarios/binding.js'
+
+const RESULTS = fileURLToPath(new URL('../results', import.meta.url))
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    servers: { type: 'string' },
+    runs: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+})
+
+const quick = values.quick ?? false
+const scenarios: Scenario[] = quick
+  ? [fanout(10), fanout(100), throughput, connections([1_000], 2), coldSync, manyRooms, presenceStorm, binding]
+  : [fanout(10), fanout(100), fanout(500), throughput, connections([1_000, 5_000, 10_000], 3), coldSync, manyRooms, presenceStorm, binding]
+
+if (values.help) {
+  console.log(`pnpm bench [--quick] [--only <scenario,...>] [--servers <id,...>] [--runs <n>]
+  --quick     reduced sizes, one run (under 2 minutes)
+  --only      scenarios: ${scenarios.map((s) => s.id).join(', ')}
+  --servers   ${SERVERS.map((s) => s.id).join(', ')}
+  --runs      repetitions per scenario and server (default 3, quick 1)
+Results: bench/results/<date>.json and .md`)
+  process.exit(0)
+}
+
+const only = values.only?.split(',')
+const selectedScenarios = only ? scenarios.filter((s) => only.some((o) => s.id.startsWith(o))) : scenarios
+const serverIds = values.servers?.split(',')
+const specs = serverIds ? SERVERS.filter((s) => serverIds.includes(s.id)) : [...SERVERS]
+const runs = Number(values.runs ?? (quick ? 1 : 3))
+const started = Date.now()
+
+function log(message: string): void {
+  const elapsed = ((Date.now() - started) / 1_000).toFixed(0).padStart(4)
+  process.stderr.write(`[bench ${elapsed}s] ${message}\n`)
+}
+
+// The load generator gets core 1; servers are started on core 0.
+if (PINNING) spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' })
+
+async function waitForUnload(server: RunningServer, room: string): Promise<void> {
+  if (server.spec.id === 'coedit') {
+    const unloaded = await until(() => false, 0).then(async () => {
+      const deadline = Date.now() + 15_000
+      while (Date.now() < deadline) {
+        const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text()
+        if (/^coedit_rooms_loaded 0$/m.test(text)) return true
+        await sleep(50)
+      }
+      return false
+    })
+    if (!unloaded) throw new Error(`room ${room} did not unload`)
+    return
+  }
+  // The peers say nothing about unloading: wait past Hocuspocus' 2 s store debounce.
+  await sleep(4_000)
+}
+
+function contextFor(spec: ServerSpec): ScenarioContext & { cleanup(): void } {
+  const dirs: string[] = []
+  return {
+    quick,
+    log: (m) => log(`  ${m}`),
+    start: async () => {
+      const server = await startServer(spec)
+      dirs.push(server.dataDir)
+      return server
+    },
+    waitForUnload,
+    cleanup: () => {
+      for (const d of dirs.splice(0)) removeDataDir(d)
+    },
+  }
+}
+
+const results: Results = {}
+const errors: Report['errors'] = []
+log(`${quick ? 'quick' : 'full'} run: ${selectedScenarios.length} scenarios × ${specs.length} servers × ${runs} runs; pinning ${PINNING ? 'on' : 'off'}`)
+for (const scenario of selectedScenarios) {
+  results[scenario.id] = {}
+  for (const spec of specs.filter((s) => scenario.appliesTo(s))) {
+    if (scenario.id === 'binding' && spec.id !== 'coedit') continue
+    const collected: Metrics[] = []
+    for (let run = 1; run <= (scenario.id === 'connections' ? 1 : runs); run++) {
+      log(`${scenario.id} · ${spec.label} · run ${run}`)
+      const context = contextFor(spec)
+      try {
+        collected.push(await scenario.run(context))
+      } catch (error) {
+        const message = (error as Error).message.split('\n')[0]!
+        log(`  failed: ${message}`)
+        errors.push({ scenario: scenario.id, server: spec.id, error: message })
+        break
+      } finally {
+        context.cleanup()
+      }
+    }
+    const keys = new Set(collected.flatMap((m) => Object.keys(m)))
+    results[scenario.id]![spec.id] = Object.fromEntries([...keys].map((k) => [k, summarize(collected.map((m) => m[k] ?? NaN))]))
+  }
+}
+
+const report: Report = { date: new Date().toISOString(), machine: machine(PINNING), quick, servers: specs.map((s) => ({ id: s.id, label: s.label })), results, errors }
+const table = markdown(report, selectedScenarios, specs)
+mkdirSync(RESULTS, { recursive: true })
+const stamp = report.date.replace(/[:.]/g, '-')
+writeFileSync(`${RESULTS}/${stamp}.json`, `${JSON.stringify(report, null, 2)}\n`)
+writeFileSync(`${RESULTS}/${stamp}.md`, `${table}\n`)
+console.log(`\n${table}\n`)
+log(`done in ${((Date.now() - started) / 60_000).toFixed(1)} min; results in bench/results/${stamp}.{json,md}`)
+process.exit(0)

@@ -1,0 +1,135 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, connect } from 'node:net'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Framing } from './framing.js'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const BENCH = fileURLToPath(new URL('..', import.meta.url))
+
+export type ServerId = 'coedit' | 'yws' | 'yws-leveldb' | 'hocuspocus' | 'hocuspocus-sqlite' | 'relay'
+
+export interface ServerSpec {
+  readonly id: ServerId
+  readonly label: string
+  readonly framing: Framing
+  /** Keeps documents across a room unload (and a restart). */
+  readonly persistent: boolean
+  /** Speaks Yjs (the relay only forwards bytes). */
+  readonly yjs: boolean
+}
+
+export const SERVERS: readonly ServerSpec[] = [
+  { id: 'coedit', label: 'Coedit (SQLite)', framing: 'y-websocket', persistent: true, yjs: true },
+  { id: 'yws', label: 'y-websocket-server', framing: 'y-websocket', persistent: false, yjs: true },
+  { id: 'yws-leveldb', label: 'y-websocket-server + LevelDB', framing: 'y-websocket', persistent: true, yjs: true },
+  { id: 'hocuspocus', label: 'Hocuspocus', framing: 'hocuspocus', persistent: false, yjs: true },
+  { id: 'hocuspocus-sqlite', label: 'Hocuspocus + SQLite', framing: 'hocuspocus', persistent: true, yjs: true },
+  { id: 'relay', label: 'raw ws relay', framing: 'y-websocket', persistent: false, yjs: false },
+]
+
+export interface RunningServer {
+  readonly spec: ServerSpec
+  readonly pid: number
+  readonly port: number
+  url(room: string): string
+  stop(): Promise<void>
+}
+
+/** CPU pinning: the server on core 0, the load generator (this process) on core 1. */
+export const PINNING = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0 && availableParallelism() >= 2
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+async function waitForPort(port: number, child: ChildProcess, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before listening`)
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1')
+      socket.once('connect', () => {
+        socket.destroy()
+        resolve(true)
+      })
+      socket.once('error', () => resolve(false))
+    })
+    if (ok) return
+    if (Date.now() > deadline) throw new Error(`server did not listen on ${port} within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+function command(spec: ServerSpec, port: number, dataDir: string): { args: string[]; env: Record<string, string> } {
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each Coedit server to <dir> when it exits.
+  const profile = process.env.BENCH_CPU_PROF && spec.id === 'coedit' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
+  const node = [process.execPath, ...profile].join('\u0000')
+  switch (spec.id) {
+    case 'coedit':
+      return {
+        args: [...node.split('\u0000'), join(ROOT, 'apps/server/dist/cli.js'), '--port', String(port), '--data-dir', dataDir, '--web-dir', 'none', '--log-level', 'warn', '--room-unload-delay-ms', '500'],
+        env: {},
+      }
+    case 'yws':
+    case 'yws-leveldb':
+      return {
+        args: [process.execPath, join(BENCH, 'node_modules/@y/websocket-server/src/server.js')],
+        env: { HOST: '127.0.0.1', PORT: String(port), ...(spec.id === 'yws-leveldb' ? { YPERSISTENCE: join(dataDir, 'leveldb') } : {}) },
+      }
+    case 'hocuspocus':
+    case 'hocuspocus-sqlite':
+      return {
+        args: [process.execPath, join(BENCH, 'src/peers/hocuspocus.mjs')],
+        env: { PORT: String(port), ...(spec.id === 'hocuspocus-sqlite' ? { HOCUSPOCUS_SQLITE: join(dataDir, 'hocuspocus.sqlite') } : {}) },
+      }
+    case 'relay':
+      return { args: [process.execPath, join(BENCH, 'src/peers/raw-relay.mjs')], env: { PORT: String(port) } }
+  }
+}
+
+/** Starts a server as its own process, pinned to core 0, on a free port with a fresh data dir. */
+export async function startServer(spec: ServerSpec, reuse?: { port: number; dataDir: string }): Promise<RunningServer & { dataDir: string }> {
+  const port = reuse?.port ?? (await freePort())
+  const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), `coedit-bench-${spec.id}-`))
+  const { args, env } = command(spec, port, dataDir)
+  const [file, ...rest] = PINNING ? ['taskset', '-c', '0', ...args] : args
+  const child = spawn(file!, rest, { cwd: BENCH, env: { ...process.env, ...env, NODE_ENV: 'production' }, stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)))
+  try {
+    await waitForPort(port, child)
+  } catch (error) {
+    child.kill('SIGKILL')
+    throw new Error(`${spec.label}: ${(error as Error).message}\n${stderr}`)
+  }
+  const pid = child.pid!
+  return {
+    spec,
+    pid,
+    port,
+    dataDir,
+    url: (room) => (spec.framing === 'hocuspocus' ? `ws://127.0.0.1:${port}` : `ws://127.0.0.1:${port}/${room}`),
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}
+
+export function removeDataDir(dataDir: string): void {
+  rmSync(dataDir, { recursive: true, force: true })
+}
