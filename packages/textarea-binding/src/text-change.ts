@@ -17,6 +17,36 @@ export interface Selection {
   readonly end: number
 }
 
+/**
+ * The edit of a plain keystroke (typing, Enter, Backspace, Delete, replacing a selection by
+ * typing), from the event, the selection before and the new length alone, without reading
+ * the textarea's value. Null when the event is anything else or the numbers disagree.
+ */
+export function quickChange(
+  oldLength: number,
+  after: { readonly textLength: number; readonly selectionStart: number; readonly selectionEnd: number },
+  before: Selection,
+  event: { readonly inputType: string; readonly data: string | null },
+): TextChange | null {
+  if (after.selectionStart !== after.selectionEnd) return null
+  const caret = after.selectionStart
+  const selected = before.end - before.start
+  if (event.inputType === 'insertText' || event.inputType === 'insertLineBreak') {
+    const insert = event.inputType === 'insertLineBreak' ? '\n' : event.data
+    if (insert === null || insert.length === 0) return null
+    if (after.textLength !== oldLength - selected + insert.length || caret !== before.start + insert.length) return null
+    return { index: before.start, remove: selected, insert }
+  }
+  if (event.inputType === 'deleteContentBackward' || event.inputType === 'deleteContentForward') {
+    const removed = oldLength - after.textLength
+    if (removed <= 0) return null
+    if (selected > 0) return removed === selected && caret === before.start ? { index: caret, remove: removed, insert: '' } : null
+    const expected = event.inputType === 'deleteContentBackward' ? before.start - removed : before.start
+    return caret === expected ? { index: caret, remove: removed, insert: '' } : null
+  }
+  return null
+}
+
 /** Characters compared on each side of a hinted edit to confirm the hint. */
 const CONFIRM = 16
 

@@ -1,6 +1,6 @@
 import * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
-import { changeFromInput, diffAroundCaret, transformIndex, type Selection, type TextChange } from './text-change.js'
+import { changeFromInput, diffAroundCaret, quickChange, transformIndex, type Selection, type TextChange } from './text-change.js'
 
 export interface TextareaBindingOptions {
   /** Publish this person's caret and selection here, as relative positions. */
@@ -40,6 +40,7 @@ export class TextareaBinding {
   private value: string
   private before: Selection | null = null
   private lastEditEnd = -1
+  private checkTimer: ReturnType<typeof setTimeout> | null = null
   private composition: Composition | null = null
   private savedSelection: { anchor: Y.RelativePosition; head: Y.RelativePosition; backward: boolean } | null = null
   private cursorFrame: number | null = null
@@ -94,6 +95,7 @@ export class TextareaBinding {
 
   destroy(): void {
     for (const cleanup of this.cleanups.splice(0)) cleanup()
+    if (this.checkTimer) clearTimeout(this.checkTimer)
     if (this.cursorFrame !== null) cancelAnimationFrame(this.cursorFrame)
     this.undoManager.destroy()
     if (this.options.awareness) this.publishCursor(null)
@@ -128,12 +130,36 @@ export class TextareaBinding {
 
   private onInput(event: InputEvent): void {
     if (this.composition || event.isComposing) return
+    const quick = this.before ? quickChange(this.value.length, this.textarea, this.before, event) : null
+    if (quick) {
+      // Typing and deleting never read the whole value back from the DOM: on a 200,000-character
+      // text that copy is most of a keystroke's cost. A check when typing pauses guards it.
+      this.before = null
+      this.value = this.value.slice(0, quick.index) + quick.insert + this.value.slice(quick.index + quick.remove)
+      this.applyLocal(quick)
+      this.scheduleCheck()
+      return
+    }
     const next = this.textarea.value
     const after = { start: this.textarea.selectionStart, end: this.textarea.selectionEnd }
     const change = changeFromInput(this.value, next, this.before, after, event.inputType ?? '')
     this.before = null
     this.value = next
     if (change) this.applyLocal(change)
+  }
+
+  private scheduleCheck(): void {
+    if (this.checkTimer) clearTimeout(this.checkTimer)
+    this.checkTimer = setTimeout(() => {
+      this.checkTimer = null
+      if (this.composition) return
+      const actual = this.textarea.value
+      if (actual === this.value) return
+      // The browser edited differently from what its event said; reconcile with a diff.
+      const change = diffAroundCaret(this.value, actual, this.textarea.selectionEnd)
+      this.value = actual
+      if (change) this.applyLocal(change)
+    }, 500)
   }
 
   private onCompositionStart(): void {
@@ -210,7 +236,6 @@ export class TextareaBinding {
       return
     }
     const textarea = this.textarea
-    const scrollTop = textarea.scrollTop
     let index = 0
     let value = this.value
     for (const op of delta) {
@@ -227,8 +252,10 @@ export class TextareaBinding {
       }
     }
     this.value = value
+    // No scrollTop read or write here: either would force a layout of the whole text on every
+    // remote edit. setRangeText leaves the scroll position alone, and the selection is only
+    // touched when it differs from where 'preserve' put it.
     this.restoreSelection(saved, event.transaction.origin instanceof Y.UndoManager ? index : null)
-    if (textarea.scrollTop !== scrollTop) textarea.scrollTop = scrollTop
   }
 
   private restoreSelection(saved: TextareaBinding['savedSelection'], caretAfterUndo: number | null): void {
@@ -243,7 +270,10 @@ export class TextareaBinding {
     if (!anchor || !head) return
     const start = Math.min(anchor.index, head.index)
     const end = Math.max(anchor.index, head.index)
-    this.textarea.setSelectionRange(start, end, saved.backward ? 'backward' : 'forward')
+    const direction = saved.backward ? 'backward' : start === end ? this.textarea.selectionDirection : 'forward'
+    const { selectionStart, selectionEnd, selectionDirection } = this.textarea
+    if (selectionStart === start && selectionEnd === end && selectionDirection === direction) return
+    this.textarea.setSelectionRange(start, end, direction)
   }
 
   // Presence.

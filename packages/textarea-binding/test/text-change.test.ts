@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { changeFromInput, diffAroundCaret, transformIndex } from '../src/text-change.js'
+import { changeFromInput, diffAroundCaret, quickChange, transformIndex } from '../src/text-change.js'
 
 function apply(text: string, change: { index: number; remove: number; insert: string } | null): string {
   if (!change) return text
@@ -62,5 +62,24 @@ describe('transformIndex', () => {
     expect(transformIndex(5, [{ retain: 6 }, { insert: 'abc' }])).toBe(5)
     expect(transformIndex(5, [{ retain: 2 }, { delete: 2 }])).toBe(3)
     expect(transformIndex(5, [{ retain: 3 }, { delete: 10 }])).toBe(3)
+  })
+})
+
+describe('quickChange', () => {
+  const after = (textLength: number, caret: number) => ({ textLength, selectionStart: caret, selectionEnd: caret })
+
+  it('reads typing, Enter, Backspace, Delete and typing over a selection from the event alone', () => {
+    expect(quickChange(10, after(11, 4), { start: 3, end: 3 }, { inputType: 'insertText', data: 'x' })).toEqual({ index: 3, remove: 0, insert: 'x' })
+    expect(quickChange(10, after(11, 4), { start: 3, end: 3 }, { inputType: 'insertLineBreak', data: null })).toEqual({ index: 3, remove: 0, insert: '\n' })
+    expect(quickChange(10, after(9, 2), { start: 3, end: 3 }, { inputType: 'deleteContentBackward', data: null })).toEqual({ index: 2, remove: 1, insert: '' })
+    expect(quickChange(10, after(8, 3), { start: 3, end: 3 }, { inputType: 'deleteContentForward', data: null })).toEqual({ index: 3, remove: 2, insert: '' })
+    expect(quickChange(10, after(8, 3), { start: 2, end: 5 }, { inputType: 'insertText', data: 'y' })).toEqual({ index: 2, remove: 3, insert: 'y' })
+  })
+
+  it('declines when the numbers do not add up or the input is of another kind', () => {
+    expect(quickChange(10, after(12, 4), { start: 3, end: 3 }, { inputType: 'insertText', data: 'x' })).toBeNull()
+    expect(quickChange(10, after(11, 9), { start: 3, end: 3 }, { inputType: 'insertText', data: 'x' })).toBeNull()
+    expect(quickChange(10, after(15, 8), { start: 3, end: 3 }, { inputType: 'insertFromPaste', data: null })).toBeNull()
+    expect(quickChange(10, { textLength: 11, selectionStart: 3, selectionEnd: 4 }, { start: 3, end: 3 }, { inputType: 'insertText', data: 'x' })).toBeNull()
   })
 })

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import { Awareness } from 'y-protocols/awareness'
 import { TextareaBinding, RemoteCursors } from '../src/index.js'
@@ -113,6 +113,28 @@ describe('TextareaBinding', () => {
     expect(remote.getText('text').toString()).toBe('theirs base')
     textarea.dispatchEvent(new KeyboardEvent('keydown', { key: 'Z', ctrlKey: true, shiftKey: true, bubbles: true, cancelable: true }))
     expect(remote.getText('text').toString()).toBe('theirs base mine')
+  })
+
+  it('takes a keystroke from the event without reading the value, and reconciles if the event misled it', () => {
+    vi.useFakeTimers()
+    try {
+      const { textarea, remote } = setup('abc')
+      textarea.setSelectionRange(1, 1)
+      textarea.dispatchEvent(new InputEvent('beforeinput', { inputType: 'insertText', data: 'X', cancelable: true }))
+      replace(textarea, 'X', 1, 1)
+      textarea.dispatchEvent(new InputEvent('input', { inputType: 'insertText', data: 'X' }))
+      expect(remote.getText('text').toString()).toBe('aXbc')
+      // An event that claims 'Y' while the browser inserted 'Z' (an input method, say).
+      textarea.dispatchEvent(new InputEvent('beforeinput', { inputType: 'insertText', data: 'Y', cancelable: true }))
+      replace(textarea, 'Z', 2, 2)
+      textarea.dispatchEvent(new InputEvent('input', { inputType: 'insertText', data: 'Y' }))
+      expect(remote.getText('text').toString()).toBe('aXYbc')
+      vi.advanceTimersByTime(600)
+      expect(remote.getText('text').toString()).toBe('aXZbc')
+      expect(textarea.value).toBe('aXZbc')
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it("replaces the browser's native undo with its own", () => {
