@@ -25,6 +25,11 @@ export interface RoomOptions {
 
 type RoomState =
   | { readonly kind: 'loading'; readonly queue: Array<{ session: Session; data: Uint8Array }> }
+  /**
+   * Stored bytes are in; the Y.Doc is not built yet. Sync step 1 is answered from the bytes;
+   * the server's own step 1 waits for the doc (`awaitingStep1`).
+   */
+  | { readonly kind: 'warming'; readonly awaitingStep1: Set<Session> }
   | { readonly kind: 'ready' }
   | { readonly kind: 'failed' }
   | { readonly kind: 'unloaded' }
@@ -36,6 +41,18 @@ interface PendingUpdate {
 
 /** Origin of the transactions that rebuild a document from storage: never stored again. */
 const FROM_STORAGE = Symbol('from-storage')
+
+/** How long a warming room waits for its first peers' sync step 1 before building its Y.Doc. */
+const WARM_MS = 50
+
+function isEmptyStateVector(stateVector: Uint8Array): boolean {
+  return stateVector.length === 1 && stateVector[0] === 0
+}
+
+/** Whether a frame is a sync step 2 or update, which need the Y.Doc (peeks two bytes). */
+function changesDocument(data: Uint8Array): boolean {
+  return data[0] === 0 && (data[1] === 1 || data[1] === 2)
+}
 
 /**
  * One document in memory: its Y.Doc, its presence, its sessions. Updates are stored before
@@ -59,6 +76,12 @@ export class Room implements RoomPort<Session> {
   private logCount = 0
   private logBytes = 0
   private needsReset = false
+  /** The whole document as one update, kept while it is unchanged: most joiners need exactly this. */
+  private encodedState: Uint8Array | null = null
+  private step2ForEmpty: Uint8Array | null = null
+  private buildTimer: NodeJS.Timeout | null = null
+  private answeredWhileWarming = 0
+  private warmDeadline = 0
   private readonly relayTarget: RelayTarget<Session> = {
     sessions: this.sessions,
     send: (session, frame) => session.send(frame),
@@ -80,6 +103,11 @@ export class Room implements RoomPort<Session> {
     this.load()
   }
 
+  /** Answering peers: loaded, or warming from stored bytes. */
+  private get serving(): boolean {
+    return this.state.kind === 'ready' || this.state.kind === 'warming'
+  }
+
   get isFailed(): boolean {
     return this.state.kind === 'failed'
   }
@@ -87,7 +115,7 @@ export class Room implements RoomPort<Session> {
   join(session: Session): void {
     this.cancelUnload()
     this.sessions.add(session)
-    if (this.state.kind === 'ready') this.greet(session)
+    if (this.serving) this.greet(session)
     else if (this.state.kind === 'failed' || this.state.kind === 'unloaded') {
       session.close('load-failed', 1011, 'document failed to load')
     }
@@ -103,8 +131,11 @@ export class Room implements RoomPort<Session> {
       state.queue.push({ session, data })
       return
     }
-    if (state.kind !== 'ready' || !session.acceptsMessages) return
+    if (state.kind === 'warming' && changesDocument(data)) this.build()
+    if (!this.serving || !session.acceptsMessages) return
+    const warming = this.state.kind === 'warming'
     const outcome = handleMessage(this, session, data)
+    if (warming && outcome.ok && data[0] === 0 && data[1] === 0) this.answeredOneWhileWarming()
     if (!outcome.ok) {
       this.options.log.warn({ room: this.name, session: session.id, code: outcome.code, reason: outcome.reason }, 'malformed message; closing session')
       session.close('protocol', outcome.code, outcome.reason)
@@ -114,7 +145,7 @@ export class Room implements RoomPort<Session> {
 
   leave(session: Session): void {
     if (!this.sessions.delete(session)) return
-    if (session.awarenessClients.size > 0 && this.state.kind === 'ready') {
+    if (session.awarenessClients.size > 0 && this.serving) {
       // Origin null: everyone still here must hear that this peer is gone, at once.
       removeAwarenessStates(this.awareness, [...session.awarenessClients], null)
     }
@@ -145,7 +176,11 @@ export class Room implements RoomPort<Session> {
       this.capture = null
     }
     for (const change of captured) this.pending.push({ update: change, origin })
-    if (captured.length > 0) this.scheduleFlush()
+    if (captured.length > 0) {
+      this.encodedState = null
+      this.step2ForEmpty = null
+      this.scheduleFlush()
+    }
   }
 
   applyAwareness(update: Uint8Array, origin: Session): void {
@@ -155,11 +190,19 @@ export class Room implements RoomPort<Session> {
   syncStep2For(stateVector: Uint8Array): Uint8Array {
     // Store what is pending first, so a peer is never sent an edit the server could still lose.
     this.flush()
+    if (isEmptyStateVector(stateVector)) return (this.step2ForEmpty ??= encodeSyncStep2(this.currentState()))
     try {
-      return encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector))
+      // A returning peer lacks little: the Y.Doc finds that without a scan; the stored
+      // bytes are only used while the doc is not built yet.
+      const diff = this.state.kind === 'warming' ? Y.diffUpdate(this.currentState(), stateVector) : Y.encodeStateAsUpdate(this.doc, stateVector)
+      return encodeSyncStep2(diff)
     } catch (error) {
       throw new ProtocolError(`invalid state vector: ${(error as Error).message}`)
     }
+  }
+
+  private currentState(): Uint8Array {
+    return (this.encodedState ??= Y.encodeStateAsUpdate(this.doc))
   }
 
   awarenessSnapshot(): Uint8Array | null {
@@ -179,7 +222,7 @@ export class Room implements RoomPort<Session> {
     this.cancelUnload()
     this.flush()
     await this.persistChain
-    if (this.state.kind === 'ready' && this.logCount > 0) this.compact()
+    if (this.serving && this.logCount > 0) this.compact()
     await this.persistChain
     this.state = { kind: 'unloaded' }
     this.dispose()
@@ -200,21 +243,62 @@ export class Room implements RoomPort<Session> {
   }
 
   private finishLoad(stored: StoredDocument): void {
-    if (this.state.kind !== 'loading') return
+    const loading = this.state
+    if (loading.kind !== 'loading') return
+    this.logCount = stored.logCount
+    this.logBytes = stored.logBytes
+    if (stored.updates.length === 0) {
+      this.state = { kind: 'ready' }
+    } else {
+      // Answer joiners from the stored bytes first; rebuilding a Y.Doc of a large document
+      // takes far longer than sending it, and the joiners do not need the server's copy.
+      try {
+        this.encodedState = stored.updates.length === 1 ? stored.updates[0]! : Y.mergeUpdates(stored.updates as Uint8Array[])
+      } catch (error) {
+        this.failLoad(error)
+        return
+      }
+      this.state = { kind: 'warming', awaitingStep1: new Set() }
+      this.warmDeadline = performance.now() + WARM_MS
+      this.buildTimer = setTimeout(() => this.build(), WARM_MS)
+    }
+    for (const session of this.sessions) this.greet(session)
+    for (const { session, data } of loading.queue) this.receive(session, data)
+    if (this.state.kind === 'ready') this.maybeCompact()
+  }
+
+  private answeredOneWhileWarming(): void {
+    this.answeredWhileWarming++
+    if (this.answeredWhileWarming >= this.sessions.size && this.buildTimer) {
+      clearTimeout(this.buildTimer)
+      this.buildTimer = setTimeout(() => this.buildOnceSent(), 0)
+    }
+  }
+
+  /**
+   * Building blocks the event loop; a large sync step 2 still in the socket buffer would wait
+   * behind it. So build once the answers are out (or the warm-up deadline has passed).
+   */
+  private buildOnceSent(): void {
+    const sending = [...this.sessions].some((s) => s.bufferedAmount > 0)
+    if (sending && performance.now() < this.warmDeadline) this.buildTimer = setTimeout(() => this.buildOnceSent(), 1)
+    else this.build()
+  }
+
+  /** Builds the Y.Doc from the stored bytes; needed before any change can be applied. */
+  private build(): void {
+    if (this.buildTimer) clearTimeout(this.buildTimer)
+    this.buildTimer = null
+    if (this.state.kind !== 'warming' || !this.encodedState) return
     try {
-      this.doc.transact(() => {
-        for (const update of stored.updates) Y.applyUpdate(this.doc, update, FROM_STORAGE)
-      }, FROM_STORAGE)
+      Y.applyUpdate(this.doc, this.encodedState, FROM_STORAGE)
     } catch (error) {
       this.failLoad(error)
       return
     }
-    this.logCount = stored.logCount
-    this.logBytes = stored.logBytes
-    const queue = this.state.queue
+    const greeted = this.state.awaitingStep1
     this.state = { kind: 'ready' }
-    for (const session of this.sessions) this.greet(session)
-    for (const { session, data } of queue) this.receive(session, data)
+    for (const session of greeted) if (this.sessions.has(session)) session.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
     this.maybeCompact()
   }
 
@@ -229,7 +313,8 @@ export class Room implements RoomPort<Session> {
   }
 
   private greet(session: Session): void {
-    session.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
+    if (this.state.kind === 'warming') this.state.awaitingStep1.add(session)
+    else session.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
     const snapshot = this.awarenessSnapshot()
     if (snapshot) session.send(snapshot)
   }
@@ -330,7 +415,7 @@ export class Room implements RoomPort<Session> {
     this.flush()
     const started = performance.now()
     try {
-      const result = this.options.storage.compact(this.name, Y.encodeStateAsUpdate(this.doc))
+      const result = this.options.storage.compact(this.name, this.currentState())
       if (result instanceof Promise) {
         this.persistChain = this.persistChain.then(() => result).catch((error: unknown) => this.logCompactFailure(error))
       }
@@ -371,7 +456,7 @@ export class Room implements RoomPort<Session> {
 
   private flushAwareness(): void {
     this.awarenessFlushScheduled = false
-    if (this.changedAwareness.size === 0 || this.state.kind !== 'ready') return
+    if (this.changedAwareness.size === 0 || !this.serving) return
     const frame = encodeAwarenessMessage(encodeAwarenessUpdate(this.awareness, [...this.changedAwareness]))
     // A peer knows its own presence: skip it when it is the only source of this batch.
     const [onlyOrigin] = this.awarenessOrigins.size === 1 ? this.awarenessOrigins : [null]
@@ -399,7 +484,7 @@ export class Room implements RoomPort<Session> {
 
   private unload(): void {
     this.unloadTimer = null
-    if (this.sessions.size > 0 || this.state.kind !== 'ready') return
+    if (this.sessions.size > 0 || !this.serving) return
     this.flush()
     this.state = { kind: 'unloaded' }
     // Forget the room at once so a new session loads a fresh copy, while this one finishes
@@ -427,6 +512,7 @@ export class Room implements RoomPort<Session> {
     if (this.disposed) return
     this.disposed = true
     this.cancelUnload()
+    if (this.buildTimer) clearTimeout(this.buildTimer)
     this.forget()
     this.relay.dispose()
     this.awareness.destroy()

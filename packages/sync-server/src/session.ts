@@ -61,6 +61,11 @@ export class Session {
     return this.stateValue
   }
 
+  /** Bytes queued for this peer and not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount
+  }
+
   get isOpen(): boolean {
     return this.stateValue.kind === 'open'
   }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { MemoryStorage, type DocumentStorage, type StoredDocument } from '../src/index.js'
 import { connectClient, rawClient, startTestServer, waitFor, type TestClient, type TestServer } from '@coedit/test-utils'
+import { decodeMessage, encodeSyncStep1, encodeUpdate } from '../src/protocol.js'
 
 let server: TestServer | undefined
 const clients: TestClient[] = []
@@ -132,6 +133,41 @@ describe('room lifecycle', () => {
     const later = client('slow-load')
     await later.synced()
     await waitFor('a later client to see both', () => later.text.toString() === early.text.toString())
+  })
+
+  it('answers a joiner from the stored bytes, and an edit sent before the document is built is kept', async () => {
+    const storage = new MemoryStorage()
+    const seed = new Y.Doc()
+    seed.getText('text').insert(0, 'stored text')
+    storage.compact('warm', Y.encodeStateAsUpdate(seed))
+    server = await startTestServer({ storage })
+    const raw = rawClient(server.wsUrl, 'warm')
+    await raw.opened()
+    raw.send(encodeSyncStep1(new Uint8Array([0])))
+    const edit = new Y.Doc()
+    Y.applyUpdate(edit, Y.encodeStateAsUpdate(seed))
+    const before = Y.encodeStateVector(edit)
+    edit.getText('text').insert(0, 'new and ')
+    raw.send(encodeUpdate(Y.encodeStateAsUpdate(edit, before)))
+    const step2 = await waitFor('sync step 2', () => raw.frames.map((f) => decodeMessage(f)).find((m) => m.kind === 'sync-step-2'))
+    const copy = new Y.Doc()
+    if (step2.kind === 'sync-step-2') Y.applyUpdate(copy, step2.update)
+    expect(copy.getText('text').toString()).toContain('stored text')
+    // The server's own step 1 follows once its Y.Doc is built.
+    await waitFor('sync step 1 from the server', () => raw.frames.some((f) => decodeMessage(f).kind === 'sync-step-1'))
+    const reader = client('warm')
+    await reader.synced()
+    await waitFor('the edit and the stored text together', () => reader.text.toString() === 'new and stored text')
+    raw.socket.close()
+  })
+
+  it('refuses with 1011 when the stored bytes are not a Yjs document', async () => {
+    const storage = new MemoryStorage()
+    storage.compact('corrupt', new Uint8Array([9, 9, 9, 200, 1, 2, 3]))
+    server = await startTestServer({ storage })
+    const raw = rawClient(server.wsUrl, 'corrupt')
+    expect(await raw.closed).toEqual({ code: 1011, reason: 'document failed to load' })
+    expect(storage.load('corrupt').updates[0]).toEqual(new Uint8Array([9, 9, 9, 200, 1, 2, 3]))
   })
 
   it('compacts the update log into a snapshot past the threshold', async () => {
