@@ -25,6 +25,8 @@ export class SqliteStorage implements DocumentStorage {
   private readonly selectLog: Database.Statement<[string], { data: Buffer }>
   private readonly appendMany: (name: string, updates: readonly Uint8Array[]) => void
   private readonly replaceWithSnapshot: (name: string, state: Uint8Array) => void
+  /** Last sequence number per loaded document: this process is the file's only writer. */
+  private readonly lastSeq = new Map<string, number>()
 
   constructor(options: SqliteStorageOptions) {
     mkdirSync(dirname(options.file), { recursive: true })
@@ -32,29 +34,38 @@ export class SqliteStorage implements DocumentStorage {
     this.db.pragma('journal_mode = WAL')
     this.db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'NORMAL'}`)
     this.db.pragma('busy_timeout = 5000')
+    this.db.pragma('journal_size_limit = 67108864')
+    // The log is clustered by (doc, seq) in one b-tree (WITHOUT ROWID): appending an update
+    // writes one page, not a table page, an index page and a sequence page.
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS snapshots (
         doc TEXT PRIMARY KEY,
         data BLOB NOT NULL,
         updated_at INTEGER NOT NULL
       );
-      CREATE TABLE IF NOT EXISTS updates (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      CREATE TABLE IF NOT EXISTS log (
         doc TEXT NOT NULL,
-        data BLOB NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS updates_by_doc ON updates (doc, seq);
+        seq INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (doc, seq)
+      ) WITHOUT ROWID;
     `)
     this.selectSnapshot = this.db.prepare('SELECT data FROM snapshots WHERE doc = ?')
-    this.selectLog = this.db.prepare('SELECT data FROM updates WHERE doc = ? ORDER BY seq')
-    const insertUpdate = this.db.prepare<[string, Uint8Array]>('INSERT INTO updates (doc, data) VALUES (?, ?)')
+    this.selectLog = this.db.prepare('SELECT data FROM log WHERE doc = ? ORDER BY seq')
+    const selectLastSeq = this.db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM log WHERE doc = ?')
+    const insertUpdate = this.db.prepare<[string, number, Uint8Array]>('INSERT INTO log (doc, seq, data) VALUES (?, ?, ?)')
     const upsertSnapshot = this.db.prepare<[string, Uint8Array, number]>(
       'INSERT INTO snapshots (doc, data, updated_at) VALUES (?, ?, ?) ON CONFLICT(doc) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at',
     )
-    const deleteLog = this.db.prepare<[string]>('DELETE FROM updates WHERE doc = ?')
+    const deleteLog = this.db.prepare<[string]>('DELETE FROM log WHERE doc = ?')
+    const nextSeq = (name: string): number => {
+      const last = this.lastSeq.get(name) ?? selectLastSeq.get(name)?.seq ?? 0
+      this.lastSeq.set(name, last + 1)
+      return last + 1
+    }
     // One transaction per batch: a tick's worth of updates costs one commit, not one each.
     this.appendMany = this.db.transaction((name: string, updates: readonly Uint8Array[]) => {
-      for (const update of updates) insertUpdate.run(name, update)
+      for (const update of updates) insertUpdate.run(name, nextSeq(name), update)
     })
     this.replaceWithSnapshot = this.db.transaction((name: string, state: Uint8Array) => {
       upsertSnapshot.run(name, state, Date.now())
@@ -63,6 +74,7 @@ export class SqliteStorage implements DocumentStorage {
   }
 
   load(name: string): StoredDocument {
+    this.lastSeq.delete(name)
     const updates: Uint8Array[] = []
     const snapshot = this.selectSnapshot.get(name)
     if (snapshot) updates.push(snapshot.data)
@@ -82,6 +94,7 @@ export class SqliteStorage implements DocumentStorage {
 
   compact(name: string, state: Uint8Array): void {
     this.replaceWithSnapshot(name, state)
+    this.lastSeq.delete(name)
   }
 
   check(): void {
