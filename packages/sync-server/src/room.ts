@@ -1,12 +1,13 @@
 import * as Y from 'yjs'
-import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
+import type { Awareness } from 'y-protocols/awareness'
 import type { Logger } from 'pino'
 import type { DocumentStorage, StoredDocument } from './storage/document-storage.js'
 import type { ServerMetrics } from './metrics.js'
 import type { Session } from './session.js'
-import { ProtocolError, encodeAwarenessMessage, encodeSyncStep1, encodeSyncStep2 } from './protocol.js'
+import { ProtocolError, encodeSyncStep1, encodeSyncStep2 } from './protocol.js'
+import { RoomPresence } from './room-presence.js'
 import { handleMessage, type RoomPort } from './message-handler.js'
-import { UpdateRelay, broadcast, type RelayTarget } from './update-relay.js'
+import { UpdateRelay, type RelayTarget } from './update-relay.js'
 
 export interface RoomOptions {
   readonly storage: DocumentStorage
@@ -68,9 +69,6 @@ export class Room implements RoomPort<Session> {
   private capture: Uint8Array[] | null = null
   private flushScheduled = false
   private persistChain: Promise<void> = Promise.resolve()
-  private changedAwareness = new Set<number>()
-  private awarenessOrigins = new Set<Session | null>()
-  private awarenessFlushScheduled = false
   private unloadTimer: NodeJS.Timeout | null = null
   private compactScheduled = false
   private logCount = 0
@@ -88,17 +86,16 @@ export class Room implements RoomPort<Session> {
     sent: (frames, bytesEach) => this.options.metrics.recordSent(frames, bytesEach),
   }
   private readonly relay: UpdateRelay<Session>
+  private readonly presence: RoomPresence<Session>
 
   constructor(
     readonly name: string,
     private readonly options: RoomOptions,
   ) {
     this.relay = new UpdateRelay(this.relayTarget, options.relayWindowMs)
-    this.awareness = new Awareness(this.doc)
-    // The server is not a participant: it must not appear in anyone's presence list.
-    this.awareness.setLocalState(null)
+    this.presence = new RoomPresence(this.doc, this.relayTarget)
+    this.awareness = this.presence.awareness
     this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin))
-    this.awareness.on('update', (change: AwarenessChange, origin: unknown) => this.onAwarenessUpdate(change, origin))
     options.metrics.roomsLoaded.inc()
     this.load()
   }
@@ -145,10 +142,7 @@ export class Room implements RoomPort<Session> {
 
   leave(session: Session): void {
     if (!this.sessions.delete(session)) return
-    if (session.awarenessClients.size > 0 && this.serving) {
-      // Origin null: everyone still here must hear that this peer is gone, at once.
-      removeAwarenessStates(this.awareness, [...session.awarenessClients], null)
-    }
+    if (this.serving) this.presence.remove(session)
     if (this.sessions.size === 0) this.scheduleUnload()
   }
 
@@ -184,7 +178,7 @@ export class Room implements RoomPort<Session> {
   }
 
   applyAwareness(update: Uint8Array, origin: Session): void {
-    applyAwarenessUpdate(this.awareness, update, origin)
+    this.presence.apply(update, origin)
   }
 
   syncStep2For(stateVector: Uint8Array): Uint8Array {
@@ -206,14 +200,14 @@ export class Room implements RoomPort<Session> {
   }
 
   awarenessSnapshot(): Uint8Array | null {
-    if (this.awareness.states.size === 0) return null
-    return encodeAwarenessMessage(encodeAwarenessUpdate(this.awareness, [...this.awareness.states.keys()]))
+    return this.presence.snapshot()
   }
 
   /** First half of a shutdown: store what is pending and start closing every session. */
   beginShutdown(code: number, reason: string): void {
     this.flush()
     this.relay.flush()
+    this.presence.flush()
     for (const session of this.sessions) session.close('shutdown', code, reason)
   }
 
@@ -315,8 +309,7 @@ export class Room implements RoomPort<Session> {
   private greet(session: Session): void {
     if (this.state.kind === 'warming') this.state.awaitingStep1.add(session)
     else session.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
-    const snapshot = this.awarenessSnapshot()
-    if (snapshot) session.send(snapshot)
+    this.presence.welcome(session)
   }
 
   // Updates: store, then relay.
@@ -370,10 +363,6 @@ export class Room implements RoomPort<Session> {
     }
     this.relay.push(batch)
     this.maybeCompact()
-  }
-
-  private broadcast(frame: Uint8Array, except: Session | null): void {
-    broadcast(frame, except, this.relayTarget)
   }
 
   private failStore(error: unknown): void {
@@ -435,40 +424,6 @@ export class Room implements RoomPort<Session> {
     this.options.log.error({ room: this.name, err: errorMessage(error) }, 'compaction failed')
   }
 
-  // Presence.
-
-  private onAwarenessUpdate(change: AwarenessChange, origin: unknown): void {
-    const session = this.sessionFrom(origin)
-    if (session) {
-      for (const id of change.added) session.awarenessClients.add(id)
-      for (const id of change.updated) session.awarenessClients.add(id)
-      for (const id of change.removed) session.awarenessClients.delete(id)
-    }
-    for (const id of change.added) this.changedAwareness.add(id)
-    for (const id of change.updated) this.changedAwareness.add(id)
-    for (const id of change.removed) this.changedAwareness.add(id)
-    this.awarenessOrigins.add(session)
-    if (!this.awarenessFlushScheduled) {
-      this.awarenessFlushScheduled = true
-      setImmediate(() => this.flushAwareness())
-    }
-  }
-
-  private flushAwareness(): void {
-    this.awarenessFlushScheduled = false
-    if (this.changedAwareness.size === 0 || !this.serving) return
-    const frame = encodeAwarenessMessage(encodeAwarenessUpdate(this.awareness, [...this.changedAwareness]))
-    // A peer knows its own presence: skip it when it is the only source of this batch.
-    const [onlyOrigin] = this.awarenessOrigins.size === 1 ? this.awarenessOrigins : [null]
-    this.changedAwareness = new Set()
-    this.awarenessOrigins = new Set()
-    this.broadcast(frame, onlyOrigin ?? null)
-  }
-
-  private sessionFrom(origin: unknown): Session | null {
-    return origin !== null && typeof origin === 'object' && this.sessions.has(origin as Session) ? (origin as Session) : null
-  }
-
   // Unloading.
 
   private scheduleUnload(): void {
@@ -515,17 +470,12 @@ export class Room implements RoomPort<Session> {
     if (this.buildTimer) clearTimeout(this.buildTimer)
     this.forget()
     this.relay.dispose()
-    this.awareness.destroy()
+    this.presence.destroy()
     this.doc.destroy()
     this.options.metrics.roomsLoaded.dec()
   }
 }
 
-interface AwarenessChange {
-  readonly added: number[]
-  readonly updated: number[]
-  readonly removed: number[]
-}
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
