@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { PINNING, SERVERS, removeDataDir, startServer, type RunningServer, type ServerSpec } from './servers.js'
+import { PINNING, SERVERS } from './servers.js'
+import { contextFor } from './context.js'
 import { machine, markdown, summarize, type Report, type Results } from './report.js'
-import { sleep, until } from './stats.js'
-import type { Metrics, Scenario, ScenarioContext } from './scenarios/types.js'
+import type { Metrics, Scenario } from './scenarios/types.js'
 import { fanout } from './scenarios/fanout.js'
 import { throughput } from './scenarios/throughput.js'
 import { connections } from './scenarios/connections.js'
@@ -28,12 +28,12 @@ const { values } = parseArgs({
 
 const quick = values.quick ?? false
 const scenarios: Scenario[] = quick
-  ? [fanout(10), fanout(100), throughput, connections([1_000], 2), coldSync, manyRooms, presenceStorm, binding]
+  ? [fanout(10), fanout(100), throughput, connections([1_000], 1), coldSync, manyRooms, presenceStorm, binding]
   : [fanout(10), fanout(100), fanout(500), throughput, connections([1_000, 5_000, 10_000], 3), coldSync, manyRooms, presenceStorm, binding]
 
 if (values.help) {
   console.log(`pnpm bench [--quick] [--only <scenario,...>] [--servers <id,...>] [--runs <n>]
-  --quick     reduced sizes, one run (under 2 minutes)
+  --quick     reduced sizes, one run, peers without persistence (under 2 minutes)
   --only      scenarios: ${scenarios.map((s) => s.id).join(', ')}
   --servers   ${SERVERS.map((s) => s.id).join(', ')}
   --runs      repetitions per scenario and server (default 3, quick 1)
@@ -44,7 +44,9 @@ Results: bench/results/<date>.json and .md`)
 const only = values.only?.split(',')
 const selectedScenarios = only ? scenarios.filter((s) => only.some((o) => s.id.startsWith(o))) : scenarios
 const serverIds = values.servers?.split(',')
-const specs = serverIds ? SERVERS.filter((s) => serverIds.includes(s.id)) : [...SERVERS]
+// A quick run compares against one peer of each family; a full run against all of them.
+const QUICK_SERVERS = ['coedit', 'yws', 'hocuspocus', 'relay']
+const specs = SERVERS.filter((s) => (serverIds ? serverIds.includes(s.id) : !quick || QUICK_SERVERS.includes(s.id)))
 const runs = Number(values.runs ?? (quick ? 1 : 3))
 const started = Date.now()
 
@@ -56,41 +58,6 @@ function log(message: string): void {
 // The load generator gets core 1; servers are started on core 0.
 if (PINNING) spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' })
 
-async function waitForUnload(server: RunningServer, room: string): Promise<void> {
-  if (server.spec.id === 'coedit') {
-    const unloaded = await until(() => false, 0).then(async () => {
-      const deadline = Date.now() + 15_000
-      while (Date.now() < deadline) {
-        const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text()
-        if (/^coedit_rooms_loaded 0$/m.test(text)) return true
-        await sleep(50)
-      }
-      return false
-    })
-    if (!unloaded) throw new Error(`room ${room} did not unload`)
-    return
-  }
-  // The peers say nothing about unloading: wait past Hocuspocus' 2 s store debounce.
-  await sleep(4_000)
-}
-
-function contextFor(spec: ServerSpec): ScenarioContext & { cleanup(): void } {
-  const dirs: string[] = []
-  return {
-    quick,
-    log: (m) => log(`  ${m}`),
-    start: async () => {
-      const server = await startServer(spec)
-      dirs.push(server.dataDir)
-      return server
-    },
-    waitForUnload,
-    cleanup: () => {
-      for (const d of dirs.splice(0)) removeDataDir(d)
-    },
-  }
-}
-
 const results: Results = {}
 const errors: Report['errors'] = []
 log(`${quick ? 'quick' : 'full'} run: ${selectedScenarios.length} scenarios × ${specs.length} servers × ${runs} runs; pinning ${PINNING ? 'on' : 'off'}`)
@@ -101,7 +68,7 @@ for (const scenario of selectedScenarios) {
     const collected: Metrics[] = []
     for (let run = 1; run <= (scenario.id === 'connections' ? 1 : runs); run++) {
       log(`${scenario.id} · ${spec.label} · run ${run}`)
-      const context = contextFor(spec)
+      const context = contextFor(spec, quick, (m) => log(`  ${m}`))
       try {
         collected.push(await scenario.run(context))
       } catch (error) {

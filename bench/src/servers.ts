@@ -73,11 +73,10 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 20_000
 function command(spec: ServerSpec, port: number, dataDir: string): { args: string[]; env: Record<string, string> } {
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each Coedit server to <dir> when it exits.
   const profile = process.env.BENCH_CPU_PROF && spec.id === 'coedit' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
-  const node = [process.execPath, ...profile].join('\u0000')
   switch (spec.id) {
     case 'coedit':
       return {
-        args: [...node.split('\u0000'), join(ROOT, 'apps/server/dist/cli.js'), '--port', String(port), '--data-dir', dataDir, '--web-dir', 'none', '--log-level', 'warn', '--room-unload-delay-ms', '500'],
+        args: [process.execPath, ...profile, join(ROOT, 'apps/server/dist/cli.js'), '--port', String(port), '--data-dir', dataDir, '--web-dir', 'none', '--log-level', 'warn', '--room-unload-delay-ms', '500'],
         env: {},
       }
     case 'yws':

@@ -42,7 +42,7 @@ export const binding: Scenario = {
   },
   async run(context: ScenarioContext): Promise<Metrics> {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`)
-    const samples = context.quick ? 30 : 100
+    const samples = context.quick ? 20 : 100
     const site = await pageServer()
     const browser = await chromium.launch({
       executablePath: CHROMIUM,

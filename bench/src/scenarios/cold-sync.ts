@@ -47,7 +47,7 @@ export const coldSync: Scenario = {
     reloadFull: { unit: 'ms', lowerIsBetter: true, label: 'cold sync: full text after (unloaded room, from store)' },
   },
   async run(context: ScenarioContext): Promise<Metrics> {
-    const edits = context.quick ? 20_000 : 100_000
+    const edits = context.quick ? 10_000 : 100_000
     let built = cache.get(edits)
     if (!built) {
       context.log(`building a document of ${edits} edits`)
@@ -65,7 +65,7 @@ export const coldSync: Scenario = {
       if (!(await until(() => holder.doc.getText('text').length === built!.length, 60_000))) throw new Error('the document did not reach the server')
       // The room is loaded (writer and holder stay); newcomers join one after another.
       const loaded = [] as Array<{ step2: number; full: number }>
-      for (let i = 0; i < 5; i++) loaded.push(await join(context, server, room, built.length))
+      for (let i = 0; i < (context.quick ? 2 : 5); i++) loaded.push(await join(context, server, room, built.length))
       const result: Metrics = {
         step2: percentile(loaded.map((l) => l.step2), 50),
         full: percentile(loaded.map((l) => l.full), 50),

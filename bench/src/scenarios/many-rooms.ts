@@ -15,7 +15,7 @@ export const manyRooms: Scenario = {
   },
   async run(context: ScenarioContext): Promise<Metrics> {
     const rooms = context.quick ? 100 : 500
-    const seconds = context.quick ? 5 : 15
+    const seconds = context.quick ? 3 : 15
     const server = await context.start()
     try {
       const clients = await openMany(rooms * 2, (i) => new Writer(server, `room-${Math.floor(i / 2)}`), 200)

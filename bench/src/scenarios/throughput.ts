@@ -19,7 +19,7 @@ export const throughput: Scenario = {
     echoes: { unit: '', lowerIsBetter: true, label: 'throughput: updates echoed to their sender' },
   },
   async run(context: ScenarioContext): Promise<Metrics> {
-    const seconds = context.quick ? 4 : 15
+    const seconds = context.quick ? 3 : 15
     const server = await context.start()
     try {
       const room = 'throughput'
