@@ -78,3 +78,27 @@ test("undo reverts only this person's last edit, for everyone", async ({ browser
   await bob.page.keyboard.press('Control+z')
   for (const person of [alice, bob, carol]) await expect(person.editor).toHaveValue('ALICE shared start\n')
 })
+
+test('paste, cut and replacing a selection reach the others as the same text', async ({ browser, coedit }) => {
+  const url = newDocumentUrl(coedit)
+  const alice = await openAs(browser, 'Alice', url)
+  await alice.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: coedit.url })
+  const bob = await openAs(browser, 'Bob', url)
+  await alice.editor.click()
+  await alice.page.keyboard.type('one two three')
+  await expect(bob.editor).toHaveValue('one two three')
+
+  // Select "two", cut it, paste it at the end.
+  await alice.editor.evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(4, 8))
+  await alice.page.keyboard.press('Control+x')
+  await expect(bob.editor).toHaveValue('one three')
+  await alice.editor.evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(el.value.length, el.value.length))
+  await alice.page.keyboard.type(' ')
+  await alice.page.keyboard.press('Control+v')
+  await expect(bob.editor).toHaveValue('one three two ')
+
+  // Replace a selection by typing over it.
+  await alice.editor.evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(0, 3))
+  await alice.page.keyboard.type('ONE')
+  await expect(bob.editor).toHaveValue('ONE three two ')
+})

@@ -36,7 +36,8 @@ async function join(context: ScenarioContext, count: number, presence: boolean):
 export const presenceStorm: Scenario = {
   id: 'presence-storm',
   title: 'Presence storm: clients join one room with a presence state',
-  appliesTo: (spec) => spec.yjs,
+  // Presence never touches storage: the persistent variants would only repeat their peers.
+  appliesTo: (spec) => spec.yjs && spec.id !== 'yws-leveldb' && spec.id !== 'hocuspocus-sqlite',
   metrics: {
     cpuRatio: { unit: '×', lowerIsBetter: true, label: 'presence storm: CPU vs plain join' },
     cpu: { unit: 'ms', lowerIsBetter: true, label: 'presence storm: server CPU' },

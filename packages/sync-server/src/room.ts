@@ -8,6 +8,7 @@ import { ProtocolError, encodeSyncStep1, encodeSyncStep2 } from './protocol.js'
 import { RoomPresence } from './room-presence.js'
 import { handleMessage, type RoomPort } from './message-handler.js'
 import { UpdateRelay, type RelayTarget } from './update-relay.js'
+import { RoomLog } from './room-log.js'
 
 export interface RoomOptions {
   readonly storage: DocumentStorage
@@ -35,11 +36,6 @@ type RoomState =
   | { readonly kind: 'failed' }
   | { readonly kind: 'unloaded' }
 
-interface PendingUpdate {
-  readonly update: Uint8Array
-  readonly origin: Session
-}
-
 /** Origin of the transactions that rebuild a document from storage: never stored again. */
 const FROM_STORAGE = Symbol('from-storage')
 
@@ -65,14 +61,8 @@ export class Room implements RoomPort<Session> {
   readonly awareness: Awareness
   readonly sessions = new Set<Session>()
   private state: RoomState = { kind: 'loading', queue: [] }
-  private pending: PendingUpdate[] = []
   private capture: Uint8Array[] | null = null
-  private flushScheduled = false
-  private persistChain: Promise<void> = Promise.resolve()
   private unloadTimer: NodeJS.Timeout | null = null
-  private compactScheduled = false
-  private logCount = 0
-  private logBytes = 0
   private needsReset = false
   /** The whole document as one update, kept while it is unchanged: most joiners need exactly this. */
   private encodedState: Uint8Array | null = null
@@ -86,6 +76,7 @@ export class Room implements RoomPort<Session> {
     sent: (frames, bytesEach) => this.options.metrics.recordSent(frames, bytesEach),
   }
   private readonly relay: UpdateRelay<Session>
+  private readonly writes: RoomLog<Session>
   private readonly presence: RoomPresence<Session>
 
   constructor(
@@ -93,6 +84,17 @@ export class Room implements RoomPort<Session> {
     private readonly options: RoomOptions,
   ) {
     this.relay = new UpdateRelay(this.relayTarget, options.relayWindowMs)
+    this.writes = new RoomLog({
+      name,
+      storage: options.storage,
+      metrics: options.metrics,
+      log: options.log,
+      compactAfterUpdates: options.compactAfterUpdates,
+      compactAfterBytes: options.compactAfterBytes,
+      stored: (batch) => this.relay.push(batch),
+      failed: (error) => this.failStore(error),
+      snapshot: () => (this.state.kind === 'loading' || this.state.kind === 'failed' || this.disposed ? null : this.currentState()),
+    })
     this.presence = new RoomPresence(this.doc, this.relayTarget)
     this.awareness = this.presence.awareness
     this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin))
@@ -169,11 +171,10 @@ export class Room implements RoomPort<Session> {
     } finally {
       this.capture = null
     }
-    for (const change of captured) this.pending.push({ update: change, origin })
+    for (const change of captured) this.writes.add(change, origin)
     if (captured.length > 0) {
       this.encodedState = null
       this.step2ForEmpty = null
-      this.scheduleFlush()
     }
   }
 
@@ -183,7 +184,7 @@ export class Room implements RoomPort<Session> {
 
   syncStep2For(stateVector: Uint8Array): Uint8Array {
     // Store what is pending first, so a peer is never sent an edit the server could still lose.
-    this.flush()
+    this.writes.flush()
     if (isEmptyStateVector(stateVector)) return (this.step2ForEmpty ??= encodeSyncStep2(this.currentState()))
     try {
       // A returning peer lacks little: the Y.Doc finds that without a scan; the stored
@@ -205,7 +206,7 @@ export class Room implements RoomPort<Session> {
 
   /** First half of a shutdown: store what is pending and start closing every session. */
   beginShutdown(code: number, reason: string): void {
-    this.flush()
+    this.writes.flush()
     this.relay.flush()
     this.presence.flush()
     for (const session of this.sessions) session.close('shutdown', code, reason)
@@ -214,10 +215,10 @@ export class Room implements RoomPort<Session> {
   /** Second half, once sessions have closed: store what they sent meanwhile, compact, unload. */
   async finishShutdown(): Promise<void> {
     this.cancelUnload()
-    this.flush()
-    await this.persistChain
-    if (this.serving && this.logCount > 0) this.compact()
-    await this.persistChain
+    this.writes.flush()
+    await this.writes.settled()
+    if (this.serving && this.writes.unsnapshotted > 0) this.writes.compact()
+    await this.writes.settled()
     this.state = { kind: 'unloaded' }
     this.dispose()
   }
@@ -239,8 +240,7 @@ export class Room implements RoomPort<Session> {
   private finishLoad(stored: StoredDocument): void {
     const loading = this.state
     if (loading.kind !== 'loading') return
-    this.logCount = stored.logCount
-    this.logBytes = stored.logBytes
+    this.writes.loaded(stored.logCount, stored.logBytes)
     if (stored.updates.length === 0) {
       this.state = { kind: 'ready' }
     } else {
@@ -258,7 +258,7 @@ export class Room implements RoomPort<Session> {
     }
     for (const session of this.sessions) this.greet(session)
     for (const { session, data } of loading.queue) this.receive(session, data)
-    if (this.state.kind === 'ready') this.maybeCompact()
+    if (this.state.kind === 'ready') this.writes.maybeCompact()
   }
 
   private answeredOneWhileWarming(): void {
@@ -293,7 +293,7 @@ export class Room implements RoomPort<Session> {
     const greeted = this.state.awaitingStep1
     this.state = { kind: 'ready' }
     for (const session of greeted) if (this.sessions.has(session)) session.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
-    this.maybeCompact()
+    this.writes.maybeCompact()
   }
 
   private failLoad(error: unknown): void {
@@ -320,64 +320,17 @@ export class Room implements RoomPort<Session> {
     else this.options.log.error({ room: this.name }, 'document changed outside a peer update; change not stored')
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return
-    this.flushScheduled = true
-    // setImmediate runs after the current batch of socket reads, so updates that arrived
-    // together share one storage transaction and one broadcast.
-    setImmediate(() => this.flush())
-  }
-
-  private flush(): void {
-    this.flushScheduled = false
-    if (this.pending.length === 0 || this.state.kind !== 'ready') return
-    const batch = this.pending
-    this.pending = []
-    const updates = batch.map((p) => p.update)
-    const started = performance.now()
-    let appended: ReturnType<DocumentStorage['append']>
-    try {
-      appended = this.options.storage.append(this.name, updates)
-    } catch (error) {
-      this.failStore(error)
-      return
-    }
-    if (appended instanceof Promise) {
-      const stored = appended
-      this.persistChain = this.persistChain
-        .then(() => stored)
-        .then(
-          () => this.afterAppend(batch, started),
-          (error: unknown) => this.failStore(error),
-        )
-    } else {
-      this.afterAppend(batch, started)
-    }
-  }
-
-  private afterAppend(batch: readonly PendingUpdate[], started: number): void {
-    this.options.metrics.storageAppendSeconds.observe((performance.now() - started) / 1000)
-    for (const { update } of batch) {
-      this.logCount++
-      this.logBytes += update.byteLength
-    }
-    this.relay.push(batch)
-    this.maybeCompact()
-  }
-
   private failStore(error: unknown): void {
     // The edit is in memory but not on disk, so it must not be relayed. Closing everyone and
     // dropping the document makes peers reconnect and push their edits into a fresh load.
-    this.options.metrics.storageErrors.inc({ operation: 'append' })
     this.options.log.error({ room: this.name, err: errorMessage(error) }, 'storing an update failed; closing the room')
-    this.pending = []
     this.closeAllAndDispose('storage-failed', 1011, 'storage failed; reconnect')
   }
 
   private reset(): void {
     this.needsReset = false
     this.options.log.error({ room: this.name }, 'document state no longer trusted after a failed update; reloading')
-    this.flush()
+    this.writes.flush()
     this.closeAllAndDispose('room-reset', 1011, 'document reloaded; reconnect')
   }
 
@@ -385,43 +338,6 @@ export class Room implements RoomPort<Session> {
     this.state = { kind: 'failed' }
     for (const session of this.sessions) session.close(cause, code, reason)
     this.dispose()
-  }
-
-  // Compaction.
-
-  private maybeCompact(): void {
-    if (this.compactScheduled) return
-    if (this.logCount < this.options.compactAfterUpdates && this.logBytes < this.options.compactAfterBytes) return
-    this.compactScheduled = true
-    // Off the message path: a snapshot of a big document takes milliseconds.
-    setImmediate(() => {
-      this.compactScheduled = false
-      if (this.state.kind === 'ready') this.compact()
-    })
-  }
-
-  private compact(): void {
-    this.flush()
-    const started = performance.now()
-    try {
-      const result = this.options.storage.compact(this.name, this.currentState())
-      if (result instanceof Promise) {
-        this.persistChain = this.persistChain.then(() => result).catch((error: unknown) => this.logCompactFailure(error))
-      }
-    } catch (error) {
-      this.logCompactFailure(error)
-      return
-    }
-    this.logCount = 0
-    this.logBytes = 0
-    this.options.metrics.compactions.inc()
-    this.options.log.debug({ room: this.name, ms: Math.round(performance.now() - started) }, 'compacted update log')
-  }
-
-  private logCompactFailure(error: unknown): void {
-    // The log is still complete, so nothing is lost; compaction is retried on later appends.
-    this.options.metrics.storageErrors.inc({ operation: 'compact' })
-    this.options.log.error({ room: this.name, err: errorMessage(error) }, 'compaction failed')
   }
 
   // Unloading.
@@ -440,14 +356,14 @@ export class Room implements RoomPort<Session> {
   private unload(): void {
     this.unloadTimer = null
     if (this.sessions.size > 0 || !this.serving) return
-    this.flush()
+    this.writes.flush()
     this.state = { kind: 'unloaded' }
     // Forget the room at once so a new session loads a fresh copy, while this one finishes
     // storing: back ends apply one document's calls in order, so that load sees everything.
     this.forget()
-    this.persistChain.then(
+    void this.writes.settled().then(
       () => {
-        if (this.logCount > 0) this.compact()
+        if (this.writes.unsnapshotted > 0) this.writes.compact()
         this.dispose()
       },
       () => this.dispose(),
@@ -469,6 +385,7 @@ export class Room implements RoomPort<Session> {
     this.cancelUnload()
     if (this.buildTimer) clearTimeout(this.buildTimer)
     this.forget()
+    this.writes.close()
     this.relay.dispose()
     this.presence.destroy()
     this.doc.destroy()

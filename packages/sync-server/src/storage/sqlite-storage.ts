@@ -24,6 +24,7 @@ export class SqliteStorage implements DocumentStorage {
   private readonly selectSnapshot: Database.Statement<[string], { data: Buffer }>
   private readonly selectLog: Database.Statement<[string], { data: Buffer }>
   private readonly appendMany: (name: string, updates: readonly Uint8Array[]) => void
+  private readonly appendOne: (name: string, update: Uint8Array) => unknown
   private readonly replaceWithSnapshot: (name: string, state: Uint8Array) => void
   /** Last sequence number per loaded document: this process is the file's only writer. */
   private readonly lastSeq = new Map<string, number>()
@@ -64,6 +65,7 @@ export class SqliteStorage implements DocumentStorage {
       return last + 1
     }
     // One transaction per batch: a tick's worth of updates costs one commit, not one each.
+    this.appendOne = (name: string, update: Uint8Array) => insertUpdate.run(name, nextSeq(name), update)
     this.appendMany = this.db.transaction((name: string, updates: readonly Uint8Array[]) => {
       for (const update of updates) insertUpdate.run(name, nextSeq(name), update)
     })
@@ -89,7 +91,9 @@ export class SqliteStorage implements DocumentStorage {
   }
 
   append(name: string, updates: readonly Uint8Array[]): void {
-    this.appendMany(name, updates)
+    // A lone statement is its own transaction; BEGIN and COMMIT around it only cost time.
+    if (updates.length === 1) this.appendOne(name, updates[0]!)
+    else this.appendMany(name, updates)
   }
 
   compact(name: string, state: Uint8Array): void {
