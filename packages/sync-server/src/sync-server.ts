@@ -199,16 +199,15 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
   private waitForSessionsToClose(timeoutMs: number): Promise<void> {
     if (this.sessions.size === 0) return Promise.resolve()
     return new Promise((resolve) => {
-      const timer = setTimeout(done, timeoutMs)
-      const onClosed = (): void => {
-        if (this.sessions.size === 0) done()
-      }
-      const self = this
-      function done(): void {
+      const finish = (): void => {
         clearTimeout(timer)
-        self.off('sessionClosed', onClosed)
+        this.off('sessionClosed', onClosed)
         resolve()
       }
+      const onClosed = (): void => {
+        if (this.sessions.size === 0) finish()
+      }
+      const timer = setTimeout(finish, timeoutMs)
       this.on('sessionClosed', onClosed)
     })
   }
