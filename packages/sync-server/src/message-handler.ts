@@ -1,5 +1,17 @@
 import { decodeAwarenessUpdate } from './awareness-update.js'
 import { ProtocolError, decodeMessage } from './protocol.js'
+import type { CloseCause } from './session.js'
+
+/** A well-formed message the server will not accept (a limit); the sender is closed with 1008. */
+export class PolicyViolation extends Error {
+  override readonly name = 'PolicyViolation'
+  constructor(
+    readonly closeCause: CloseCause,
+    message: string,
+  ) {
+    super(message)
+  }
+}
 
 /** What handling a message needs from a session: a way to answer it. */
 export interface SessionPort {
@@ -16,7 +28,9 @@ export interface RoomPort<S extends SessionPort> {
   awarenessSnapshot(): Uint8Array | null
 }
 
-export type MessageOutcome = { readonly ok: true } | { readonly ok: false; readonly code: number; readonly reason: string }
+export type MessageOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly cause: CloseCause; readonly code: number; readonly reason: string }
 
 const OK: MessageOutcome = { ok: true }
 
@@ -50,7 +64,8 @@ export function handleMessage<S extends SessionPort>(room: RoomPort<S>, session:
         return OK
     }
   } catch (error) {
-    if (error instanceof ProtocolError) return { ok: false, code: 1007, reason: error.message }
+    if (error instanceof ProtocolError) return { ok: false, cause: 'protocol', code: 1007, reason: error.message }
+    if (error instanceof PolicyViolation) return { ok: false, cause: error.closeCause, code: 1008, reason: error.message }
     throw error
   }
 }

@@ -27,8 +27,8 @@ export class ServerMetrics {
   })
   readonly upgradesRefused = new Counter({
     name: 'coedit_upgrades_refused_total',
-    help: 'WebSocket upgrades refused before a session existed, by HTTP status',
-    labelNames: ['status'] as const,
+    help: 'WebSocket upgrades refused before a session existed, by HTTP status and reason',
+    labelNames: ['status', 'reason'] as const,
     registers: [this.registry],
   })
   readonly storageAppendSeconds = new Histogram({
@@ -41,6 +41,11 @@ export class ServerMetrics {
     name: 'coedit_storage_errors_total',
     help: 'Storage operations that failed, by operation',
     labelNames: ['operation'] as const,
+    registers: [this.registry],
+  })
+  readonly viewOnlyUpdatesDropped = new Counter({
+    name: 'coedit_view_only_updates_dropped_total',
+    help: 'Document updates from view-only sessions, dropped unstored',
     registers: [this.registry],
   })
   readonly compactions = new Counter({ name: 'coedit_compactions_total', help: 'Update logs compacted into a snapshot', registers: [this.registry] })

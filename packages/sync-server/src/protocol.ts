@@ -107,6 +107,15 @@ export function encodeAwarenessMessage(awarenessUpdate: Uint8Array): Uint8Array 
   return encoding.toUint8Array(encoder)
 }
 
+/** y-protocols' auth message "permission denied": the stock client logs the reason. */
+export function encodePermissionDenied(reason: string): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, MESSAGE_AUTH)
+  encoding.writeVarUint(encoder, 0)
+  encoding.writeVarString(encoder, reason)
+  return encoding.toUint8Array(encoder)
+}
+
 export function encodeQueryAwareness(): Uint8Array {
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, MESSAGE_QUERY_AWARENESS)

@@ -4,9 +4,10 @@ import type { Logger } from 'pino'
 import type { DocumentStorage, StoredDocument } from './storage/document-storage.js'
 import type { ServerMetrics } from './metrics.js'
 import type { Session } from './session.js'
-import { ProtocolError, encodeSyncStep1, encodeSyncStep2 } from './protocol.js'
+import { ProtocolError, encodePermissionDenied, encodeSyncStep1, encodeSyncStep2 } from './protocol.js'
 import { RoomPresence } from './room-presence.js'
-import { handleMessage, type RoomPort } from './message-handler.js'
+import { PolicyViolation, handleMessage, type RoomPort } from './message-handler.js'
+import { insertsContent, wouldChange, type DecodedUpdate } from './update-effect.js'
 import { UpdateRelay, type RelayTarget } from './update-relay.js'
 import { RoomLog } from './room-log.js'
 
@@ -21,6 +22,8 @@ export interface RoomOptions {
   readonly maxQueuedMessages: number
   /** Under load, updates relayed within this window share one frame. */
   readonly relayWindowMs: number
+  /** Refuse updates that would grow the encoded document past this; 0 = no cap. */
+  readonly maxDocumentBytes: number
   /** Called once when the room has left memory (or failed to load) so the registry forgets it. */
   readonly onUnloaded: (room: Room) => void
 }
@@ -70,6 +73,11 @@ export class Room implements RoomPort<Session> {
   private buildTimer: NodeJS.Timeout | null = null
   private answeredWhileWarming = 0
   private warmDeadline = 0
+  /**
+   * An upper bound of the encoded document's size: exact after load or a re-measure, then
+   * grown by each stored change. Re-measured only when it nears the cap.
+   */
+  private sizeBound = 0
   private readonly relayTarget: RelayTarget<Session> = {
     sessions: this.sessions,
     send: (session, frame) => session.send(frame),
@@ -136,8 +144,8 @@ export class Room implements RoomPort<Session> {
     const outcome = handleMessage(this, session, data)
     if (warming && outcome.ok && data[0] === 0 && data[1] === 0) this.answeredOneWhileWarming()
     if (!outcome.ok) {
-      this.options.log.warn({ room: this.name, session: session.id, code: outcome.code, reason: outcome.reason }, 'malformed message; closing session')
-      session.close('protocol', outcome.code, outcome.reason)
+      this.options.log.warn({ room: this.name, session: session.id, code: outcome.code, reason: outcome.reason }, outcome.cause === 'protocol' ? 'malformed message; closing session' : 'message refused; closing session')
+      session.close(outcome.cause, outcome.code, outcome.reason)
     }
     if (this.needsReset) this.reset()
   }
@@ -151,13 +159,19 @@ export class Room implements RoomPort<Session> {
   // RoomPort: called by handleMessage.
 
   applyUpdate(update: Uint8Array, origin: Session): void {
+    let decoded: DecodedUpdate
     try {
       // Y.applyUpdate integrates as it decodes; checking the whole update first keeps garbage
       // from being half-applied.
-      Y.decodeUpdate(update)
+      decoded = Y.decodeUpdate(update)
     } catch (error) {
       throw new ProtocolError(`invalid Yjs update: ${(error as Error).message}`)
     }
+    if (!origin.canEdit) {
+      this.dropViewOnlyUpdate(decoded, origin)
+      return
+    }
+    this.checkSize(decoded, update.byteLength)
     const captured: Uint8Array[] = []
     this.capture = captured
     try {
@@ -171,11 +185,32 @@ export class Room implements RoomPort<Session> {
     } finally {
       this.capture = null
     }
-    for (const change of captured) this.writes.add(change, origin)
+    for (const change of captured) {
+      this.writes.add(change, origin)
+      this.sizeBound += change.byteLength
+    }
     if (captured.length > 0) {
       this.encodedState = null
       this.step2ForEmpty = null
     }
+  }
+
+  /** Dropped, never stored nor relayed; the peer hears why once. Its handshake reply, which changes nothing, is not counted. */
+  private dropViewOnlyUpdate(decoded: DecodedUpdate, session: Session): void {
+    if (!wouldChange(this.doc, decoded)) return
+    this.options.metrics.viewOnlyUpdatesDropped.inc()
+    if (session.toldViewOnly) return
+    session.toldViewOnly = true
+    this.options.log.info({ room: this.name, session: session.id }, 'dropping edits from a view-only session')
+    session.send(encodePermissionDenied('view-only access: your edits are not saved or shared'))
+  }
+
+  private checkSize(decoded: DecodedUpdate, bytes: number): void {
+    const cap = this.options.maxDocumentBytes
+    // Deletions never grow a document, and must stay possible for one already over the cap.
+    if (cap <= 0 || this.sizeBound + bytes <= cap || !insertsContent(decoded)) return
+    this.sizeBound = this.currentState().byteLength
+    if (this.sizeBound + bytes > cap) throw new PolicyViolation('document-too-large', `update refused: the document would grow past ${cap} bytes`)
   }
 
   applyAwareness(update: Uint8Array, origin: Session): void {
@@ -241,6 +276,7 @@ export class Room implements RoomPort<Session> {
     const loading = this.state
     if (loading.kind !== 'loading') return
     this.writes.loaded(stored.logCount, stored.logBytes)
+    for (const update of stored.updates) this.sizeBound += update.byteLength
     if (stored.updates.length === 0) {
       this.state = { kind: 'ready' }
     } else {

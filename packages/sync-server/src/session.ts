@@ -1,5 +1,7 @@
 import type { WebSocket } from 'ws'
 import type { Logger } from 'pino'
+import type { SessionAccess } from './access/access-policy.js'
+import { RateLimiter } from './access/rate-limiter.js'
 
 /** Why a session ended; `evictions` in /metrics counts the ones the server chose. */
 export type CloseCause =
@@ -12,8 +14,11 @@ export type CloseCause =
   | 'load-failed' // its room could not load its document
   | 'storage-failed' // its room could not store an update
   | 'room-reset' // its room dropped in-memory state it could not trust
+  | 'rate-limit' // sent more messages or bytes per second than allowed
+  | 'document-too-large' // an update would have grown the document past its cap
+  | 'token-expired' // its access token ran out
 
-export const EVICTION_CAUSES: ReadonlySet<CloseCause> = new Set(['heartbeat', 'backpressure', 'protocol', 'too-large'])
+export const EVICTION_CAUSES: ReadonlySet<CloseCause> = new Set(['heartbeat', 'backpressure', 'protocol', 'too-large', 'rate-limit', 'document-too-large'])
 
 export type SessionState =
   | { readonly kind: 'open' }
@@ -24,7 +29,13 @@ export interface SessionOptions {
   readonly heartbeatIntervalMs: number
   readonly heartbeatTimeoutMs: number
   readonly maxBufferedBytes: number
+  /** Per-session caps, 0 = none. */
+  readonly maxMessagesPerSecond: number
+  readonly maxBytesPerSecond: number
 }
+
+/** setTimeout holds at most 2^31-1 ms; longer expiries are re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 export interface SessionEvents {
   onMessage(session: Session, data: Uint8Array): void
@@ -38,23 +49,38 @@ export interface SessionEvents {
 export class Session {
   readonly awarenessClients = new Set<number>()
   readonly openedAt = Date.now()
+  /** A view-only peer is told once that its edits are dropped. */
+  toldViewOnly = false
   private stateValue: SessionState = { kind: 'open' }
   private pingTimer: NodeJS.Timeout | null = null
   private pongTimer: NodeJS.Timeout | null = null
+  private expiryTimer: NodeJS.Timeout | null = null
+  private readonly messageRate: RateLimiter | null
+  private readonly byteRate: RateLimiter | null
 
   constructor(
     readonly id: number,
     readonly roomName: string,
+    readonly access: SessionAccess,
+    /** Client address, for the per-address connection cap. */
+    readonly address: string,
     private readonly socket: WebSocket,
     private readonly options: SessionOptions,
     private readonly events: SessionEvents,
     private readonly log: Logger,
   ) {
+    this.messageRate = options.maxMessagesPerSecond > 0 ? new RateLimiter(options.maxMessagesPerSecond) : null
+    this.byteRate = options.maxBytesPerSecond > 0 ? new RateLimiter(options.maxBytesPerSecond) : null
     socket.on('message', (data, isBinary) => this.receive(data, isBinary))
     socket.on('pong', () => this.onPong())
     socket.on('error', (error) => this.onSocketError(error))
     socket.on('close', (code, reason) => this.onSocketClosed(code, reason.toString()))
     this.schedulePing()
+    if (access.expiresAt !== null) this.scheduleExpiry(access.expiresAt)
+  }
+
+  get canEdit(): boolean {
+    return this.access.right === 'edit'
   }
 
   get state(): SessionState {
@@ -96,7 +122,7 @@ export class Session {
   close(cause: CloseCause, code: number, reason: string): void {
     if (this.stateValue.kind !== 'open') return
     this.stateValue = { kind: 'closing', cause, code, reason }
-    this.stopHeartbeat()
+    this.stopTimers()
     this.socket.close(code, reason)
   }
 
@@ -104,7 +130,7 @@ export class Session {
   terminate(cause: CloseCause, code: number, reason: string): void {
     if (this.stateValue.kind === 'closed') return
     if (this.stateValue.kind === 'open') this.stateValue = { kind: 'closing', cause, code, reason }
-    this.stopHeartbeat()
+    this.stopTimers()
     this.socket.terminate()
   }
 
@@ -114,7 +140,26 @@ export class Session {
       this.close('protocol', 1003, 'text frames are not part of the protocol')
       return
     }
-    this.events.onMessage(this, data as Uint8Array)
+    const frame = data as Uint8Array
+    if (this.messageRate && !this.messageRate.take(1)) {
+      this.close('rate-limit', 1008, `more than ${this.messageRate.perSecond} messages per second`)
+      return
+    }
+    if (this.byteRate && !this.byteRate.take(frame.byteLength)) {
+      this.close('rate-limit', 1008, `more than ${this.byteRate.perSecond} bytes per second`)
+      return
+    }
+    this.events.onMessage(this, frame)
+  }
+
+  private scheduleExpiry(expiresAt: number): void {
+    const wait = expiresAt - Date.now()
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = null
+      if (Date.now() < expiresAt) this.scheduleExpiry(expiresAt)
+      else this.close('token-expired', 1008, 'access token expired')
+    }, Math.max(0, Math.min(wait, MAX_TIMER_MS)))
+    this.expiryTimer.unref()
   }
 
   private schedulePing(): void {
@@ -139,7 +184,9 @@ export class Session {
     this.schedulePing()
   }
 
-  private stopHeartbeat(): void {
+  private stopTimers(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer)
+    this.expiryTimer = null
     if (this.pingTimer) clearTimeout(this.pingTimer)
     if (this.pongTimer) clearTimeout(this.pongTimer)
     this.pingTimer = null
@@ -159,7 +206,7 @@ export class Session {
   }
 
   private onSocketClosed(code: number, reason: string): void {
-    this.stopHeartbeat()
+    this.stopTimers()
     const previous = this.stateValue
     if (previous.kind === 'closed') return
     this.stateValue =

@@ -6,7 +6,8 @@ import { pino, type Logger } from 'pino'
 import { Room } from './room.js'
 import { EVICTION_CAUSES, Session, type CloseCause } from './session.js'
 import { ServerMetrics } from './metrics.js'
-import { roomNameFromPath } from './room-name.js'
+import { UpgradeGate, pathOf, type Admission, type RefusalKind } from './upgrade-gate.js'
+import { COEDIT_PROTOCOL, OPEN_ACCESS, TOKEN_PROTOCOL_PREFIX, type AccessPolicy } from './access/access-policy.js'
 import type { DocumentStorage } from './storage/document-storage.js'
 import { MemoryStorage } from './storage/memory-storage.js'
 
@@ -39,9 +40,29 @@ export interface SyncServerOptions {
    * recipient; a lone edit is relayed at once. 0 relays every tick. Default 10 ms.
    */
   readonly relayWindowMs?: number
+  /** Who may open which document. Default: open (everyone edits everything); see TokenAccessPolicy. */
+  readonly access?: AccessPolicy
+  /** Browser origins allowed besides the server's own; '*' allows any. Default none. */
+  readonly allowedOrigins?: readonly string[]
+  /** Allow pages on localhost/127.0.0.0/8/[::1]. Default: only when access is open. */
+  readonly allowLoopbackOrigins?: boolean | 'open-mode-only'
+  /** Open sessions per client address; 0 = no limit. Default 100. */
+  readonly maxConnectionsPerIp?: number
+  /** Upgrade attempts per client address per minute; 0 = no limit. Default 300. */
+  readonly maxNewConnectionsPerMinute?: number
+  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). Default false. */
+  readonly trustProxy?: boolean
+  /** Messages one session may send per second (burst of one second); over: close 1008. 0 = no limit. Default 300. */
+  readonly maxMessagesPerSecond?: number
+  /** Bytes one session may send per second (burst of one second); over: close 1008. 0 = no limit. Default 32 MiB. */
+  readonly maxBytesPerSecond?: number
+  /** Documents in memory at once; upgrades for further ones get 503. 0 = no limit. Default 5 000. */
+  readonly maxLoadedRooms?: number
+  /** Encoded size a document may grow to; an update past it is refused with 1008. 0 = no limit. Default 32 MiB. */
+  readonly maxDocumentBytes?: number
 }
 
-export type ResolvedSyncServerOptions = Required<Omit<SyncServerOptions, 'storage' | 'logger'>>
+export type ResolvedSyncServerOptions = Required<Omit<SyncServerOptions, 'storage' | 'logger' | 'access'>>
 
 export const DEFAULT_SYNC_SERVER_OPTIONS: ResolvedSyncServerOptions = Object.freeze({
   pathPrefix: '/',
@@ -55,6 +76,15 @@ export const DEFAULT_SYNC_SERVER_OPTIONS: ResolvedSyncServerOptions = Object.fre
   compactAfterBytes: 4 * 1024 * 1024,
   maxQueuedMessages: 1_000,
   relayWindowMs: 10,
+  allowedOrigins: [],
+  allowLoopbackOrigins: 'open-mode-only',
+  maxConnectionsPerIp: 100,
+  maxNewConnectionsPerMinute: 300,
+  trustProxy: false,
+  maxMessagesPerSecond: 300,
+  maxBytesPerSecond: 32 * 1024 * 1024,
+  maxLoadedRooms: 5_000,
+  maxDocumentBytes: 32 * 1024 * 1024,
 })
 
 export interface SessionClosedEvent {
@@ -89,7 +119,9 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
   readonly metrics = new ServerMetrics()
   readonly options: ResolvedSyncServerOptions
   readonly storage: DocumentStorage
+  readonly access: AccessPolicy
   private readonly log: Logger
+  private readonly gate: UpgradeGate
   private readonly rooms = new Map<string, Room>()
   private readonly sessions = new Set<Session>()
   private readonly wss: WebSocketServer
@@ -102,7 +134,13 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     validateOptions(this.options)
     this.storage = options.storage ?? new MemoryStorage()
     this.log = options.logger ?? pino({ level: 'info' })
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxMessageBytes, perMessageDeflate: false })
+    this.access = options.access ?? OPEN_ACCESS
+    const { allowLoopbackOrigins } = this.options
+    this.gate = new UpgradeGate(
+      { ...this.options, access: this.access, allowLoopbackOrigins: allowLoopbackOrigins === 'open-mode-only' ? this.access.mode === 'open' : allowLoopbackOrigins },
+      { isClosing: () => this.closing !== null, roomCount: () => this.rooms.size, hasRoom: (name) => this.rooms.has(name) },
+    )
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxMessageBytes, perMessageDeflate: false, handleProtocols: chooseProtocol })
   }
 
   get roomCount(): number {
@@ -123,26 +161,54 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     return this
   }
 
-  /** Validates the room name and the server state, then completes the WebSocket handshake. */
+  /**
+   * Checks the path, the per-address limits, the origin, the token and the room cap (an
+   * HTTP error with a reason when one fails), then completes the WebSocket handshake.
+   */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.closing) {
-      this.refuseUpgrade(socket, 503, 'server is shutting down')
+    const admission = this.gate.admit(request)
+    if (!(admission instanceof Promise)) {
+      this.upgradeAdmitted(admission, request, socket, head)
       return
     }
-    const room = roomNameFromPath(pathOf(request), this.options.pathPrefix, this.options.maxRoomNameLength)
-    if (!room.ok) {
-      this.refuseUpgrade(socket, room.status, room.reason)
-      return
-    }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.openSession(ws, room.name))
+    // The socket is ours until ws takes it; an error meanwhile must not crash the process.
+    const ignore = (): void => {}
+    socket.on('error', ignore)
+    void admission.then((result) => {
+      socket.off('error', ignore)
+      this.upgradeAdmitted(result, request, socket, head)
+    })
   }
 
-  /** For embedders running their own WebSocketServer: adopts an already upgraded socket. */
+  private upgradeAdmitted(admission: Admission, request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!admission.ok) {
+      this.refuseUpgrade(socket, admission.status, admission.reason, admission.kind)
+      return
+    }
+    if (socket.destroyed) {
+      this.gate.release(admission.address)
+      return
+    }
+    // ws answers a malformed handshake itself without calling back: the slot must still be freed.
+    let opened = false
+    socket.once('close', () => {
+      if (!opened) this.gate.release(admission.address)
+    })
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      opened = true
+      this.openSession(ws, admission)
+    })
+  }
+
+  /** For embedders running their own WebSocketServer: runs the same checks, closing with 1008/1013 instead of an HTTP error. */
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
-    const room = roomNameFromPath(pathOf(request), this.options.pathPrefix, this.options.maxRoomNameLength)
-    if (this.closing) socket.close(1012, 'server is shutting down')
-    else if (!room.ok) socket.close(1008, room.reason)
-    else this.openSession(socket, room.name)
+    void Promise.resolve(this.gate.admit(request)).then((admission) => {
+      if (admission.ok) this.openSession(socket, admission)
+      else {
+        this.metrics.upgradesRefused.inc({ status: String(admission.status), reason: admission.kind })
+        socket.close(admission.status === 503 ? (admission.kind === 'shutting-down' ? 1012 : 1013) : 1008, admission.reason)
+      }
+    })
   }
 
   /** Serves GET /healthz and GET /metrics; returns false for any other request. */
@@ -193,6 +259,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     await Promise.all(rooms.map((room) => room.finishShutdown()))
     this.wss.close()
     await this.storage.close()
+    this.gate.close()
     this.log.info('shut down')
   }
 
@@ -212,10 +279,12 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     })
   }
 
-  private openSession(socket: WebSocket, roomName: string): void {
+  private openSession(socket: WebSocket, { room: roomName, access, address }: Admission & { ok: true }): void {
     const session = new Session(
       this.nextSessionId++,
       roomName,
+      access,
+      address,
       socket,
       this.options,
       {
@@ -230,7 +299,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     )
     this.sessions.add(session)
     this.metrics.sessions.inc()
-    this.log.info({ room: roomName, session: session.id }, 'session opened')
+    this.log.info({ room: roomName, session: session.id, right: access.right, user: access.user ?? undefined, address }, 'session opened')
     this.emit('sessionOpened', { room: roomName, session: session.id })
     this.roomFor(roomName).join(session)
   }
@@ -247,6 +316,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
         compactAfterBytes: this.options.compactAfterBytes,
         maxQueuedMessages: this.options.maxQueuedMessages,
         relayWindowMs: this.options.relayWindowMs,
+        maxDocumentBytes: this.options.maxDocumentBytes,
         onUnloaded: (unloaded) => {
           if (this.rooms.get(unloaded.name) === unloaded) this.rooms.delete(unloaded.name)
           this.log.debug({ room: unloaded.name }, 'room unloaded')
@@ -264,6 +334,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
 
   private onSessionClosed(session: Session): void {
     if (!this.sessions.delete(session)) return
+    this.gate.release(session.address)
     this.metrics.sessions.dec()
     const state = session.state
     if (state.kind !== 'closed') return
@@ -287,8 +358,8 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     return pathOf(request).startsWith(prefix)
   }
 
-  private refuseUpgrade(socket: Duplex, status: number, reason: string): void {
-    this.metrics.upgradesRefused.inc({ status: String(status) })
+  private refuseUpgrade(socket: Duplex, status: number, reason: string, kind: RefusalKind): void {
+    this.metrics.upgradesRefused.inc({ status: String(status), reason: kind })
     this.log.info({ status, reason }, 'upgrade refused')
     const body = `${reason}\n`
     socket.end(
@@ -305,12 +376,24 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   return new SyncServer(options)
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+}
 
-function pathOf(request: IncomingMessage): string {
-  const url = request.url ?? '/'
-  const query = url.indexOf('?')
-  return query === -1 ? url : url.slice(0, query)
+/**
+ * Browsers drop a handshake whose answer names no subprotocol when they offered some, so one
+ * offered is echoed: 'coedit' if there, else the first (never null when the client offered any).
+ */
+function chooseProtocol(offered: Set<string>): string | false {
+  if (offered.has(COEDIT_PROTOCOL)) return COEDIT_PROTOCOL
+  for (const protocol of offered) if (!protocol.startsWith(TOKEN_PROTOCOL_PREFIX)) return protocol
+  const [first] = offered
+  return first ?? false
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {
@@ -328,6 +411,18 @@ function validateOptions(options: ResolvedSyncServerOptions): void {
     'compactAfterBytes',
     'maxQueuedMessages',
   ]
+  const zeroMeansNone: Array<keyof ResolvedSyncServerOptions> = [
+    'maxConnectionsPerIp',
+    'maxNewConnectionsPerMinute',
+    'maxMessagesPerSecond',
+    'maxBytesPerSecond',
+    'maxLoadedRooms',
+    'maxDocumentBytes',
+  ]
+  for (const key of zeroMeansNone) {
+    const value = options[key]
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new RangeError(`${key} must be >= 0 (0 = no limit), got ${String(value)}`)
+  }
   for (const key of positive) {
     const value = options[key]
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new RangeError(`${key} must be a positive number, got ${String(value)}`)

@@ -17,13 +17,18 @@ export interface TestClient {
  * WebSocket and BroadcastChannel off (otherwise two clients in one process sync without the
  * server and hide its bugs).
  */
-export function connectClient(wsUrl: string, room: string, options: { connect?: boolean; params?: Record<string, string> } = {}): TestClient {
+export function connectClient(
+  wsUrl: string,
+  room: string,
+  options: { connect?: boolean; params?: Record<string, string>; protocols?: string[] } = {},
+): TestClient {
   const doc = new Y.Doc()
   const provider = new WebsocketProvider(wsUrl, room, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
     connect: options.connect ?? true,
     params: options.params ?? {},
+    protocols: options.protocols ?? [],
     maxBackoffTime: 200,
   })
   return {
@@ -48,8 +53,8 @@ export interface RawClient {
 }
 
 /** A bare WebSocket for sending what no well-behaved client would. */
-export function rawClient(wsUrl: string, room: string): RawClient {
-  const socket = new WebSocket(`${wsUrl}/${room}`)
+export function rawClient(wsUrl: string, room: string, options: { query?: string; protocols?: string[]; headers?: Record<string, string> } = {}): RawClient {
+  const socket = new WebSocket(`${wsUrl}/${room}${options.query ? `?${options.query}` : ''}`, options.protocols ?? [], { headers: options.headers ?? {} })
   const frames: Uint8Array[] = []
   socket.on('message', (data, isBinary) => {
     if (isBinary) frames.push(new Uint8Array(data as Buffer))
@@ -70,4 +75,36 @@ export function rawClient(wsUrl: string, room: string): RawClient {
     opened: () => openPromise,
     send: (data) => socket.send(data),
   }
+}
+
+export type UpgradeOutcome =
+  | { readonly opened: true; readonly protocol: string; close(): Promise<void> }
+  | { readonly opened: false; readonly status: number; readonly body: string }
+
+/** Attempts one WebSocket upgrade and reports what the server answered: the HTTP refusal, or an open socket. */
+export function attemptUpgrade(url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<UpgradeOutcome> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, options.protocols ?? [], { headers: options.headers ?? {} })
+    socket.once('open', () =>
+      resolve({
+        opened: true,
+        protocol: socket.protocol,
+        close: () =>
+          new Promise<void>((done) => {
+            socket.once('close', () => done())
+            socket.close()
+          }),
+      }),
+    )
+    socket.once('unexpected-response', (_request, response) => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => (body += chunk))
+      response.on('end', () => resolve({ opened: false, status: response.statusCode ?? 0, body: body.trim() }))
+      response.on('error', reject)
+    })
+    socket.once('error', (error) => {
+      if (socket.readyState !== WebSocket.CLOSED) reject(error)
+    })
+  })
 }
