@@ -3,13 +3,30 @@ import { readFileSync } from 'node:fs'
 import { pino } from 'pino'
 import { ConfigError, helpText, parseCommandLine } from './config.js'
 import { startServer } from './start-server.js'
+import { runTokenCommand } from './token-command.js'
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
   return pkg.version
 }
 
+async function tokenCommand(argv: readonly string[]): Promise<void> {
+  try {
+    process.stdout.write(await runTokenCommand(argv, process.env))
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`coedit token: ${error.message}\n`)
+      process.exit(2)
+    }
+    throw error
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'token') {
+    await tokenCommand(process.argv.slice(3))
+    return
+  }
   let command
   try {
     command = parseCommandLine(process.argv.slice(2), process.env)

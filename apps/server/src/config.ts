@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util'
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { DEFAULT_SYNC_SERVER_OPTIONS } from '@coedit/sync-server'
+import { DEFAULT_SYNC_SERVER_OPTIONS, MIN_SECRET_BYTES } from '@coedit/sync-server'
+import { formatDuration, parseDuration } from './duration.js'
 
 export type StorageKind = 'sqlite' | 'memory'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -23,9 +25,22 @@ export interface ServerConfig {
   readonly compactAfterBytes: number
   readonly relayWindowMs: number
   readonly shutdownTimeoutMs: number
+  /** Token mode when set (COEDIT_SECRET or the file's content); open mode when null. */
+  readonly secret: string | null
+  readonly secretFile: string | null
+  readonly publicUrl: string | null
+  readonly linkTtlSeconds: number
+  readonly allowedOrigins: readonly string[]
+  readonly maxConnectionsPerIp: number
+  readonly maxNewConnectionsPerMinute: number
+  readonly trustProxy: boolean
+  readonly maxMessagesPerSecond: number
+  readonly maxBytesPerSecond: number
+  readonly maxLoadedRooms: number
+  readonly maxDocumentBytes: number
 }
 
-type Kind = 'string' | 'int' | 'bool' | 'enum'
+type Kind = 'string' | 'int' | 'bool' | 'enum' | 'list' | 'duration'
 
 interface Setting {
   readonly key: keyof ServerConfig
@@ -57,6 +72,17 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'compactAfterBytes', flag: 'compact-after-bytes', env: 'COEDIT_COMPACT_AFTER_BYTES', kind: 'int', min: 1, help: 'Snapshot a document after this many logged bytes' },
   { key: 'relayWindowMs', flag: 'relay-window-ms', env: 'COEDIT_RELAY_WINDOW_MS', kind: 'int', min: 0, help: 'Under load, updates within this window share one frame (a lone edit goes at once)' },
   { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout-ms', env: 'COEDIT_SHUTDOWN_TIMEOUT_MS', kind: 'int', min: 100, help: 'On SIGTERM/SIGINT, exit within this bound' },
+  { key: 'secretFile', flag: 'secret-file', env: 'COEDIT_SECRET_FILE', kind: 'string', help: `Token mode: file holding the signing secret (>= ${MIN_SECRET_BYTES} bytes; or set COEDIT_SECRET). Unset: open mode` },
+  { key: 'publicUrl', flag: 'public-url', env: 'COEDIT_PUBLIC_URL', kind: 'string', help: 'URL people reach this server at, for links printed by `coedit token`; default http://<host>:<port>' },
+  { key: 'linkTtlSeconds', flag: 'link-ttl', env: 'COEDIT_LINK_TTL', kind: 'duration', help: "Lifetime of links minted in the editor's share menu (never past the minter's own token), e.g. 12h, 7d" },
+  { key: 'allowedOrigins', flag: 'allowed-origins', env: 'COEDIT_ALLOWED_ORIGINS', kind: 'list', help: "Comma-separated browser origins allowed besides this server's own ('*' = any); open mode also allows loopback pages" },
+  { key: 'maxConnectionsPerIp', flag: 'max-connections-per-ip', env: 'COEDIT_MAX_CONNECTIONS_PER_IP', kind: 'int', min: 0, help: 'Open connections per client address (0 = no limit); over it: HTTP 429' },
+  { key: 'maxNewConnectionsPerMinute', flag: 'max-new-connections-per-minute', env: 'COEDIT_MAX_NEW_CONNECTIONS_PER_MINUTE', kind: 'int', min: 0, help: 'Connection attempts per client address per minute (0 = no limit); over it: HTTP 429' },
+  { key: 'trustProxy', flag: 'trust-proxy', env: 'COEDIT_TRUST_PROXY', kind: 'bool', help: 'Take client addresses from X-Forwarded-For (only behind a proxy that sets it)' },
+  { key: 'maxMessagesPerSecond', flag: 'max-messages-per-second', env: 'COEDIT_MAX_MESSAGES_PER_SECOND', kind: 'int', min: 0, help: 'Messages per second per connection, burst of one second (0 = no limit); over it: close 1008' },
+  { key: 'maxBytesPerSecond', flag: 'max-bytes-per-second', env: 'COEDIT_MAX_BYTES_PER_SECOND', kind: 'int', min: 0, help: 'Bytes per second per connection, burst of one second (0 = no limit); over it: close 1008' },
+  { key: 'maxLoadedRooms', flag: 'max-loaded-rooms', env: 'COEDIT_MAX_LOADED_ROOMS', kind: 'int', min: 0, help: 'Documents in memory at once (0 = no limit); connections to further ones: HTTP 503' },
+  { key: 'maxDocumentBytes', flag: 'max-document-bytes', env: 'COEDIT_MAX_DOCUMENT_BYTES', kind: 'int', min: 0, help: 'Encoded size a document may grow to (0 = no limit); an update past it: close 1008, document unchanged' },
 ]
 
 export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
@@ -77,6 +103,18 @@ export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
   compactAfterBytes: DEFAULT_SYNC_SERVER_OPTIONS.compactAfterBytes,
   relayWindowMs: DEFAULT_SYNC_SERVER_OPTIONS.relayWindowMs,
   shutdownTimeoutMs: 10_000,
+  secret: null,
+  secretFile: null,
+  publicUrl: null,
+  linkTtlSeconds: 7 * 86_400,
+  allowedOrigins: DEFAULT_SYNC_SERVER_OPTIONS.allowedOrigins,
+  maxConnectionsPerIp: DEFAULT_SYNC_SERVER_OPTIONS.maxConnectionsPerIp,
+  maxNewConnectionsPerMinute: DEFAULT_SYNC_SERVER_OPTIONS.maxNewConnectionsPerMinute,
+  trustProxy: DEFAULT_SYNC_SERVER_OPTIONS.trustProxy,
+  maxMessagesPerSecond: DEFAULT_SYNC_SERVER_OPTIONS.maxMessagesPerSecond,
+  maxBytesPerSecond: DEFAULT_SYNC_SERVER_OPTIONS.maxBytesPerSecond,
+  maxLoadedRooms: DEFAULT_SYNC_SERVER_OPTIONS.maxLoadedRooms,
+  maxDocumentBytes: DEFAULT_SYNC_SERVER_OPTIONS.maxDocumentBytes,
 })
 
 /** A setting that cannot be used; the message names the flag, the variable and what is allowed. */
@@ -108,10 +146,41 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   }
   const result = config as unknown as ServerConfig
   if (!result.pathPrefix.startsWith('/')) throw new ConfigError(`--path-prefix / COEDIT_PATH_PREFIX must start with '/', got '${result.pathPrefix}'`)
+  if (result.publicUrl !== null && !/^https?:\/\/[^/]+/.test(result.publicUrl)) throw new ConfigError(`--public-url / COEDIT_PUBLIC_URL must be an http(s) URL, got '${result.publicUrl}'`)
   return {
     kind: 'serve',
-    config: { ...result, dataDir: resolve(result.dataDir), webDir: result.webDir === null || result.webDir === 'none' ? result.webDir : resolve(result.webDir) },
+    config: {
+      ...result,
+      secret: readSecret(result.secretFile, env.COEDIT_SECRET),
+      dataDir: resolve(result.dataDir),
+      webDir: result.webDir === null || result.webDir === 'none' ? result.webDir : resolve(result.webDir),
+    },
   }
+}
+
+/** The signing secret: the file named by --secret-file wins over COEDIT_SECRET; none means open mode. */
+export function readSecret(file: string | null, fromEnv: string | undefined): string | null {
+  let secret: string
+  let source: string
+  if (file !== null) {
+    try {
+      // A trailing newline is what editors and `echo` add, not part of the secret.
+      secret = readFileSync(file, 'utf8').replace(/\r?\n$/, '')
+    } catch (error) {
+      throw new ConfigError(`--secret-file / COEDIT_SECRET_FILE: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    }
+    source = `the secret file ${file}`
+  } else if (fromEnv !== undefined && fromEnv !== '') {
+    secret = fromEnv
+    source = 'COEDIT_SECRET'
+  } else {
+    return null
+  }
+  const bytes = Buffer.byteLength(secret)
+  if (bytes < MIN_SECRET_BYTES) {
+    throw new ConfigError(`${source} holds ${bytes} bytes; a signing secret needs at least ${MIN_SECRET_BYTES} (try: openssl rand -base64 48)`)
+  }
+  return secret
 }
 
 function convert(setting: Setting, raw: string | boolean, source: string): unknown {
@@ -135,6 +204,16 @@ function convert(setting: Setting, raw: string | boolean, source: string): unkno
     case 'string':
       if (String(raw).trim() === '') throw new ConfigError(`${source} must not be empty`)
       return raw
+    case 'list':
+      return String(raw)
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '')
+    case 'duration': {
+      const seconds = parseDuration(String(raw))
+      if (seconds === null) throw new ConfigError(`${source} must be a duration like 30m, 12h or 7d, got '${raw}'`)
+      return seconds
+    }
   }
 }
 
@@ -147,13 +226,35 @@ export function helpText(): string {
     'Flags (environment variable in brackets; flags win):',
   ]
   for (const setting of SETTINGS) {
-    const value = setting.kind === 'bool' ? '' : setting.kind === 'enum' ? ` <${setting.choices?.join('|')}>` : setting.kind === 'int' ? ' <n>' : ' <value>'
-    const fallback = DEFAULT_CONFIG[setting.key]
-    lines.push(`  --${setting.flag}${value}`)
-    lines.push(`      ${setting.help} [${setting.env}] (default: ${fallback === null ? 'see above' : String(fallback)})`)
+    lines.push(`  --${setting.flag}${VALUE_HINT[setting.kind](setting)}`)
+    lines.push(`      ${setting.help} [${setting.env}] (default: ${describeDefault(setting)})`)
   }
   lines.push('  --help       Show this help', '  --version    Print the version', '')
+  lines.push('Environment only: COEDIT_SECRET  the signing secret itself (token mode); kept off the command line, where `ps` shows it.')
+  lines.push('')
+  lines.push('Commands:')
+  lines.push('  coedit token --doc <id> --right edit|view [--ttl 7d] [--name <name>]   Print a signed link (see coedit token --help)')
+  lines.push('')
   lines.push('Endpoints: ws://<host>:<port><prefix><room> (y-websocket), GET /healthz, GET /metrics (Prometheus).')
   lines.push('SIGTERM/SIGINT: stop accepting, store everything, close sessions with 1012, exit 0.')
   return lines.join('\n')
+}
+
+const VALUE_HINT: Record<Kind, (setting: Setting) => string> = {
+  bool: () => '',
+  enum: (setting) => ` <${setting.choices?.join('|')}>`,
+  int: () => ' <n>',
+  string: () => ' <value>',
+  list: () => ' <a,b,...>',
+  duration: () => ' <30m|12h|7d>',
+}
+
+function describeDefault(setting: Setting): string {
+  const fallback = DEFAULT_CONFIG[setting.key]
+  if (setting.key === 'webDir') return 'apps/web/dist when built'
+  if (setting.key === 'publicUrl') return 'http://<host>:<port>'
+  if (fallback === null) return 'none'
+  if (Array.isArray(fallback)) return fallback.length === 0 ? 'none' : fallback.join(',')
+  if (setting.kind === 'duration') return formatDuration(fallback as number)
+  return String(fallback)
 }

@@ -3,9 +3,10 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pino, type Logger } from 'pino'
-import { MemoryStorage, SqliteStorage, SyncServer, type DocumentStorage } from '@coedit/sync-server'
+import { MemoryStorage, OPEN_ACCESS, SqliteStorage, SyncServer, TokenAccessPolicy, type DocumentStorage } from '@coedit/sync-server'
 import type { ServerConfig } from './config.js'
 import { createStaticHandler, webDirIsBuilt } from './static-files.js'
+import { createAccessApi } from './access-api.js'
 
 export interface RunningServer {
   readonly http: Server
@@ -31,7 +32,17 @@ function storageFor(config: ServerConfig): DocumentStorage {
 /** Composes the HTTP server: /healthz and /metrics, WebSocket rooms, and the web app. */
 export async function startServer(config: ServerConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
   const storage = storageFor(config)
+  const access = config.secret === null ? OPEN_ACCESS : new TokenAccessPolicy(config.secret)
   const sync = new SyncServer({
+    access,
+    allowedOrigins: config.allowedOrigins,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    maxNewConnectionsPerMinute: config.maxNewConnectionsPerMinute,
+    trustProxy: config.trustProxy,
+    maxMessagesPerSecond: config.maxMessagesPerSecond,
+    maxBytesPerSecond: config.maxBytesPerSecond,
+    maxLoadedRooms: config.maxLoadedRooms,
+    maxDocumentBytes: config.maxDocumentBytes,
     storage,
     logger: log,
     pathPrefix: config.pathPrefix,
@@ -48,8 +59,10 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const serveWeb = webDir && webDirIsBuilt(webDir) ? createStaticHandler(webDir) : null
   if (webDir && !serveWeb) log.warn({ webDir }, 'web app directory has no index.html; serving the sync server only')
 
+  const accessApi = createAccessApi({ access, linkTtlSeconds: config.linkTtlSeconds })
   const http = createServer((request, response) => {
     if (sync.handleHttp(request, response)) return
+    if (accessApi(request, response)) return
     if (serveWeb) {
       serveWeb(request, response)
       return
@@ -74,6 +87,13 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     { url, port, storage: config.storage, dataDir: config.storage === 'sqlite' ? config.dataDir : undefined, web: serveWeb ? webDir : null },
     `Coedit is listening on ${url}`,
   )
+  log.info({ mode: access.mode }, access.mode === 'token' ? 'token mode: every connection needs a signed token (coedit token --help)' : 'open mode: anyone who can reach this port can edit every document')
+  if (access.mode === 'open' && !isLoopback(config.host)) {
+    log.warn(
+      { host: config.host },
+      `open mode on a non-loopback address: anyone who can reach ${url} can read and change every document. Set COEDIT_SECRET or --secret-file to require signed links.`,
+    )
+  }
 
   let stopping: Promise<void> | null = null
   const stop = (): Promise<void> => {
@@ -86,4 +106,8 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     return stopping
   }
   return { http, sync, url, log, stop }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host)
 }

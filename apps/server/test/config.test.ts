@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
+import { writeFileSync } from 'node:fs'
+import { tempDir } from '@coedit/test-utils'
 import { ConfigError, DEFAULT_CONFIG, SETTINGS, helpText, parseCommandLine } from '../src/config.js'
 
 function serve(argv: string[], env: Record<string, string> = {}) {
@@ -28,6 +30,40 @@ describe('parseCommandLine', () => {
     expect(() => serve(['--path-prefix', 'rooms'])).toThrow(/must start with '\/'/)
     expect(() => serve(['--bogus'])).toThrow(ConfigError)
     expect(() => serve([], { COEDIT_FSYNC: 'maybe' })).toThrow(/COEDIT_FSYNC must be true or false/)
+  })
+
+  it('is in open mode without a secret, and in token mode with COEDIT_SECRET or a secret file (the file wins)', () => {
+    expect(serve([]).secret).toBeNull()
+    const fromEnv = 'e'.repeat(32)
+    expect(serve([], { COEDIT_SECRET: fromEnv }).secret).toBe(fromEnv)
+    const dir = tempDir()
+    try {
+      const file = join(dir.path, 'secret')
+      writeFileSync(file, `${'f'.repeat(40)}\n`)
+      expect(serve(['--secret-file', file], { COEDIT_SECRET: fromEnv }).secret).toBe('f'.repeat(40))
+      expect(() => serve(['--secret-file', join(dir.path, 'missing')])).toThrow(/cannot read .*missing: ENOENT/)
+    } finally {
+      dir.remove()
+    }
+    expect(() => serve([], { COEDIT_SECRET: 'changeme' })).toThrow(/COEDIT_SECRET holds 8 bytes; a signing secret needs at least 32/)
+  })
+
+  it('reads the limits, origin lists and durations', () => {
+    const config = serve(['--allowed-origins', 'https://a.example, https://b.example', '--link-ttl', '12h', '--max-document-bytes', '0'], {
+      COEDIT_MAX_CONNECTIONS_PER_IP: '7',
+      COEDIT_TRUST_PROXY: 'yes',
+    })
+    expect(config).toMatchObject({
+      allowedOrigins: ['https://a.example', 'https://b.example'],
+      linkTtlSeconds: 43_200,
+      maxDocumentBytes: 0,
+      maxConnectionsPerIp: 7,
+      trustProxy: true,
+      maxMessagesPerSecond: 300,
+      maxLoadedRooms: 5_000,
+    })
+    expect(() => serve(['--link-ttl', 'forever'])).toThrow(/--link-ttl must be a duration like 30m, 12h or 7d/)
+    expect(() => serve(['--public-url', 'example.com'])).toThrow(/--public-url .* must be an http\(s\) URL/)
   })
 
   it('documents every setting in --help with its variable and default', () => {
