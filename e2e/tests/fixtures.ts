@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { existsSync, mkdirSync } from 'node:fs'
 import { startCli, tempDir, type CliProcess } from '@coedit/test-utils'
 
-const CLI = fileURLToPath(new URL('../../apps/server/dist/cli.js', import.meta.url))
+export const CLI = fileURLToPath(new URL('../../apps/server/dist/cli.js', import.meta.url))
 const WEB = fileURLToPath(new URL('../../apps/web/dist', import.meta.url))
 export const ARTIFACTS = fileURLToPath(new URL('../artifacts', import.meta.url))
 
@@ -13,13 +13,16 @@ export class CoeditServer {
   private port = 0
   private readonly data = tempDir('coedit-e2e-')
 
+  /** `env` reaches the CLI as is: COEDIT_SECRET turns on token mode. */
+  constructor(readonly env: Record<string, string> = {}) {}
+
   get url(): string {
     return `http://127.0.0.1:${this.port}`
   }
 
   async start(): Promise<void> {
     if (!existsSync(CLI) || !existsSync(`${WEB}/index.html`)) throw new Error("The apps are not built: run 'pnpm build' (the test command does)")
-    this.process = await startCli(CLI, ['--port', String(this.port), '--data-dir', this.data.path, '--web-dir', WEB, '--log-level', 'info'])
+    this.process = await startCli(CLI, ['--port', String(this.port), '--data-dir', this.data.path, '--web-dir', WEB, '--log-level', 'info'], this.env)
     this.port = this.process.port
   }
 
@@ -47,7 +50,7 @@ export interface Person {
 }
 
 /** A separate person: own browser context (storage, IndexedDB), a fixed name, the page open. */
-export async function openAs(browser: Browser, name: string, url: string, color = '#2d7dd2'): Promise<Person> {
+export async function openAs(browser: Browser, name: string, url: string, color = '#2d7dd2', options: { waitForConnection?: boolean } = {}): Promise<Person> {
   const context = await browser.newContext()
   await context.addInitScript(
     ([n, c]) => {
@@ -59,7 +62,7 @@ export async function openAs(browser: Browser, name: string, url: string, color 
   page.on('pageerror', (error) => console.error(`[${name}] page error: ${error.message}`))
   await page.goto(url)
   const editor = page.getByRole('textbox', { name: 'Document text' })
-  await expect(page.getByTestId('status')).toHaveAttribute('data-status', 'connected')
+  if (options.waitForConnection !== false) await expect(page.getByTestId('status')).toHaveAttribute('data-status', 'connected')
   return { name, context, page, editor }
 }
 
@@ -72,15 +75,23 @@ export function newDocumentUrl(server: CoeditServer): string {
   return `${server.url}/d/${id}`
 }
 
-export const test = base.extend<{ coedit: CoeditServer }>({
-  coedit: async ({}, use) => {
-    mkdirSync(ARTIFACTS, { recursive: true })
-    const server = new CoeditServer()
-    await server.start()
-    await use(server)
-    await server.stop().catch(() => {})
-    await server.dispose()
-  },
+async function serve(env: Record<string, string>, use: (server: CoeditServer) => Promise<void>): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  const server = new CoeditServer(env)
+  await server.start()
+  await use(server)
+  await server.stop().catch(() => {})
+  await server.dispose()
+}
+
+/** The secret of `securedCoedit`, for minting links the way `coedit token` does. */
+export const E2E_SECRET = 'e2e-secret-for-token-mode-0123456789abcdef'
+
+export const test = base.extend<{ coedit: CoeditServer; securedCoedit: CoeditServer }>({
+  // Open mode, as `npm start` runs.
+  coedit: async ({}, use) => serve({}, use),
+  // Token mode: every connection needs a signed link.
+  securedCoedit: async ({}, use) => serve({ COEDIT_SECRET: E2E_SECRET }, use),
 })
 
 export { expect }

@@ -6,10 +6,12 @@ import { markActive } from '../lib/use-presence'
 interface Props {
   readonly session: Collaboration
   readonly onTextChange: (text: string) => void
+  /** View-only: the text can be read, selected and copied, not changed. */
+  readonly readOnly?: boolean
 }
 
 /** The shared text area: the binding does the work, React only mounts it. */
-export function CollaborativeTextarea({ session, onTextChange }: Props) {
+export function CollaborativeTextarea({ session, onTextChange, readOnly = false }: Props) {
   const textareaRef = useRef<HTMLTextAreaElement>(null)
   const onTextChangeRef = useRef(onTextChange)
   onTextChangeRef.current = onTextChange
@@ -49,8 +51,10 @@ export function CollaborativeTextarea({ session, onTextChange }: Props) {
         ref={textareaRef}
         className="editor-text"
         aria-label="Document text"
-        placeholder="Start typing. Everyone with the link sees it as you write."
-        spellCheck
+        placeholder={readOnly ? 'Nothing written yet. You can read along here as others write.' : 'Start typing. Everyone with the link sees it as you write.'}
+        readOnly={readOnly}
+        aria-readonly={readOnly}
+        spellCheck={!readOnly}
         autoFocus
       />
     </div>

@@ -26,7 +26,7 @@ export interface CollaborationState {
 
 /** Close codes after which the server will keep refusing for a while; the provider still retries. */
 const REFUSALS: Record<number, string> = {
-  1008: 'The server refused this document.',
+  1008: 'The server closed this connection.',
   1011: 'The server could not load this document. Your edits are kept on this device and will be sent when it can.',
 }
 
@@ -34,7 +34,7 @@ const REFUSALS: Record<number, string> = {
  * One document's shared state: a Y.Doc kept in IndexedDB (so it survives reloads offline)
  * and synced through the stock y-websocket provider; presence carries name and colour.
  */
-export function useCollaboration(id: string | null, identity: Identity): CollaborationState {
+export function useCollaboration(id: string | null, identity: Identity, token: string | null = null): CollaborationState {
   const [session, setSession] = useState<Collaboration | null>(null)
   const [status, setStatus] = useState<ConnectionStatus>('connecting')
   const [problem, setProblem] = useState<string | null>(null)
@@ -44,7 +44,9 @@ export function useCollaboration(id: string | null, identity: Identity): Collabo
     if (!id) return
     const doc = new Y.Doc()
     const local = new IndexeddbPersistence(`coedit:${id}`, doc)
-    const provider = new WebsocketProvider(syncServerUrl(), id, doc, { connect: navigator.onLine })
+    // The token rides in a subprotocol rather than the URL, so it stays out of access logs.
+    const protocols = token ? ['coedit', `coedit-token.${token}`] : []
+    const provider = new WebsocketProvider(syncServerUrl(), id, doc, { connect: navigator.onLine, protocols })
     const awareness = provider.awareness
     let disposed = false
 
@@ -96,7 +98,7 @@ export function useCollaboration(id: string | null, identity: Identity): Collabo
       setProblem(null)
       setStatus('connecting')
     }
-  }, [id])
+  }, [id, token])
 
   // Presence follows the chosen name and colour without reconnecting.
   useEffect(() => {

@@ -1,9 +1,12 @@
-import { useCallback, useEffect, useState } from 'react'
+import { useEffect, useState } from 'react'
 import { CollaborativeTextarea } from '../components/CollaborativeTextarea'
 import { NameDialog } from '../components/NameDialog'
 import { PresenceBar } from '../components/PresenceBar'
 import { StatusBadge } from '../components/StatusBadge'
-import { copyText, downloadText } from '../lib/clipboard'
+import { ShareMenu } from '../components/ShareMenu'
+import { downloadText } from '../lib/clipboard'
+import { takeToken } from '../lib/access-token'
+import { useAccessMode } from '../lib/access-api'
 import { loadIdentity, saveIdentity, type Identity } from '../lib/identity'
 import { navigate } from '../lib/navigation'
 import { rememberDocument } from '../lib/recent-documents'
@@ -15,8 +18,18 @@ export function EditorPage({ id }: { id: string }) {
   const [identity, setIdentity] = useState<Identity>(() => loadIdentity())
   const [editingName, setEditingName] = useState(false)
   const [text, setText] = useState('')
-  const [copied, setCopied] = useState(false)
-  const { session, status, problem, loaded } = useCollaboration(id, identity)
+  // Read once: taking the token also clears it from the address bar.
+  const [held] = useState(() => takeToken(id))
+  const mode = useAccessMode()
+  const expired = held !== null && held.expiresAt <= Date.now()
+  const blocked = expired || (mode === 'token' && held === null)
+  const readOnly = held?.right === 'view'
+  const { session, status, problem: connectionProblem, loaded } = useCollaboration(blocked ? null : id, identity, held?.token ?? null)
+  const problem = expired
+    ? 'This link has expired. Ask whoever shared it for a new one.'
+    : blocked
+      ? 'This server only opens documents from a shared link. Ask the owner of this document for a link.'
+      : connectionProblem
   const people = usePresence(session?.awareness ?? null)
   const title = titleOf(text)
 
@@ -26,13 +39,6 @@ export function EditorPage({ id }: { id: string }) {
   }, [id, title])
 
   useEffect(() => () => void (document.title = 'Coedit'), [])
-
-  const copyLink = useCallback(async () => {
-    if (await copyText(window.location.href)) {
-      setCopied(true)
-      setTimeout(() => setCopied(false), 2_000)
-    }
-  }, [])
 
   const words = countWords(text)
   return (
@@ -53,11 +59,14 @@ export function EditorPage({ id }: { id: string }) {
         <h1 className="doc-title" title={title}>
           {title}
         </h1>
-        <StatusBadge status={status} />
+        {readOnly && (
+          <span className="view-only-badge" data-testid="view-only" title="You can read and see who is here; your changes are not saved">
+            View only
+          </span>
+        )}
+        {!blocked && <StatusBadge status={status} />}
         <div className="topbar-actions">
-          <button type="button" className="button primary" onClick={() => void copyLink()} aria-live="polite">
-            {copied ? 'Link copied' : 'Copy link'}
-          </button>
+          {!blocked && <ShareMenu id={id} held={held} />}
           <button type="button" className="button ghost" onClick={() => {
               // The live text, not the throttled copy used for counts.
               const current = session?.text.toString() ?? text
@@ -76,7 +85,7 @@ export function EditorPage({ id }: { id: string }) {
         </div>
       )}
       <main className="editor-main">
-        {session ? <CollaborativeTextarea session={session} onTextChange={setText} /> : <div className="editor-surface loading" />}
+        {session ? <CollaborativeTextarea session={session} onTextChange={setText} readOnly={readOnly} /> : <div className="editor-surface loading" />}
         {!loaded && !problem && <p className="loading-note">Loading the document…</p>}
       </main>
       <footer className="statusbar" aria-label="Document statistics">

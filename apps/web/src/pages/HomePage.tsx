@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { documentPath, newDocumentId } from '../lib/document-id'
 import { forgetDocument, loadRecentDocuments, type RecentDocument } from '../lib/recent-documents'
 import { navigate } from '../lib/navigation'
+import { useAccessMode } from '../lib/access-api'
 
 function when(openedAt: number): string {
   const minutes = Math.round((Date.now() - openedAt) / 60_000)
@@ -14,6 +15,7 @@ function when(openedAt: number): string {
 
 export function HomePage() {
   const [recent, setRecent] = useState<RecentDocument[]>(() => loadRecentDocuments())
+  const mode = useAccessMode()
 
   return (
     <main className="home">
@@ -24,9 +26,15 @@ export function HomePage() {
         </div>
         <h1>Write together, in real time.</h1>
         <p className="lede">Start a document, share its link, and everyone with the link edits the same text at once. It keeps working offline and catches up when you are back.</p>
-        <button type="button" className="button primary large" onClick={() => navigate(documentPath(newDocumentId()))}>
-          New document
-        </button>
+        {mode === 'token' ? (
+          <p className="muted" data-testid="token-mode-note">
+            This server opens documents from shared links only. Its operator creates them with <code>coedit token --doc &lt;id&gt; --right edit</code>.
+          </p>
+        ) : (
+          <button type="button" className="button primary large" onClick={() => navigate(documentPath(newDocumentId()))}>
+            New document
+          </button>
+        )}
       </section>
       <section className="recent" aria-labelledby="recent-title">
         <h2 id="recent-title">Recent documents</h2>

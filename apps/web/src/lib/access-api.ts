@@ -1,0 +1,40 @@
+import { useEffect, useState } from 'react'
+import { syncServerUrl } from './sync-url'
+import type { AccessRight } from './access-token'
+
+export type AccessMode = 'open' | 'token'
+
+/** The sync server's HTTP side: the page's origin in production, VITE_SYNC_URL's host in development. */
+function apiBase(): string {
+  return syncServerUrl().replace(/^ws/, 'http')
+}
+
+/** Which mode the server is in; null while asking (or when it cannot be reached: offline is not a reason to block editing). */
+export function useAccessMode(): AccessMode | null {
+  const [mode, setMode] = useState<AccessMode | null>(null)
+  useEffect(() => {
+    let cancelled = false
+    fetch(`${apiBase()}/api/access`)
+      .then((response) => (response.ok ? (response.json() as Promise<{ mode?: unknown }>) : null))
+      .then((body) => {
+        if (!cancelled && (body?.mode === 'open' || body?.mode === 'token')) setMode(body.mode)
+      })
+      .catch(() => {})
+    return () => {
+      cancelled = true
+    }
+  }, [])
+  return mode
+}
+
+/** Asks the server for a link to this document with the given right, on the strength of the token held. */
+export async function mintToken(id: string, right: AccessRight, held: string): Promise<string> {
+  const response = await fetch(`${apiBase()}/api/links`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${held}` },
+    body: JSON.stringify({ doc: id, right }),
+  })
+  const body = (await response.json().catch(() => ({}))) as { token?: string; error?: string }
+  if (!response.ok || !body.token) throw new Error(body.error ?? `the server answered ${response.status}`)
+  return body.token
+}

@@ -1,0 +1,67 @@
+import { execFileSync } from 'node:child_process'
+import { join } from 'node:path'
+import { test, expect, openAs, CLI, E2E_SECRET, ARTIFACTS } from './fixtures.js'
+
+/** An edit link, printed by `coedit token` as the server's operator would. */
+function editLink(serverUrl: string, doc: string): string {
+  const out = execFileSync(process.execPath, [CLI, 'token', '--doc', doc, '--right', 'edit', '--ttl', '1h', '--public-url', serverUrl], {
+    env: { ...process.env, COEDIT_SECRET: E2E_SECRET },
+    encoding: 'utf8',
+  })
+  const url = /^url +(\S+)$/m.exec(out)?.[1]
+  if (!url) throw new Error(`coedit token printed no url: ${out}`)
+  return url
+}
+
+test('an edit-link holder and a view-link holder: the viewer follows live, is seen, cannot type', async ({ browser, securedCoedit }) => {
+  const doc = `minutes-${Date.now().toString(36)}`
+  const editor = await openAs(browser, 'Edith', editLink(securedCoedit.url, doc), '#d1495b')
+  // The token leaves the address bar once the page has it.
+  expect(editor.page.url()).toBe(`${securedCoedit.url}/d/${doc}`)
+  await editor.editor.click()
+  await editor.page.keyboard.type('Minutes of the weekly call\n')
+
+  await editor.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: securedCoedit.url })
+  await expect(editor.page.getByRole('button', { name: 'Copy edit link' })).toBeVisible()
+  await editor.page.getByRole('button', { name: 'Copy view link' }).click()
+  await expect(editor.page.getByRole('button', { name: 'Link copied' })).toBeVisible()
+  const viewLink = await editor.page.evaluate(() => navigator.clipboard.readText())
+  expect(viewLink).toMatch(new RegExp(`^${securedCoedit.url}/d/${doc}#token=[\\w-]+\\.[\\w-]+\\.[\\w-]+$`))
+
+  const viewer = await openAs(browser, 'Victor', viewLink, '#2d7dd2')
+  await expect(viewer.page.getByTestId('view-only')).toHaveText('View only')
+  await expect(editor.page.getByTestId('view-only')).toHaveCount(0)
+  await expect(viewer.editor).toHaveValue('Minutes of the weekly call\n')
+  await expect(viewer.editor).toHaveAttribute('readonly', '')
+  await expect(viewer.page.getByRole('button', { name: 'Copy edit link' })).toHaveCount(0)
+  await expect(viewer.page.getByRole('button', { name: 'Copy view link' })).toBeVisible()
+
+  // Presence both ways, the viewer's caret included.
+  await expect(viewer.page.getByTestId('presence').locator('[data-name="Edith"]')).toBeVisible()
+  await expect(editor.page.getByTestId('presence').locator('[data-name="Victor"]')).toBeVisible()
+  await viewer.editor.evaluate((el: HTMLTextAreaElement) => {
+    el.focus()
+    el.setSelectionRange(0, 7)
+  })
+  await expect(editor.page.locator('.coedit-remote-selection', { hasText: 'Minutes' })).toBeVisible()
+
+  // Live edits reach the viewer; the viewer's key presses change nothing anywhere.
+  await editor.editor.focus()
+  await editor.page.keyboard.press('Control+End')
+  await editor.page.keyboard.type('- budget approved')
+  await expect(viewer.editor).toHaveValue('Minutes of the weekly call\n- budget approved')
+  await viewer.editor.click()
+  await viewer.page.keyboard.type('VIEWER WAS HERE')
+  await viewer.page.keyboard.press('Backspace')
+  await editor.page.keyboard.type('\n- next call Friday')
+  const expected = 'Minutes of the weekly call\n- budget approved\n- next call Friday'
+  await expect(viewer.editor).toHaveValue(expected)
+  await expect(editor.editor).toHaveValue(expected)
+  await viewer.page.screenshot({ path: join(ARTIFACTS, 'view-only.png') })
+
+  // Without a link, the document does not open.
+  const stranger = await openAs(browser, 'Stranger', `${securedCoedit.url}/d/${doc}`, '#4f9d2d', { waitForConnection: false })
+  await expect(stranger.page.getByRole('alert')).toContainText('only opens documents from a shared link')
+  await expect(stranger.editor).toHaveCount(0)
+  await expect(editor.page.getByTestId('presence').locator('[data-name="Stranger"]')).toHaveCount(0)
+})
