@@ -64,4 +64,7 @@ test('an edit-link holder and a view-link holder: the viewer follows live, is se
   await expect(stranger.page.getByRole('alert')).toContainText('only opens documents from a shared link')
   await expect(stranger.editor).toHaveCount(0)
   await expect(editor.page.getByTestId('presence').locator('[data-name="Stranger"]')).toHaveCount(0)
+  await stranger.page.goto(securedCoedit.url)
+  await expect(stranger.page.getByTestId('token-mode-note')).toContainText('coedit token')
+  await expect(stranger.page.getByRole('button', { name: 'New document' })).toHaveCount(0)
 })
