@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { DEFAULT_SYNC_SERVER_OPTIONS, MIN_SECRET_BYTES } from '@coedit/sync-server'
 import { formatDuration, parseDuration } from './duration.js'
 
-export type StorageKind = 'sqlite' | 'memory'
+export type StorageKind = 'sqlite' | 'memory' | 'postgres'
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
 export interface ServerConfig {
@@ -38,6 +38,8 @@ export interface ServerConfig {
   readonly maxBytesPerSecond: number
   readonly maxLoadedRooms: number
   readonly maxDocumentBytes: number
+  readonly databaseUrl: string | null
+  readonly redisUrl: string | null
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'enum' | 'list' | 'duration'
@@ -57,7 +59,9 @@ interface Setting {
 export const SETTINGS: readonly Setting[] = [
   { key: 'host', flag: 'host', env: 'HOST', kind: 'string', help: 'Address to listen on' },
   { key: 'port', flag: 'port', env: 'PORT', kind: 'int', min: 0, max: 65535, help: 'TCP port (0 picks a free one)' },
-  { key: 'storage', flag: 'storage', env: 'COEDIT_STORAGE', kind: 'enum', choices: ['sqlite', 'memory'], help: 'Where documents live: sqlite (a file in the data dir) or memory (lost on exit)' },
+  { key: 'storage', flag: 'storage', env: 'COEDIT_STORAGE', kind: 'enum', choices: ['sqlite', 'memory', 'postgres'], help: 'Where documents live: sqlite (a file in the data dir), memory (lost on exit), postgres (--database-url; the default when it is set)' },
+  { key: 'databaseUrl', flag: 'database-url', env: 'DATABASE_URL', kind: 'string', help: 'PostgreSQL shared by several servers (postgres://user:pass@host:port/db); setting it selects --storage postgres' },
+  { key: 'redisUrl', flag: 'redis-url', env: 'REDIS_URL', kind: 'string', help: 'Redis relaying updates and presence between servers of one cluster (redis://host:port)' },
   { key: 'dataDir', flag: 'data-dir', env: 'DATA_DIR', kind: 'string', help: 'Directory of the SQLite database (coedit.db)' },
   { key: 'fsync', flag: 'fsync', env: 'COEDIT_FSYNC', kind: 'bool', help: 'fsync every append (survives power loss; default survives process crashes)' },
   { key: 'webDir', flag: 'web-dir', env: 'COEDIT_WEB_DIR', kind: 'string', help: "Built web app to serve; default: apps/web/dist when it exists, 'none' to serve no app" },
@@ -115,6 +119,8 @@ export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
   maxBytesPerSecond: DEFAULT_SYNC_SERVER_OPTIONS.maxBytesPerSecond,
   maxLoadedRooms: DEFAULT_SYNC_SERVER_OPTIONS.maxLoadedRooms,
   maxDocumentBytes: DEFAULT_SYNC_SERVER_OPTIONS.maxDocumentBytes,
+  databaseUrl: null,
+  redisUrl: null,
 })
 
 /** A setting that cannot be used; the message names the flag, the variable and what is allowed. */
@@ -144,7 +150,13 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
     if (fromFlag !== undefined) config[setting.key] = convert(setting, fromFlag, `--${setting.flag}`)
     else if (fromEnv !== undefined && fromEnv !== '') config[setting.key] = convert(setting, fromEnv, setting.env)
   }
+  // A database URL means "share documents": unless storage was chosen explicitly, use it.
+  const storageChosen = values.storage !== undefined || (env.COEDIT_STORAGE ?? '') !== ''
+  if (config.databaseUrl && !storageChosen) config.storage = 'postgres'
   const result = config as unknown as ServerConfig
+  if (result.storage === 'postgres' && !result.databaseUrl) throw new ConfigError('--storage postgres needs --database-url / DATABASE_URL')
+  if (result.databaseUrl !== null && !/^postgres(ql)?:\/\//.test(result.databaseUrl)) throw new ConfigError(`--database-url / DATABASE_URL must start with postgres://, got '${redact(result.databaseUrl)}'`)
+  if (result.redisUrl !== null && !/^rediss?:\/\//.test(result.redisUrl)) throw new ConfigError(`--redis-url / REDIS_URL must start with redis:// or rediss://, got '${redact(result.redisUrl)}'`)
   if (!result.pathPrefix.startsWith('/')) throw new ConfigError(`--path-prefix / COEDIT_PATH_PREFIX must start with '/', got '${result.pathPrefix}'`)
   if (result.publicUrl !== null && !/^https?:\/\/[^/]+/.test(result.publicUrl)) throw new ConfigError(`--public-url / COEDIT_PUBLIC_URL must be an http(s) URL, got '${result.publicUrl}'`)
   return {
@@ -257,4 +269,9 @@ function describeDefault(setting: Setting): string {
   if (Array.isArray(fallback)) return fallback.length === 0 ? 'none' : fallback.join(',')
   if (setting.kind === 'duration') return formatDuration(fallback as number)
   return String(fallback)
+}
+
+/** A URL for messages and logs, without its password. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@')
 }

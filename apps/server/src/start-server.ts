@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pino, type Logger } from 'pino'
-import { MemoryStorage, OPEN_ACCESS, SqliteStorage, SyncServer, TokenAccessPolicy, type DocumentStorage } from '@coedit/sync-server'
-import type { ServerConfig } from './config.js'
+import { MemoryStorage, OPEN_ACCESS, PostgresStorage, RedisRelay, SqliteStorage, SyncServer, TokenAccessPolicy, type DocumentStorage } from '@coedit/sync-server'
+import { redact, type ServerConfig } from './config.js'
 import { createStaticHandler, webDirIsBuilt } from './static-files.js'
 import { createAccessApi } from './access-api.js'
 
@@ -26,6 +26,7 @@ export function bundledWebDir(): string | null {
 
 function storageFor(config: ServerConfig): DocumentStorage {
   if (config.storage === 'memory') return new MemoryStorage()
+  if (config.storage === 'postgres') return new PostgresStorage({ connectionString: config.databaseUrl! })
   return new SqliteStorage({ file: join(config.dataDir, 'coedit.db'), fsync: config.fsync })
 }
 
@@ -33,8 +34,13 @@ function storageFor(config: ServerConfig): DocumentStorage {
 export async function startServer(config: ServerConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
   const storage = storageFor(config)
   const access = config.secret === null ? OPEN_ACCESS : new TokenAccessPolicy(config.secret)
+  const cluster = config.redisUrl ? new RedisRelay({ url: config.redisUrl, log }) : undefined
+  if (cluster && config.storage !== 'postgres') {
+    log.warn('REDIS_URL without shared storage: each server keeps its own copy of what the others relay; use DATABASE_URL so any server can load every document')
+  }
   const sync = new SyncServer({
     access,
+    cluster,
     allowedOrigins: config.allowedOrigins,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     maxNewConnectionsPerMinute: config.maxNewConnectionsPerMinute,
@@ -84,7 +90,16 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host
   const url = `http://${hostForUrl}:${port}`
   log.info(
-    { url, port, storage: config.storage, dataDir: config.storage === 'sqlite' ? config.dataDir : undefined, web: serveWeb ? webDir : null },
+    {
+      url,
+      port,
+      storage: config.storage,
+      dataDir: config.storage === 'sqlite' ? config.dataDir : undefined,
+      database: config.databaseUrl ? redact(config.databaseUrl) : undefined,
+      redis: config.redisUrl ? redact(config.redisUrl) : undefined,
+      server: cluster?.serverId,
+      web: serveWeb ? webDir : null,
+    },
     `Coedit is listening on ${url}`,
   )
   log.info({ mode: access.mode }, access.mode === 'token' ? 'token mode: every connection needs a signed token (coedit token --help)' : 'open mode: anyone who can reach this port can edit every document')

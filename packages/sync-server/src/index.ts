@@ -12,3 +12,8 @@ export { OPEN_ACCESS, TokenAccessPolicy, tokenFromUpgrade, TOKEN_PROTOCOL_PREFIX
 export type { AccessPolicy, AccessDecision, SessionAccess } from './access/access-policy.js'
 export { signAccessToken, verifyAccessToken, grantCovers, secretKey, WeakSecretError, MIN_SECRET_BYTES } from './access/access-token.js'
 export type { AccessGrant, AccessRight, TokenCheck, TokenRequest } from './access/access-token.js'
+export { PostgresStorage } from './storage/postgres-storage.js'
+export type { PostgresStorageOptions } from './storage/postgres-storage.js'
+export { RedisRelay } from './cluster/redis-relay.js'
+export type { RedisRelayOptions } from './cluster/redis-relay.js'
+export type { ClusterRelay, RoomChannel, RemoteEvents } from './cluster/cluster-relay.js'

@@ -48,6 +48,25 @@ export class ServerMetrics {
     help: 'Document updates from view-only sessions, dropped unstored',
     registers: [this.registry],
   })
+  readonly relayPublished = new Counter({
+    name: 'coedit_relay_published_total',
+    help: 'Messages published to the cross-server relay, by type (u = update, a = awareness)',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  })
+  readonly relayConsumed = new Counter({
+    name: 'coedit_relay_consumed_total',
+    help: 'Messages from other servers applied from the relay, by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  })
+  readonly relayLag = new Histogram({
+    name: 'coedit_relay_lag_seconds',
+    help: 'Time from another server publishing a message to this server reading it',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  })
+  readonly relayReconnects = new Counter({ name: 'coedit_relay_reconnects_total', help: 'Times the relay got its Redis connection back', registers: [this.registry] })
   readonly compactions = new Counter({ name: 'coedit_compactions_total', help: 'Update logs compacted into a snapshot', registers: [this.registry] })
 
   recordSent(frames: number, bytesEach: number): void {

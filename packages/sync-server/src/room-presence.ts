@@ -1,6 +1,7 @@
 import type * as Y from 'yjs'
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import { encodeAwarenessMessage } from './protocol.js'
+import { decodeAwarenessUpdate } from './awareness-update.js'
 import { broadcast, type RelayTarget } from './update-relay.js'
 
 export interface PresenceSession {
@@ -21,6 +22,11 @@ export interface PresenceOptions {
   readonly maxWindowMs: number
 }
 
+/** Origin of removals for a session that left this server: news for the other servers too. */
+const LEFT = Symbol('left')
+/** Origin of presence relayed by other servers: not published again. */
+const REMOTE = Symbol('remote')
+
 /**
  * A room's presence. Changes are batched and sent as one frame per window, and newcomers
  * get one snapshot of everyone per window; the window grows with the room, so 500 people
@@ -33,11 +39,15 @@ export class RoomPresence<S extends PresenceSession> {
   private newcomers = new Set<S>()
   private scheduled: NodeJS.Timeout | NodeJS.Immediate | null = null
   private lastFlushAt = -Infinity
+  /** Client IDs whose presence another server relayed, and which server. */
+  private readonly remoteOwners = new Map<number, string>()
 
   constructor(
     doc: Y.Doc,
     private readonly target: RelayTarget<S>,
     private readonly options: PresenceOptions = { windowPerSessionMs: 0.5, maxWindowMs: 250 },
+    /** Changes made by this server's sessions, for the other servers of a cluster. */
+    private readonly publish: ((update: Uint8Array) => void) | null = null,
   ) {
     this.awareness = new Awareness(doc)
     // The server is not a participant: it must not appear in anyone's presence list.
@@ -66,7 +76,33 @@ export class RoomPresence<S extends PresenceSession> {
   remove(session: S): void {
     this.newcomers.delete(session)
     // Origin null: the departure is news for everyone, including sessions that sent nothing.
-    if (session.awarenessClients.size > 0) removeAwarenessStates(this.awareness, [...session.awarenessClients], null)
+    if (session.awarenessClients.size > 0) removeAwarenessStates(this.awareness, [...session.awarenessClients], LEFT)
+  }
+
+  /** Presence another server relayed. */
+  applyRemote(update: Uint8Array, server: string): void {
+    let entries: ReturnType<typeof decodeAwarenessUpdate>
+    try {
+      entries = decodeAwarenessUpdate(update)
+    } catch {
+      return
+    }
+    for (const entry of entries) {
+      if (entry.state === null) this.remoteOwners.delete(entry.clientId)
+      else this.remoteOwners.set(entry.clientId, server)
+    }
+    applyAwarenessUpdate(this.awareness, update, REMOTE)
+  }
+
+  /** A server died: the presence it relayed goes, except clients that reconnected here. */
+  serverGone(server: string): void {
+    const gone: number[] = []
+    for (const [clientId, owner] of this.remoteOwners) {
+      if (owner !== server) continue
+      this.remoteOwners.delete(clientId)
+      if (this.awareness.states.has(clientId)) gone.push(clientId)
+    }
+    if (gone.length > 0) removeAwarenessStates(this.awareness, gone, REMOTE)
   }
 
   /** Sends what is batched now. */
@@ -112,6 +148,11 @@ export class RoomPresence<S extends PresenceSession> {
       for (const id of change.added) session.awarenessClients.add(id)
       for (const id of change.updated) session.awarenessClients.add(id)
       for (const id of change.removed) session.awarenessClients.delete(id)
+      // A client that moved here from another server is this server's to announce now.
+      for (const id of session.awarenessClients) this.remoteOwners.delete(id)
+    }
+    if (this.publish && (session || origin === LEFT)) {
+      this.publish(encodeAwarenessUpdate(this.awareness, [...change.added, ...change.updated, ...change.removed]))
     }
     for (const id of change.added) this.changed.add(id)
     for (const id of change.updated) this.changed.add(id)

@@ -9,7 +9,8 @@ import { RoomPresence } from './room-presence.js'
 import { PolicyViolation, handleMessage, type RoomPort } from './message-handler.js'
 import { insertsContent, wouldChange, type DecodedUpdate } from './update-effect.js'
 import { UpdateRelay, type RelayTarget } from './update-relay.js'
-import { RoomLog } from './room-log.js'
+import { RoomLog, type LoggedUpdate } from './room-log.js'
+import type { ClusterRelay, RoomChannel } from './cluster/cluster-relay.js'
 
 export interface RoomOptions {
   readonly storage: DocumentStorage
@@ -24,6 +25,8 @@ export interface RoomOptions {
   readonly relayWindowMs: number
   /** Refuse updates that would grow the encoded document past this; 0 = no cap. */
   readonly maxDocumentBytes: number
+  /** Other servers holding the same rooms, when running as a cluster. */
+  readonly cluster: ClusterRelay | null
   /** Called once when the room has left memory (or failed to load) so the registry forgets it. */
   readonly onUnloaded: (room: Room) => void
 }
@@ -41,6 +44,11 @@ type RoomState =
 
 /** Origin of the transactions that rebuild a document from storage: never stored again. */
 const FROM_STORAGE = Symbol('from-storage')
+/** Origin of updates another server of the cluster accepted. */
+const FROM_CLUSTER = Symbol('from-cluster')
+
+/** A session of this room, or null for a change that came from another server. */
+type Origin = Session | null
 
 /** How long a warming room waits for its first peers' sync step 1 before building its Y.Doc. */
 const WARM_MS = 50
@@ -78,13 +86,16 @@ export class Room implements RoomPort<Session> {
    * grown by each stored change. Re-measured only when it nears the cap.
    */
   private sizeBound = 0
-  private readonly relayTarget: RelayTarget<Session> = {
+  /** Cluster updates that arrived while the room was loading. */
+  private remoteBacklog: Uint8Array[] = []
+  private readonly channel: RoomChannel | null
+  private readonly relayTarget: RelayTarget<Origin> = {
     sessions: this.sessions,
-    send: (session, frame) => session.send(frame),
+    send: (session, frame) => session !== null && session.send(frame),
     sent: (frames, bytesEach) => this.options.metrics.recordSent(frames, bytesEach),
   }
-  private readonly relay: UpdateRelay<Session>
-  private readonly writes: RoomLog<Session>
+  private readonly relay: UpdateRelay<Origin>
+  private readonly writes: RoomLog<Origin>
   private readonly presence: RoomPresence<Session>
 
   constructor(
@@ -99,11 +110,23 @@ export class Room implements RoomPort<Session> {
       log: options.log,
       compactAfterUpdates: options.compactAfterUpdates,
       compactAfterBytes: options.compactAfterBytes,
-      stored: (batch) => this.relay.push(batch),
+      stored: (batch) => {
+        this.relay.push(batch)
+        this.publish(batch)
+      },
       failed: (error) => this.failStore(error),
       snapshot: () => (this.state.kind === 'loading' || this.state.kind === 'failed' || this.disposed ? null : this.currentState()),
     })
-    this.presence = new RoomPresence(this.doc, this.relayTarget)
+    this.presence = new RoomPresence(this.doc, { ...this.relayTarget, sessions: this.sessions, send: (session, frame) => session.send(frame) }, undefined, (update) =>
+      this.channel?.publishAwareness(update),
+    )
+    this.channel =
+      options.cluster?.join(name, {
+        update: (update) => this.receiveRemote(update),
+        awareness: (update, server) => this.presence.applyRemote(update, server),
+        serverGone: (server) => this.presence.serverGone(server),
+        resync: () => this.resync(),
+      }) ?? null
     this.awareness = this.presence.awareness
     this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin))
     options.metrics.roomsLoaded.inc()
@@ -294,6 +317,9 @@ export class Room implements RoomPort<Session> {
     }
     for (const session of this.sessions) this.greet(session)
     for (const { session, data } of loading.queue) this.receive(session, data)
+    const backlog = this.remoteBacklog
+    this.remoteBacklog = []
+    for (const update of backlog) this.receiveRemote(update)
     if (this.state.kind === 'ready') this.writes.maybeCompact()
   }
 
@@ -349,6 +375,62 @@ export class Room implements RoomPort<Session> {
   }
 
   // Updates: store, then relay.
+
+  /** Local changes go to the other servers once stored; theirs are not sent back. */
+  private publish(batch: ReadonlyArray<LoggedUpdate<Origin>>): void {
+    if (!this.channel) return
+    const local = batch.filter((item) => item.origin !== null).map((item) => item.update)
+    if (local.length > 0) this.channel.publishUpdate(local.length === 1 ? local[0]! : Y.mergeUpdates(local))
+  }
+
+  /** An update another server accepted (and, with shared storage, stored). */
+  private receiveRemote(update: Uint8Array): void {
+    if (this.state.kind === 'loading') {
+      this.remoteBacklog.push(update)
+      return
+    }
+    if (this.state.kind === 'warming') this.build()
+    if (this.state.kind !== 'ready') return
+    const captured: Uint8Array[] = []
+    this.capture = captured
+    try {
+      Y.applyUpdate(this.doc, update, FROM_CLUSTER)
+    } catch (error) {
+      this.options.log.error({ room: this.name, err: errorMessage(error) }, 'update from another server could not be applied; resyncing from storage')
+      this.needsReset = true
+    } finally {
+      this.capture = null
+    }
+    for (const change of captured) {
+      this.sizeBound += change.byteLength
+      // With shared storage the other server stored it; otherwise this server keeps its own copy.
+      if (this.options.storage.shared) this.relay.push([{ update: change, origin: null }])
+      else this.writes.add(change, null)
+    }
+    if (captured.length > 0) {
+      this.encodedState = null
+      this.step2ForEmpty = null
+    }
+    if (this.needsReset) this.reset()
+  }
+
+  /** The relay may have missed messages: what storage holds is merged in (Yjs ignores what we have). */
+  private resync(): void {
+    if (!this.serving || !this.options.storage.shared) return
+    let result: ReturnType<DocumentStorage['load']>
+    try {
+      result = this.options.storage.load(this.name)
+    } catch (error) {
+      this.options.log.warn({ room: this.name, err: errorMessage(error) }, 'resync failed')
+      return
+    }
+    const apply = (stored: StoredDocument): void => {
+      if (this.disposed || stored.updates.length === 0) return
+      this.receiveRemote(stored.updates.length === 1 ? stored.updates[0]! : Y.mergeUpdates(stored.updates as Uint8Array[]))
+    }
+    if (result instanceof Promise) result.then(apply, (error: unknown) => this.options.log.warn({ room: this.name, err: errorMessage(error) }, 'resync failed'))
+    else apply(result)
+  }
 
   private onDocUpdate(update: Uint8Array, origin: unknown): void {
     if (origin === FROM_STORAGE) return
@@ -421,6 +503,7 @@ export class Room implements RoomPort<Session> {
     this.cancelUnload()
     if (this.buildTimer) clearTimeout(this.buildTimer)
     this.forget()
+    this.channel?.leave()
     this.writes.close()
     this.relay.dispose()
     this.presence.destroy()

@@ -10,6 +10,7 @@ import { UpgradeGate, pathOf, type Admission, type RefusalKind } from './upgrade
 import { COEDIT_PROTOCOL, OPEN_ACCESS, TOKEN_PROTOCOL_PREFIX, type AccessPolicy } from './access/access-policy.js'
 import type { DocumentStorage } from './storage/document-storage.js'
 import { MemoryStorage } from './storage/memory-storage.js'
+import type { ClusterRelay } from './cluster/cluster-relay.js'
 
 export interface SyncServerOptions {
   /** Where documents are kept. Default: in memory (lost on exit); the CLI uses SQLite. */
@@ -60,9 +61,11 @@ export interface SyncServerOptions {
   readonly maxLoadedRooms?: number
   /** Encoded size a document may grow to; an update past it is refused with 1008. 0 = no limit. Default 32 MiB. */
   readonly maxDocumentBytes?: number
+  /** Share rooms with other servers (RedisRelay); pair it with shared storage (PostgresStorage). */
+  readonly cluster?: ClusterRelay
 }
 
-export type ResolvedSyncServerOptions = Required<Omit<SyncServerOptions, 'storage' | 'logger' | 'access'>>
+export type ResolvedSyncServerOptions = Required<Omit<SyncServerOptions, 'storage' | 'logger' | 'access' | 'cluster'>>
 
 export const DEFAULT_SYNC_SERVER_OPTIONS: ResolvedSyncServerOptions = Object.freeze({
   pathPrefix: '/',
@@ -120,6 +123,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
   readonly options: ResolvedSyncServerOptions
   readonly storage: DocumentStorage
   readonly access: AccessPolicy
+  readonly cluster: ClusterRelay | null
   private readonly log: Logger
   private readonly gate: UpgradeGate
   private readonly rooms = new Map<string, Room>()
@@ -135,6 +139,8 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     this.storage = options.storage ?? new MemoryStorage()
     this.log = options.logger ?? pino({ level: 'info' })
     this.access = options.access ?? OPEN_ACCESS
+    this.cluster = options.cluster ?? null
+    this.cluster?.bindMetrics?.(this.metrics)
     const { allowLoopbackOrigins } = this.options
     this.gate = new UpgradeGate(
       { ...this.options, access: this.access, allowLoopbackOrigins: allowLoopbackOrigins === 'open-mode-only' ? this.access.mode === 'open' : allowLoopbackOrigins },
@@ -217,7 +223,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     if (path === '/healthz') {
       void this.health().then((problem) => {
         response.writeHead(problem ? 503 : 200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
-        response.end(problem ? `storage unavailable: ${problem}\n` : 'ok\n')
+        response.end(problem ? `unhealthy: ${problem}\n` : 'ok\n')
       })
       return true
     }
@@ -235,6 +241,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
   async health(): Promise<string | null> {
     try {
       await this.storage.check()
+      this.cluster?.check()
       return null
     } catch (error) {
       return error instanceof Error ? error.message : String(error)
@@ -258,6 +265,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     for (const session of this.sessions) session.terminate('shutdown', code, reason)
     await Promise.all(rooms.map((room) => room.finishShutdown()))
     this.wss.close()
+    await this.cluster?.close()
     await this.storage.close()
     this.gate.close()
     this.log.info('shut down')
@@ -317,6 +325,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
         maxQueuedMessages: this.options.maxQueuedMessages,
         relayWindowMs: this.options.relayWindowMs,
         maxDocumentBytes: this.options.maxDocumentBytes,
+        cluster: this.cluster,
         onUnloaded: (unloaded) => {
           if (this.rooms.get(unloaded.name) === unloaded) this.rooms.delete(unloaded.name)
           this.log.debug({ room: unloaded.name }, 'room unloaded')

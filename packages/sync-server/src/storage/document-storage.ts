@@ -23,6 +23,11 @@ export interface StoredDocument {
  *   return an empty document in place of one it could not read.
  */
 export interface DocumentStorage {
+  /**
+   * Several servers read and write the same store (PostgreSQL): an update another server
+   * relayed is already stored there and is not appended again.
+   */
+  readonly shared?: boolean
   load(name: string): MaybePromise<StoredDocument>
   append(name: string, updates: readonly Uint8Array[]): MaybePromise<void>
   compact(name: string, state: Uint8Array): MaybePromise<void>

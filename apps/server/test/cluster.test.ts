@@ -1,0 +1,229 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import * as Y from 'yjs'
+import pg from 'pg'
+import { connectClient, readMetric, spawnPresenceClient, startCli, startPostgres, startRedis, waitFor, type CliProcess, type PresenceProcess, type ServiceProcess, type TestClient } from '@coedit/test-utils'
+
+/**
+ * Several real coedit processes sharing rooms through a real Redis and a real PostgreSQL,
+ * both started here from the system packages on free ports with throwaway data.
+ */
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
+let redis: ServiceProcess
+let postgres: ServiceProcess
+const running: CliProcess[] = []
+const clients: TestClient[] = []
+const presences: PresenceProcess[] = []
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'pnpm build' first (the test command does)`)
+  ;[redis, postgres] = await Promise.all([startRedis(), startPostgres()])
+}, 60_000)
+
+afterAll(async () => {
+  await Promise.all([redis?.stop(), postgres?.stop()])
+})
+
+afterEach(() => {
+  for (const c of clients.splice(0)) c.destroy()
+  for (const p of presences.splice(0)) p.kill()
+  for (const p of running.splice(0)) if (p.child.exitCode === null) p.signal('SIGKILL')
+})
+
+async function server(extra: string[] = []): Promise<CliProcess> {
+  const p = await startCli(CLI, ['--port', '0', '--log-level', 'info', '--web-dir', 'none', '--compact-after-updates', '50', ...extra], {
+    REDIS_URL: redis.url,
+    DATABASE_URL: postgres.url,
+  })
+  running.push(p)
+  return p
+}
+
+function client(p: CliProcess, room: string): TestClient {
+  const c = connectClient(p.wsUrl, room)
+  clients.push(c)
+  return c
+}
+
+function random(seed: number): () => number {
+  let state = seed
+  return () => {
+    state = (state * 1103515245 + 12345) & 0x7fffffff
+    return state / 0x7fffffff
+  }
+}
+
+async function randomEdits(peers: TestClient[], rounds: number, seed: number): Promise<void> {
+  const rnd = random(seed)
+  for (let round = 0; round < rounds; round++) {
+    const peer = peers[Math.floor(rnd() * peers.length)]!
+    const length = peer.text.length
+    if (length > 10 && rnd() < 0.25) peer.text.delete(Math.floor(rnd() * (length - 3)), 1 + Math.floor(rnd() * 3))
+    else peer.text.insert(Math.floor(rnd() * (length + 1)), String.fromCharCode(97 + (round % 26)))
+    if (round % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 1))
+  }
+}
+
+async function converged(peers: TestClient[], timeoutMs = 10_000): Promise<string> {
+  await waitFor(
+    'every client to hold the same document',
+    () => {
+      const vectors = peers.map((p) => Y.encodeStateVector(p.doc).toString())
+      const texts = peers.map((p) => p.text.toString())
+      return vectors.every((v) => v === vectors[0]) && texts.every((t) => t === texts[0])
+    },
+    { timeoutMs },
+  )
+  return peers[0]!.text.toString()
+}
+
+async function storedText(room: string): Promise<string> {
+  const db = new pg.Client({ connectionString: postgres.url })
+  await db.connect()
+  try {
+    const doc = new Y.Doc()
+    const snapshot = await db.query<{ snapshot: Buffer }>('SELECT snapshot FROM coedit_documents WHERE name = $1', [room])
+    const log = await db.query<{ data: Buffer }>('SELECT data FROM coedit_updates WHERE name = $1 ORDER BY id', [room])
+    for (const row of [...snapshot.rows.map((r) => r.snapshot), ...log.rows.map((r) => r.data)]) Y.applyUpdate(doc, new Uint8Array(row))
+    const text = doc.getText('text').toString()
+    doc.destroy()
+    return text
+  } finally {
+    await db.end()
+  }
+}
+
+describe('several servers, one Redis, one PostgreSQL', () => {
+  it('clients on two servers converge under random concurrent edits, and see each other', async () => {
+    const [a, b] = await Promise.all([server(), server()])
+    const peers = [client(a, 'duo'), client(a, 'duo'), client(b, 'duo'), client(b, 'duo')]
+    await Promise.all(peers.map((p) => p.synced()))
+    peers[0]!.provider.awareness.setLocalStateField('user', { name: 'on-A' })
+    await randomEdits(peers, 300, 7)
+    const text = await converged(peers)
+    expect(text.length).toBeGreaterThan(100)
+    await waitFor('A\'s presence on B', () => [...peers[2]!.provider.awareness.getStates().values()].some((s) => s.user?.name === 'on-A'))
+    expect(await readMetric(b.httpUrl, 'coedit_relay_consumed_total', { type: 'u' })).toBeGreaterThan(0)
+    expect(await readMetric(a.httpUrl, 'coedit_relay_published_total', { type: 'u' })).toBeGreaterThan(0)
+    await waitFor('storage to hold the converged text', async () => (await storedText('duo')) === text)
+  })
+
+  it('a third server joining a busy room late gives its clients the full document', async () => {
+    const [a, b] = await Promise.all([server(), server()])
+    const writers = [client(a, 'busy'), client(b, 'busy')]
+    await Promise.all(writers.map((w) => w.synced()))
+    let stop = false
+    const typing = (async () => {
+      for (let i = 0; i < 2_000 && !stop; i++) {
+        writers[i % 2]!.text.insert(0, String(i % 10))
+        await new Promise((resolve) => setTimeout(resolve, 2))
+      }
+    })()
+    await waitFor('the room to be busy', () => writers[0]!.text.length > 50)
+    const c = await server()
+    const late = client(c, 'busy')
+    await late.synced()
+    const atJoin = writers[0]!.text.length
+    await waitFor('typing to go on after the join', () => late.text.length > atJoin + 50, { timeoutMs: 10_000 })
+    stop = true
+    await typing
+    await converged([...writers, late])
+  })
+
+  it('kill -9 of one server: its clients move to another and lose nothing; its presence goes within the eviction bound', async () => {
+    const [a, b] = await Promise.all([server(), server()])
+    const onA = client(a, 'failover')
+    const onB = client(b, 'failover')
+    await Promise.all([onA.synced(), onB.synced()])
+    const ghost = await spawnPresenceClient(a.wsUrl, 'failover', 'ghost-on-A')
+    presences.push(ghost)
+    await waitFor('the ghost on B', () => [...onB.provider.awareness.getStates().values()].some((s) => s.user?.name === 'ghost-on-A'), { timeoutMs: 10_000 })
+    for (let i = 0; i < 100; i++) {
+      onA.text.insert(onA.text.length, 'a')
+      onB.text.insert(0, 'b')
+      if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+    // Everything either client has seen must survive.
+    await converged([onA, onB])
+    a.signal('SIGKILL')
+    const killedAt = Date.now()
+    await a.exited
+    onA.text.insert(0, 'offline-')
+    const moved = connectClient(b.wsUrl, 'failover')
+    clients.push(moved)
+    Y.applyUpdate(moved.doc, Y.encodeStateAsUpdate(onA.doc))
+    onA.destroy()
+    await moved.synced()
+    const text = await converged([moved, onB])
+    expect(text.match(/a/g)?.length).toBe(100)
+    expect(text.match(/b/g)?.length).toBe(100)
+    expect(text.startsWith('offline-')).toBe(true)
+    await waitFor('the ghost to leave B\'s presence', () => ![...onB.provider.awareness.getStates().values()].some((s) => s.user?.name === 'ghost-on-A'), { timeoutMs: 15_000 })
+    const goneAfter = Date.now() - killedAt
+    console.log(`presence of a killed server's client removed from the other server after ${goneAfter} ms`)
+    expect(goneAfter).toBeLessThanOrEqual(14_000)
+  }, 40_000)
+
+  it('Redis restarting during editing: both servers recover and converge without a client reload', async () => {
+    const [a, b] = await Promise.all([server(), server()])
+    const peers = [client(a, 'hiccup'), client(b, 'hiccup')]
+    await Promise.all(peers.map((p) => p.synced()))
+    await randomEdits(peers, 50, 11)
+    await converged(peers)
+    const restarting = redis.restart()
+    await randomEdits(peers, 100, 12)
+    await restarting
+    await waitFor('both servers healthy again', async () => {
+      const health = await Promise.all([a, b].map((p) => fetch(`${p.httpUrl}/healthz`).then((r) => r.status)))
+      return health.every((status) => status === 200)
+    }, { timeoutMs: 15_000 })
+    await randomEdits(peers, 50, 13)
+    await converged(peers, 15_000)
+    expect(peers.every((p) => p.provider.wsconnected)).toBe(true)
+    expect(await readMetric(a.httpUrl, 'coedit_relay_reconnects_total')).toBeGreaterThan(0)
+  }, 60_000)
+
+  it('reports unhealthy while Redis is away', async () => {
+    const a = await server()
+    expect((await fetch(`${a.httpUrl}/healthz`)).status).toBe(200)
+    const restarting = redis.restart()
+    await waitFor('an unhealthy report or the restart to finish', async () => (await fetch(`${a.httpUrl}/healthz`)).status === 503, { timeoutMs: 5_000, intervalMs: 1 }).catch(() => null)
+    await restarting
+    await waitFor('healthy again', async () => (await fetch(`${a.httpUrl}/healthz`)).status === 200, { timeoutMs: 15_000 })
+  }, 30_000)
+
+  it('all servers stop; a fresh server with the same PostgreSQL loads every document intact', async () => {
+    const [a, b] = await Promise.all([server(), server()])
+    const rooms = ['keep-1', 'keep-2', 'keep-3']
+    const expected = new Map<string, string>()
+    for (const room of rooms) {
+      const peers = [client(a, room), client(b, room)]
+      await Promise.all(peers.map((p) => p.synced()))
+      await randomEdits(peers, 120, room.length + rooms.indexOf(room))
+      expected.set(room, await converged(peers))
+    }
+    for (const c of clients.splice(0)) c.destroy()
+    a.signal('SIGTERM')
+    b.signal('SIGTERM')
+    expect((await a.exited).code).toBe(0)
+    expect((await b.exited).code).toBe(0)
+    const fresh = await server()
+    for (const room of rooms) {
+      const reader = client(fresh, room)
+      await reader.synced()
+      expect(reader.text.toString()).toBe(expected.get(room))
+    }
+  })
+
+  it('compaction on two servers at once loses no update', async () => {
+    // Compacting after every 5 updates makes both servers compact the same room over and over.
+    const [a, b] = await Promise.all([server(['--compact-after-updates', '5']), server(['--compact-after-updates', '5'])])
+    const peers = [client(a, 'compact'), client(b, 'compact'), client(a, 'compact'), client(b, 'compact')]
+    await Promise.all(peers.map((p) => p.synced()))
+    await randomEdits(peers, 400, 21)
+    const text = await converged(peers)
+    await waitFor('compactions on both servers', async () => (await readMetric(a.httpUrl, 'coedit_compactions_total')) > 0 && (await readMetric(b.httpUrl, 'coedit_compactions_total')) > 0)
+    await waitFor('the stored document to match the clients', async () => (await storedText('compact')) === text, { timeoutMs: 10_000 })
+  })
+})

@@ -1,0 +1,136 @@
+import pg from 'pg'
+import * as Y from 'yjs'
+import type { DocumentStorage, StoredDocument } from './document-storage.js'
+
+export interface PostgresStorageOptions {
+  /** postgres://user:password@host:port/database */
+  readonly connectionString: string
+  /** Pool size. Default 10. */
+  readonly maxConnections?: number
+}
+
+/** Two servers starting at once must not both create the tables; this key serializes that. */
+const SCHEMA_LOCK = 0x636f6564 // 'coed'
+
+/**
+ * Documents in PostgreSQL, shared by every server of a cluster: a snapshot per document and
+ * an append-only log of updates. Compaction folds the rows it read into the snapshot and
+ * deletes exactly those rows, under a per-document advisory lock, so rows other servers
+ * append meanwhile stay, and two servers compacting at once cannot both run.
+ */
+export class PostgresStorage implements DocumentStorage {
+  readonly shared = true
+  private readonly pool: pg.Pool
+  private readonly ready: Promise<void>
+  /** Calls for one document run in the order they were made (the storage contract). */
+  private readonly queues = new Map<string, Promise<unknown>>()
+
+  constructor(options: PostgresStorageOptions) {
+    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 })
+    // An idle client losing its server must not crash the process; the next query reports it.
+    this.pool.on('error', () => {})
+    this.ready = this.createSchema()
+    this.ready.catch(() => {})
+  }
+
+  load(name: string): Promise<StoredDocument> {
+    return this.inOrder(name, () =>
+      this.transaction('REPEATABLE READ', async (client) => {
+        // One snapshot of the database: a compaction between the two reads cannot hide rows.
+        const snapshot = await client.query<{ snapshot: Buffer }>('SELECT snapshot FROM coedit_documents WHERE name = $1', [name])
+        const log = await client.query<{ data: Buffer }>('SELECT data FROM coedit_updates WHERE name = $1 ORDER BY id', [name])
+        const updates: Uint8Array[] = []
+        const first = snapshot.rows[0]?.snapshot
+        if (first) updates.push(new Uint8Array(first))
+        let logBytes = 0
+        for (const row of log.rows) {
+          updates.push(new Uint8Array(row.data))
+          logBytes += row.data.byteLength
+        }
+        return { updates, logCount: log.rows.length, logBytes }
+      }),
+    )
+  }
+
+  append(name: string, updates: readonly Uint8Array[]): Promise<void> {
+    const data = updates.map((update) => Buffer.from(update))
+    return this.inOrder(name, async () => {
+      await this.ready
+      await this.pool.query('INSERT INTO coedit_updates (name, data) SELECT $1, unnest($2::bytea[])', [name, data])
+    })
+  }
+
+  compact(name: string, state: Uint8Array): Promise<void> {
+    return this.inOrder(name, () =>
+      this.transaction('READ COMMITTED', async (client) => {
+        const lock = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_xact_lock(hashtext('coedit:' || $1)) AS locked", [name])
+        // Another server is compacting this document: its snapshot will hold what ours would.
+        if (!lock.rows[0]?.locked) return
+        const rows = await client.query<{ id: string; data: Buffer }>('SELECT id, data FROM coedit_updates WHERE name = $1 ORDER BY id', [name])
+        const previous = await client.query<{ snapshot: Buffer }>('SELECT snapshot FROM coedit_documents WHERE name = $1', [name])
+        const parts: Uint8Array[] = []
+        const old = previous.rows[0]?.snapshot
+        if (old) parts.push(new Uint8Array(old))
+        for (const row of rows.rows) parts.push(new Uint8Array(row.data))
+        // The in-memory state may hold what other servers relayed; merging it in is harmless.
+        parts.push(state)
+        const merged = Y.mergeUpdates(parts)
+        await client.query(
+          'INSERT INTO coedit_documents (name, snapshot) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET snapshot = EXCLUDED.snapshot',
+          [name, Buffer.from(merged)],
+        )
+        // Exactly the rows folded in: rows appended since (by any server) stay in the log.
+        if (rows.rows.length > 0) await client.query('DELETE FROM coedit_updates WHERE id = ANY($1::bigint[])', [rows.rows.map((row) => row.id)])
+      }),
+    )
+  }
+
+  async check(): Promise<void> {
+    await this.ready
+    await this.pool.query('SELECT 1')
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()])
+    await this.pool.end()
+  }
+
+  private async createSchema(): Promise<void> {
+    await this.transaction('READ COMMITTED', async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK])
+      await client.query('CREATE TABLE IF NOT EXISTS coedit_documents (name text PRIMARY KEY, snapshot bytea NOT NULL)')
+      await client.query('CREATE TABLE IF NOT EXISTS coedit_updates (id bigserial PRIMARY KEY, name text NOT NULL, data bytea NOT NULL)')
+      await client.query('CREATE INDEX IF NOT EXISTS coedit_updates_name_id ON coedit_updates (name, id)')
+    }, false)
+  }
+
+  private async transaction<T>(isolation: 'READ COMMITTED' | 'REPEATABLE READ', work: (client: pg.PoolClient) => Promise<T>, waitForSchema = true): Promise<T> {
+    if (waitForSchema) await this.ready
+    const client = await this.pool.connect()
+    try {
+      await client.query(`BEGIN ISOLATION LEVEL ${isolation}`)
+      const result = await work(client)
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw error
+    } finally {
+      client.release()
+    }
+  }
+
+  private inOrder<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(name) ?? Promise.resolve()
+    const next = previous.then(work, work)
+    const settled = next.then(
+      () => {},
+      () => {},
+    )
+    this.queues.set(name, settled)
+    void settled.then(() => {
+      if (this.queues.get(name) === settled) this.queues.delete(name)
+    })
+    return next
+  }
+}

@@ -1,0 +1,120 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { chownSync, existsSync, readdirSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { tempDir } from './processes.js'
+import { waitFor } from './wait-for.js'
+
+/** A service process the tests started themselves, on 127.0.0.1 and a free port. */
+export interface ServiceProcess {
+  readonly url: string
+  readonly port: number
+  /** Kills the process (SIGKILL) and starts it again on the same port and data. */
+  restart(): Promise<void>
+  stop(): Promise<void>
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+function missing(what: string, install: string): Error {
+  return new Error(`${what} is not installed, and the multi-server tests need it. Install it (Debian/Ubuntu: ${install}); the test command does this itself when run as root.`)
+}
+
+async function stopChild(child: ChildProcess | null): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGKILL')
+  await exited
+}
+
+/** redis-server from the system packages, without persistence. */
+export async function startRedis(): Promise<ServiceProcess> {
+  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) throw missing('redis-server', 'apt-get install redis-server')
+  const port = await freePort()
+  let child: ChildProcess | null = null
+  let log = ''
+  const launch = async (): Promise<void> => {
+    log = ''
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()))
+    await waitFor(`redis-server on port ${port} (log: ${log.slice(-300)})`, () => log.includes('Ready to accept connections'), { timeoutMs: 10_000 })
+  }
+  await launch()
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    restart: async () => {
+      await stopChild(child)
+      await launch()
+    },
+    stop: () => stopChild(child),
+  }
+}
+
+function postgresBinDir(): string | null {
+  const fromConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' })
+  if (fromConfig.status === 0 && existsSync(join(fromConfig.stdout.trim(), 'initdb'))) return fromConfig.stdout.trim()
+  const base = '/usr/lib/postgresql'
+  if (!existsSync(base)) return null
+  const versions = readdirSync(base).sort((a, b) => Number(b) - Number(a))
+  for (const version of versions) if (existsSync(join(base, version, 'bin', 'initdb'))) return join(base, version, 'bin')
+  return null
+}
+
+/**
+ * A throwaway PostgreSQL cluster: initdb in a temp dir, the server on a free port with fsync
+ * off (the tests kill servers, not machines). PostgreSQL refuses to run as root, so as root
+ * it runs as the `postgres` user the Debian package creates.
+ */
+export async function startPostgres(): Promise<ServiceProcess> {
+  const bin = postgresBinDir()
+  if (!bin) throw missing('PostgreSQL', 'apt-get install postgresql')
+  const port = await freePort()
+  const dir = tempDir('coedit-pg-')
+  const data = join(dir.path, 'data')
+  const asRoot = process.getuid?.() === 0
+  const user = (command: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args])
+  if (asRoot) {
+    const ids = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' })
+    const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' })
+    if (ids.status !== 0) throw missing('The postgres user (from the postgresql package)', 'apt-get install postgresql')
+    chownSync(dir.path, Number(ids.stdout.trim()), Number(gid.stdout.trim()))
+  }
+  const [initCommand, initArgs] = user(join(bin, 'initdb'), ['-D', data, '-U', 'coedit', '--auth=trust', '--no-sync', '-E', 'UTF8'])
+  const init = spawnSync(initCommand, initArgs, { encoding: 'utf8' })
+  if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`)
+  let child: ChildProcess | null = null
+  const launch = async (): Promise<void> => {
+    let log = ''
+    const [command, args] = user(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir.path, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'])
+    child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()))
+    await waitFor(`postgres on port ${port}`, () => {
+      if (child?.exitCode !== null) throw new Error(`postgres exited: ${log}`)
+      return log.includes('ready to accept connections')
+    }, { timeoutMs: 20_000 })
+  }
+  await launch()
+  return {
+    url: `postgres://coedit@127.0.0.1:${port}/postgres`,
+    port,
+    restart: async () => {
+      await stopChild(child)
+      await launch()
+    },
+    stop: async () => {
+      await stopChild(child)
+      dir.remove()
+    },
+  }
+}
