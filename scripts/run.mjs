@@ -3,7 +3,7 @@
 // only Node and npm by fetching pnpm and the dependencies first, so the README's commands
 // are all a newcomer needs.
 import { spawnSync, spawn } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -52,19 +52,36 @@ function build() {
   pnpm('-r', '--sort', 'run', 'build')
 }
 
-function ensureChromium() {
-  if (existsSync(CHROMIUM)) return
+function hasPostgres() {
+  const base = '/usr/lib/postgresql'
+  if (spawnSync('pg_config', ['--bindir'], { stdio: 'ignore' }).status === 0) return true
+  return existsSync(base) && readdirSync(base).some((version) => existsSync(join(base, version, 'bin', 'initdb')))
+}
+
+/** What the tests start themselves, and the Debian package that provides it. */
+const SYSTEM_NEEDS = [
+  { what: `Chromium at ${CHROMIUM} (browser tests)`, pkg: 'chromium', present: () => existsSync(CHROMIUM), hint: 'or point CHROMIUM_PATH at a Chromium binary' },
+  { what: 'redis-server (multi-server tests)', pkg: 'redis-server', present: () => spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0, hint: '' },
+  { what: 'PostgreSQL (multi-server tests)', pkg: 'postgresql', present: hasPostgres, hint: '' },
+]
+
+function ensureSystemPackages() {
+  let missing = SYSTEM_NEEDS.filter((need) => !need.present())
+  if (missing.length === 0) return
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
   const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0
   if (isRoot && hasApt) {
-    say("Chromium is missing; installing Debian's chromium package for the browser tests")
+    say(`installing Debian packages the tests need: ${missing.map((need) => need.pkg).join(' ')}`)
     run('apt-get', ['update', '-qq'])
-    run('apt-get', ['install', '-y', '-qq', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
-    if (existsSync(CHROMIUM)) return
+    run('apt-get', ['install', '-y', '-qq', ...missing.map((need) => need.pkg)], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+    missing = SYSTEM_NEEDS.filter((need) => !need.present())
+    if (missing.length === 0) return
   }
   fail(
-    `The browser tests need Chromium at ${CHROMIUM} and it is not there.\n` +
-      "  Install it (Debian/Ubuntu: sudo apt-get install chromium), or point CHROMIUM_PATH at a Chromium binary, then run 'npm test' again.",
+    `The tests need ${missing.map((need) => need.what).join(', ')}, and ${missing.length === 1 ? 'it is' : 'they are'} not installed.\n` +
+      `  Install (Debian/Ubuntu): sudo apt-get install ${missing.map((need) => need.pkg).join(' ')}` +
+      missing.map((need) => (need.hint ? `\n  (${need.pkg}: ${need.hint})` : '')).join('') +
+      "\n  then run 'npm test' again.",
   )
 }
 
@@ -90,7 +107,7 @@ switch (task) {
   case 'test': {
     ensureDependencies()
     const e2e = existsSync(join(root, 'e2e', 'playwright.config.ts'))
-    if (e2e) ensureChromium()
+    ensureSystemPackages()
     build()
     say('type-checking')
     pnpm('-r', '--sort', 'run', 'typecheck')
