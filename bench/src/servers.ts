@@ -103,10 +103,16 @@ function command(spec: ServerSpec, port: number, dataDir: string): { args: strin
 }
 
 /** Starts a server as its own process, pinned to core 0, on a free port with a fresh data dir. */
-export async function startServer(spec: ServerSpec, reuse?: { port: number; dataDir: string }): Promise<RunningServer & { dataDir: string }> {
+export async function startServer(
+  spec: ServerSpec,
+  reuse?: { port: number; dataDir: string },
+  extra: { args?: readonly string[]; env?: Record<string, string> } = {},
+): Promise<RunningServer & { dataDir: string }> {
   const port = reuse?.port ?? (await freePort())
   const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), `coedit-bench-${spec.id}-`))
-  const { args, env } = command(spec, port, dataDir)
+  const base = command(spec, port, dataDir)
+  const args = [...base.args, ...(extra.args ?? [])]
+  const env = { ...base.env, ...extra.env }
   const [file, ...rest] = PINNING ? ['taskset', '-c', '0', ...args] : args
   const child = spawn(file!, rest, { cwd: BENCH, env: { ...process.env, ...env, NODE_ENV: 'production' }, stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''

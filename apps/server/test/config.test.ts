@@ -66,6 +66,14 @@ describe('parseCommandLine', () => {
     expect(() => serve(['--public-url', 'example.com'])).toThrow(/--public-url .* must be an http\(s\) URL/)
   })
 
+  it('selects PostgreSQL storage when a database URL is given, and checks the service URLs', () => {
+    expect(serve([], { DATABASE_URL: 'postgres://u:p@db:5432/coedit', REDIS_URL: 'redis://cache:6379' })).toMatchObject({ storage: 'postgres', redisUrl: 'redis://cache:6379' })
+    expect(serve(['--storage', 'memory'], { DATABASE_URL: 'postgres://db/coedit' }).storage).toBe('memory')
+    expect(() => serve(['--storage', 'postgres'])).toThrow(/--storage postgres needs --database-url/)
+    expect(() => serve(['--database-url', 'mysql://u:secret@db/x'])).toThrow(/must start with postgres:\/\/, got 'mysql:\/\/u:\*\*\*@db\/x'/)
+    expect(() => serve(['--redis-url', 'http://cache'])).toThrow(/--redis-url .* must start with redis:\/\//)
+  })
+
   it('documents every setting in --help with its variable and default', () => {
     const help = helpText()
     for (const setting of SETTINGS) {

@@ -9,6 +9,8 @@ import { waitFor } from './wait-for.js'
 export interface ServiceProcess {
   readonly url: string
   readonly port: number
+  /** The process ID now (it changes on restart), for CPU accounting. */
+  pid(): number
   /** Kills the process (SIGKILL) and starts it again on the same port and data. */
   restart(): Promise<void>
   stop(): Promise<void>
@@ -53,6 +55,7 @@ export async function startRedis(): Promise<ServiceProcess> {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    pid: () => (child as ChildProcess | null)?.pid ?? 0,
     restart: async () => {
       await stopChild(child)
       await launch()
@@ -108,6 +111,7 @@ export async function startPostgres(): Promise<ServiceProcess> {
   return {
     url: `postgres://coedit@127.0.0.1:${port}/postgres`,
     port,
+    pid: () => (child as ChildProcess | null)?.pid ?? 0,
     restart: async () => {
       await stopChild(child)
       await launch()

@@ -1,0 +1,94 @@
+import { startPostgres, startRedis, type ServiceProcess } from '@coedit/test-utils'
+import { Receiver, Writer, openMany } from '../clients.js'
+import { cpuSeconds } from '../proc.js'
+import { startServer, type RunningServer } from '../servers.js'
+import { percentile, until } from '../stats.js'
+import { measureDeliveries } from './fanout.js'
+import type { Metrics, Scenario, ScenarioContext } from './types.js'
+
+const RECEIVERS = 20
+
+interface Measured {
+  readonly latencies: number[]
+  /** CPU seconds per process, over the measured edits. */
+  readonly cpu: number[]
+}
+
+/** The writer on the first server, every receiver on the last; CPU of each listed process. */
+async function deliveries(writerServer: RunningServer, receiverServer: RunningServer, room: string, edits: number, cpuOf: number[]): Promise<Measured> {
+  const clients = await openMany(RECEIVERS, () => new Receiver(receiverServer, room))
+  const writer = new Writer(writerServer, room)
+  await writer.opened
+  if (!(await until(() => clients.every((c) => c.synced) && writer.synced, 15_000))) throw new Error('receivers did not sync')
+  // One edit first: the relay's first message for a room also subscribes the others.
+  await measureDeliveries(writer, clients, 1)
+  const before = cpuOf.map(cpuSeconds)
+  const latencies = await measureDeliveries(writer, clients, edits)
+  const cpu = cpuOf.map((pid, i) => cpuSeconds(pid) - before[i]!)
+  for (const c of [...clients, writer]) c.close()
+  return { latencies, cpu }
+}
+
+/**
+ * Fan-out across two Coedit servers sharing a room through Redis (PostgreSQL storage): the
+ * writer on server A, 20 receivers on server B. Beside it, in the same run, the same load on
+ * one server with the same PostgreSQL, and on one server with its embedded SQLite.
+ */
+export const cluster: Scenario = {
+  id: 'cluster',
+  title: `Two servers through the Redis relay, ${RECEIVERS} receivers`,
+  appliesTo: (spec) => spec.id === 'coedit',
+  metrics: {
+    singleSqliteP50: { unit: 'ms', lowerIsBetter: true, label: `one server (SQLite), N=${RECEIVERS}: last receiver p50` },
+    singlePgP50: { unit: 'ms', lowerIsBetter: true, label: `one server (PostgreSQL), N=${RECEIVERS}: last receiver p50` },
+    clusterP50: { unit: 'ms', lowerIsBetter: true, label: `two servers via Redis, N=${RECEIVERS} on B: last receiver p50` },
+    singlePgP99: { unit: 'ms', lowerIsBetter: true, label: `one server (PostgreSQL), N=${RECEIVERS}: last receiver p99` },
+    clusterP99: { unit: 'ms', lowerIsBetter: true, label: `two servers via Redis, N=${RECEIVERS} on B: last receiver p99` },
+    singlePgCpuPerEdit: { unit: 'µs', lowerIsBetter: true, label: 'one server (PostgreSQL): server CPU per edit' },
+    clusterCpuPerEdit: { unit: 'µs', lowerIsBetter: true, label: 'two servers: CPU of A + B per edit' },
+    relayCostPerMessage: { unit: 'µs', lowerIsBetter: true, label: 'relay cost per relayed message (A + B − one server)' },
+    redisCpuPerMessage: { unit: 'µs', lowerIsBetter: true, label: 'Redis CPU per relayed message' },
+  },
+  async run(context: ScenarioContext): Promise<Metrics> {
+    const edits = context.quick ? 100 : 300
+    const services: ServiceProcess[] = []
+    const servers: RunningServer[] = []
+    try {
+      const [redis, postgres] = await Promise.all([startRedis(), startPostgres()])
+      services.push(redis, postgres)
+      const sqlite = await context.start()
+      const spec = sqlite.spec
+      servers.push(sqlite)
+      const single = await deliveries(sqlite, sqlite, 'one-sqlite', edits, [sqlite.pid])
+      await sqlite.stop()
+
+      const onPostgres = { args: ['--database-url', postgres.url] }
+      const pgServer = await startServer(spec, undefined, onPostgres)
+      servers.push(pgServer)
+      const singlePg = await deliveries(pgServer, pgServer, 'one-pg', edits, [pgServer.pid])
+      await pgServer.stop()
+
+      const clustered = { args: ['--database-url', postgres.url, '--redis-url', redis.url] }
+      const a = await startServer(spec, undefined, clustered)
+      const b = await startServer(spec, undefined, clustered)
+      servers.push(a, b)
+      const twoServers = await deliveries(a, b, 'two', edits, [a.pid, b.pid, redis.pid()])
+      const [cpuA, cpuB, cpuRedis] = twoServers.cpu as [number, number, number]
+      const perEdit = (seconds: number) => (seconds * 1e6) / edits
+      return {
+        singleSqliteP50: percentile(single.latencies, 50),
+        singlePgP50: percentile(singlePg.latencies, 50),
+        clusterP50: percentile(twoServers.latencies, 50),
+        singlePgP99: percentile(singlePg.latencies, 99),
+        clusterP99: percentile(twoServers.latencies, 99),
+        singlePgCpuPerEdit: perEdit(singlePg.cpu[0]!),
+        clusterCpuPerEdit: perEdit(cpuA + cpuB),
+        relayCostPerMessage: perEdit(cpuA + cpuB - singlePg.cpu[0]!),
+        redisCpuPerMessage: perEdit(cpuRedis),
+      }
+    } finally {
+      for (const server of servers) await server.stop()
+      for (const service of services) await service.stop()
+    }
+  },
+}
