@@ -11,7 +11,10 @@ export interface ServiceProcess {
   readonly port: number
   /** The process ID now (it changes on restart), for CPU accounting. */
   pid(): number
-  /** Kills the process (SIGKILL) and starts it again on the same port and data. */
+  /** Kills the process (SIGKILL); `start` brings it back on the same port and data. */
+  kill(): Promise<void>
+  start(): Promise<void>
+  /** kill, then start. */
   restart(): Promise<void>
   stop(): Promise<void>
 }
@@ -56,6 +59,8 @@ export async function startRedis(): Promise<ServiceProcess> {
     url: `redis://127.0.0.1:${port}`,
     port,
     pid: () => (child as ChildProcess | null)?.pid ?? 0,
+    kill: () => stopChild(child),
+    start: launch,
     restart: async () => {
       await stopChild(child)
       await launch()
@@ -112,6 +117,8 @@ export async function startPostgres(): Promise<ServiceProcess> {
     url: `postgres://coedit@127.0.0.1:${port}/postgres`,
     port,
     pid: () => (child as ChildProcess | null)?.pid ?? 0,
+    kill: () => stopChild(child),
+    start: launch,
     restart: async () => {
       await stopChild(child)
       await launch()
