@@ -55,17 +55,25 @@ export async function startRedis(): Promise<ServiceProcess> {
     await waitFor(`redis-server on port ${port} (log: ${log.slice(-300)})`, () => log.includes('Ready to accept connections'), { timeoutMs: 10_000 })
   }
   await launch()
+  return serviceHandle(`redis://127.0.0.1:${port}`, port, () => child, launch, () => {})
+}
+
+/** The handle of a service whose current process is `current()` and which `launch` (re)starts. */
+function serviceHandle(url: string, port: number, current: () => ChildProcess | null, launch: () => Promise<void>, cleanup: () => void): ServiceProcess {
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url,
     port,
-    pid: () => (child as ChildProcess | null)?.pid ?? 0,
-    kill: () => stopChild(child),
+    pid: () => current()?.pid ?? 0,
+    kill: () => stopChild(current()),
     start: launch,
     restart: async () => {
-      await stopChild(child)
+      await stopChild(current())
       await launch()
     },
-    stop: () => stopChild(child),
+    stop: async () => {
+      await stopChild(current())
+      cleanup()
+    },
   }
 }
 
@@ -113,19 +121,5 @@ export async function startPostgres(): Promise<ServiceProcess> {
     }, { timeoutMs: 20_000 })
   }
   await launch()
-  return {
-    url: `postgres://coedit@127.0.0.1:${port}/postgres`,
-    port,
-    pid: () => (child as ChildProcess | null)?.pid ?? 0,
-    kill: () => stopChild(child),
-    start: launch,
-    restart: async () => {
-      await stopChild(child)
-      await launch()
-    },
-    stop: async () => {
-      await stopChild(child)
-      dir.remove()
-    },
-  }
+  return serviceHandle(`postgres://coedit@127.0.0.1:${port}/postgres`, port, () => child, launch, () => dir.remove())
 }
