@@ -117,9 +117,9 @@ export class Room implements RoomPort<Session> {
       failed: (error) => this.failStore(error),
       snapshot: () => (this.state.kind === 'loading' || this.state.kind === 'failed' || this.disposed ? null : this.currentState()),
     })
-    this.presence = new RoomPresence(this.doc, { ...this.relayTarget, sessions: this.sessions, send: (session, frame) => session.send(frame) }, undefined, (update) =>
-      this.channel?.publishAwareness(update),
-    )
+    // Without a cluster nobody needs presence changes encoded for publishing.
+    const publishPresence = options.cluster ? (update: Uint8Array) => this.channel?.publishAwareness(update) : null
+    this.presence = new RoomPresence(this.doc, { ...this.relayTarget, sessions: this.sessions, send: (session, frame) => session.send(frame) }, undefined, publishPresence)
     this.channel =
       options.cluster?.join(name, {
         update: (update) => this.receiveRemote(update),

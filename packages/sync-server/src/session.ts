@@ -141,11 +141,12 @@ export class Session {
       return
     }
     const frame = data as Uint8Array
-    if (this.messageRate && !this.messageRate.take(1)) {
+    const now = this.messageRate || this.byteRate ? performance.now() : 0
+    if (this.messageRate && !this.messageRate.take(1, now)) {
       this.close('rate-limit', 1008, `more than ${this.messageRate.perSecond} messages per second`)
       return
     }
-    if (this.byteRate && !this.byteRate.take(frame.byteLength)) {
+    if (this.byteRate && !this.byteRate.take(frame.byteLength, now)) {
       this.close('rate-limit', 1008, `more than ${this.byteRate.perSecond} bytes per second`)
       return
     }
