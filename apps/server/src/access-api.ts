@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { grantCovers, type AccessPolicy, type AccessRight, type TokenAccessPolicy } from '@coedit/sync-server'
+import { TokenAccessPolicy, grantCovers, type AccessPolicy, type AccessRight } from '@coedit/sync-server'
 
 export interface AccessApiOptions {
   readonly access: AccessPolicy
@@ -23,8 +23,8 @@ export function createAccessApi({ access, linkTtlSeconds }: AccessApiOptions): (
     }
     if (path === '/api/links') {
       if (request.method !== 'POST') return reply(response, 405, { error: 'use POST' }, { allow: 'POST' })
-      if (access.mode !== 'token') return reply(response, 404, { error: 'this server is in open mode: every document URL already works as a link' })
-      void mintLink(access as TokenAccessPolicy, request, linkTtlSeconds).then(({ status, body }) => reply(response, status, body))
+      if (!(access instanceof TokenAccessPolicy)) return reply(response, 404, { error: 'this server is in open mode: every document URL already works as a link' })
+      void mintLink(access, request, linkTtlSeconds).then(({ status, body }) => reply(response, status, body))
       return true
     }
     return false

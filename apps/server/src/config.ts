@@ -158,7 +158,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   if (result.databaseUrl !== null && !/^postgres(ql)?:\/\//.test(result.databaseUrl)) throw new ConfigError(`--database-url / DATABASE_URL must start with postgres://, got '${redact(result.databaseUrl)}'`)
   if (result.redisUrl !== null && !/^rediss?:\/\//.test(result.redisUrl)) throw new ConfigError(`--redis-url / REDIS_URL must start with redis:// or rediss://, got '${redact(result.redisUrl)}'`)
   if (!result.pathPrefix.startsWith('/')) throw new ConfigError(`--path-prefix / COEDIT_PATH_PREFIX must start with '/', got '${result.pathPrefix}'`)
-  if (result.publicUrl !== null && !/^https?:\/\/[^/]+/.test(result.publicUrl)) throw new ConfigError(`--public-url / COEDIT_PUBLIC_URL must be an http(s) URL, got '${result.publicUrl}'`)
+  if (result.publicUrl !== null && !isHttpUrl(result.publicUrl)) throw new ConfigError(`--public-url / COEDIT_PUBLIC_URL must be an http(s) URL, got '${result.publicUrl}'`)
   return {
     kind: 'serve',
     config: {
@@ -274,4 +274,8 @@ function describeDefault(setting: Setting): string {
 /** A URL for messages and logs, without its password. */
 export function redact(url: string): string {
   return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@')
+}
+
+export function isHttpUrl(text: string): boolean {
+  return /^https?:\/\/[^/]+/.test(text)
 }

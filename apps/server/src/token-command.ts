@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { TokenAccessPolicy, type AccessRight } from '@coedit/sync-server'
-import { ConfigError, DEFAULT_CONFIG, readSecret } from './config.js'
+import { ConfigError, DEFAULT_CONFIG, isHttpUrl, readSecret } from './config.js'
 import { formatDuration, parseDuration } from './duration.js'
 
 export const TOKEN_HELP = `Usage: coedit token --doc <id> --right edit|view [--ttl 7d] [--name <name>] [--json]
@@ -60,7 +60,7 @@ export async function runTokenCommand(argv: readonly string[], env: Readonly<Rec
   const secret = readSecret(secretFile || null, env.COEDIT_SECRET)
   if (secret === null) throw new ConfigError('no secret: set COEDIT_SECRET or pass --secret-file <path> (the same the server uses)')
   const base = (typeof values['public-url'] === 'string' ? values['public-url'] : env.COEDIT_PUBLIC_URL) || `http://${DEFAULT_CONFIG.host}:${DEFAULT_CONFIG.port}`
-  if (!/^https?:\/\/[^/]+/.test(base)) throw new ConfigError(`--public-url must be an http(s) URL, got '${base}'`)
+  if (!isHttpUrl(base)) throw new ConfigError(`--public-url must be an http(s) URL, got '${base}'`)
 
   const expiresAt = now + ttl * 1000
   const name = typeof values.name === 'string' && values.name.trim() !== '' ? values.name.trim() : null

@@ -195,27 +195,37 @@ export class Room implements RoomPort<Session> {
       return
     }
     this.checkSize(decoded, update.byteLength)
+    let changes: Uint8Array[]
+    try {
+      changes = this.integrate(update, origin)
+    } catch (error) {
+      throw new ProtocolError(`Yjs update could not be applied: ${(error as Error).message}`)
+    }
+    for (const change of changes) this.writes.add(change, origin)
+  }
+
+  /**
+   * Applies an update and returns what it changed, which is not yet stored nor relayed. If Yjs
+   * throws, the document may hold part of the update: nothing of it went out, so the room is
+   * marked for a reset (reload from storage), which restores a state every peer agrees with.
+   */
+  private integrate(update: Uint8Array, origin: Session | typeof FROM_CLUSTER): Uint8Array[] {
     const captured: Uint8Array[] = []
     this.capture = captured
     try {
       Y.applyUpdate(this.doc, update, origin)
     } catch (error) {
-      // The document may now hold part of this update. Nothing of it was stored or relayed
-      // (it is in `captured`), so dropping the in-memory copy and reloading restores a state
-      // every peer agrees with.
       this.needsReset = true
-      throw new ProtocolError(`Yjs update could not be applied: ${(error as Error).message}`)
+      throw error
     } finally {
       this.capture = null
     }
-    for (const change of captured) {
-      this.writes.add(change, origin)
-      this.sizeBound += change.byteLength
-    }
+    for (const change of captured) this.sizeBound += change.byteLength
     if (captured.length > 0) {
       this.encodedState = null
       this.step2ForEmpty = null
     }
+    return captured
   }
 
   /** Dropped, never stored nor relayed; the peer hears why once. Its handshake reply, which changes nothing, is not counted. */
@@ -391,25 +401,16 @@ export class Room implements RoomPort<Session> {
     }
     if (this.state.kind === 'warming') this.build()
     if (this.state.kind !== 'ready') return
-    const captured: Uint8Array[] = []
-    this.capture = captured
+    let changes: Uint8Array[] = []
     try {
-      Y.applyUpdate(this.doc, update, FROM_CLUSTER)
+      changes = this.integrate(update, FROM_CLUSTER)
     } catch (error) {
-      this.options.log.error({ room: this.name, err: errorMessage(error) }, 'update from another server could not be applied; resyncing from storage')
-      this.needsReset = true
-    } finally {
-      this.capture = null
+      this.options.log.error({ room: this.name, err: errorMessage(error) }, 'update from another server could not be applied; reloading the room')
     }
-    for (const change of captured) {
-      this.sizeBound += change.byteLength
+    for (const change of changes) {
       // With shared storage the other server stored it; otherwise this server keeps its own copy.
       if (this.options.storage.shared) this.relay.push([{ update: change, origin: null }])
       else this.writes.add(change, null)
-    }
-    if (captured.length > 0) {
-      this.encodedState = null
-      this.step2ForEmpty = null
     }
     if (this.needsReset) this.reset()
   }

@@ -51,7 +51,7 @@ export class UpgradeGate {
     if (!room.ok) return refuse(room.status, 'bad-path', room.reason)
     const address = this.limiter.clientAddress(request)
     const slot = this.limiter.admit(address)
-    if (!slot.ok) return refuse(429, slot.reason.includes('per minute') ? 'ip-rate' : 'ip-connections', slot.reason)
+    if (!slot.ok) return refuse(429, slot.limit, slot.reason)
     if (!originAllowed(request, { allowedOrigins: this.options.allowedOrigins, allowLoopback: this.options.allowLoopbackOrigins })) {
       this.limiter.release(address)
       return refuse(403, 'origin', `origin ${request.headers.origin ?? ''} is not allowed`)

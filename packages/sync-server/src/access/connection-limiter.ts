@@ -9,7 +9,7 @@ export interface ConnectionLimits {
   readonly trustProxy: boolean
 }
 
-export type Admission = { readonly ok: true } | { readonly ok: false; readonly reason: string }
+export type Admission = { readonly ok: true } | { readonly ok: false; readonly limit: 'ip-rate' | 'ip-connections'; readonly reason: string }
 
 const WINDOW_MS = 60_000
 
@@ -45,10 +45,10 @@ export class ConnectionLimiter {
     const { maxNewConnectionsPerMinute: perMinute, maxConnectionsPerIp: concurrent } = this.limits
     if (perMinute > 0) {
       trim(usage.attempts, now)
-      if (usage.attempts.length >= perMinute) return { ok: false, reason: `more than ${perMinute} new connections per minute from this address` }
+      if (usage.attempts.length >= perMinute) return { ok: false, limit: 'ip-rate', reason: `more than ${perMinute} new connections per minute from this address` }
       usage.attempts.push(now)
     }
-    if (concurrent > 0 && usage.open >= concurrent) return { ok: false, reason: `more than ${concurrent} open connections from this address` }
+    if (concurrent > 0 && usage.open >= concurrent) return { ok: false, limit: 'ip-connections', reason: `more than ${concurrent} open connections from this address` }
     usage.open++
     return { ok: true }
   }

@@ -48,6 +48,8 @@ export class RedisRelay implements ClusterRelay {
   private closed = false
   private wasDisconnected = false
   private readonly loop: Promise<void>
+  /** Resolves the reader's wait when there is something to read (a room joined, Redis ready). */
+  private wake: (() => void) | null = null
 
   constructor(private readonly options: RedisRelayOptions) {
     this.retainMs = options.retainMs ?? 60_000
@@ -67,6 +69,7 @@ export class RedisRelay implements ClusterRelay {
     this.commands.on('ready', () => void this.beat())
     this.reader.on('ready', () => {
       this.readerId = null
+      this.wake?.()
       if (this.wasDisconnected) this.reconnected()
     })
     this.heartbeatMs = options.heartbeatMs ?? 2_000
@@ -81,6 +84,7 @@ export class RedisRelay implements ClusterRelay {
 
   join(room: string, events: RemoteEvents): RoomChannel {
     this.rooms.set(room, { events, lastId: '0-0' })
+    this.wake?.()
     this.interruptRead()
     return {
       publishUpdate: (update) => this.publish(room, 'u', update),
@@ -100,6 +104,7 @@ export class RedisRelay implements ClusterRelay {
     clearInterval(this.heartbeat)
     await this.commands.del(ALIVE(this.serverId)).catch(() => {})
     this.reader.disconnect()
+    this.wake?.()
     await this.loop
     await this.commands.quit().catch(() => this.commands.disconnect())
   }
@@ -123,7 +128,9 @@ export class RedisRelay implements ClusterRelay {
   private async read(): Promise<void> {
     while (!this.closed) {
       if (this.rooms.size === 0 || this.reader.status !== 'ready') {
-        await new Promise((resolve) => setTimeout(resolve, 50))
+        // Nothing to read: sleep until a room joins or the connection is back, not in a poll.
+        await new Promise<void>((resolve) => (this.wake = resolve))
+        this.wake = null
         continue
       }
       const rooms = [...this.rooms]
