@@ -1,28 +1,10 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { attemptUpgrade, connectClient, startCli, waitFor, type CliProcess, type TestClient } from '@coedit/test-utils'
+import { attemptUpgrade, waitFor, type CliProcess } from '@coedit/test-utils'
+import { CLI, useCli } from './cli-harness.js'
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
 const SECRET = 'cli-access-test-secret-with-enough-bytes'
-const running: CliProcess[] = []
-const clients: TestClient[] = []
-
-beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'pnpm build' first (the test command does)`)
-})
-
-afterEach(() => {
-  for (const c of clients.splice(0)) c.destroy()
-  for (const p of running.splice(0)) if (p.child.exitCode === null) p.signal('SIGKILL')
-})
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<CliProcess> {
-  const p = await startCli(CLI, ['--port', '0', '--log-level', 'info', '--web-dir', 'none', '--storage', 'memory', ...args], env)
-  running.push(p)
-  return p
-}
+const { cli, client } = useCli(['--log-level', 'info', '--web-dir', 'none', '--storage', 'memory'])
 
 /** Runs `coedit token` as a user would and returns the token it printed. */
 function tokenFromCli(args: string[]): string {
@@ -49,9 +31,8 @@ describe('token mode in the CLI', () => {
     const refused = await attemptUpgrade(`${server.wsUrl}/plan`)
     expect(refused).toMatchObject({ opened: false, status: 401 })
 
-    const edit = connectClient(server.wsUrl, 'plan', { params: { token: tokenFromCli(['--doc', 'plan', '--right', 'edit', '--ttl', '1h']) } })
-    const view = connectClient(server.wsUrl, 'plan', { protocols: ['coedit', `coedit-token.${tokenFromCli(['--doc', 'plan', '--right', 'view'])}`] })
-    clients.push(edit, view)
+    const edit = client(server, 'plan', { params: { token: tokenFromCli(['--doc', 'plan', '--right', 'edit', '--ttl', '1h']) } })
+    const view = client(server, 'plan', { protocols: ['coedit', `coedit-token.${tokenFromCli(['--doc', 'plan', '--right', 'view'])}`] })
     await Promise.all([edit.synced(), view.synced()])
     edit.text.insert(0, 'agenda')
     await waitFor('the viewer to see the edit', () => view.text.toString() === 'agenda')
@@ -81,8 +62,7 @@ describe('token mode in the CLI', () => {
     expect(await postLink(server, editToken, { doc: 'notes', right: 'owner' })).toMatchObject({ status: 400 })
 
     // The minted view link opens the document read-only.
-    const viewer = connectClient(server.wsUrl, 'notes', { params: { token: viewLink.json.token as string } })
-    clients.push(viewer)
+    const viewer = client(server, 'notes', { params: { token: viewLink.json.token as string } })
     await viewer.synced()
   })
 

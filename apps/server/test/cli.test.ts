@@ -1,21 +1,13 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { connectClient, rawClient, readMetric, startCli, tempDir, waitFor, type CliProcess, type TestClient } from '@coedit/test-utils'
+import { rawClient, readMetric, startCli, tempDir, waitFor } from '@coedit/test-utils'
+import { CLI, useCli } from './cli-harness.js'
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
-const running: CliProcess[] = []
-const clients: TestClient[] = []
+const { cli, client } = useCli(['--log-level', 'info', '--web-dir', 'none'])
 const dirs: Array<{ path: string; remove(): void }> = []
 
-beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'pnpm build' first (the test command does)`)
-})
-
 afterEach(() => {
-  for (const c of clients.splice(0)) c.destroy()
-  for (const p of running.splice(0)) if (p.child.exitCode === null) p.signal('SIGKILL')
   for (const d of dirs.splice(0)) d.remove()
 })
 
@@ -23,18 +15,6 @@ function dataDir(): string {
   const dir = tempDir()
   dirs.push(dir)
   return dir.path
-}
-
-async function cli(args: string[]): Promise<CliProcess> {
-  const p = await startCli(CLI, ['--port', '0', '--log-level', 'info', '--web-dir', 'none', ...args])
-  running.push(p)
-  return p
-}
-
-function client(p: CliProcess, room: string): TestClient {
-  const c = connectClient(p.wsUrl, room)
-  clients.push(c)
-  return c
 }
 
 describe('the coedit CLI', () => {
@@ -116,8 +96,7 @@ describe('the coedit CLI', () => {
     mkdirSync(join(web, 'assets'))
     writeFileSync(join(web, 'index.html'), '<!doctype html><title>Coedit</title>')
     writeFileSync(join(web, 'assets', 'app-123.js'), 'console.log(1)')
-    const p = await startCli(CLI, ['--port', '0', '--storage', 'memory', '--web-dir', web])
-    running.push(p)
+    const p = await cli(['--storage', 'memory', '--web-dir', web])
     const page = await fetch(`${p.httpUrl}/d/some-document`)
     expect(page.headers.get('content-type')).toMatch(/text\/html/)
     expect(await page.text()).toContain('<title>Coedit</title>')

@@ -1,23 +1,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import * as Y from 'yjs'
 import pg from 'pg'
-import { connectClient, readMetric, spawnPresenceClient, startCli, startPostgres, startRedis, waitFor, type CliProcess, type PresenceProcess, type ServiceProcess, type TestClient } from '@coedit/test-utils'
+import { connectClient, readMetric, spawnPresenceClient, startPostgres, startRedis, waitFor, type PresenceProcess, type ServiceProcess, type TestClient, seededRandom } from '@coedit/test-utils'
+import { useCli } from './cli-harness.js'
 
 /**
  * Several real coedit processes sharing rooms through a real Redis and a real PostgreSQL,
  * both started here from the system packages on free ports with throwaway data.
  */
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
 let redis: ServiceProcess
 let postgres: ServiceProcess
-const running: CliProcess[] = []
-const clients: TestClient[] = []
+const { cli, client, track, destroyClients } = useCli(['--log-level', 'info', '--web-dir', 'none', '--compact-after-updates', '50'], () => ({ REDIS_URL: redis.url, DATABASE_URL: postgres.url }))
 const presences: PresenceProcess[] = []
 
 beforeAll(async () => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'pnpm build' first (the test command does)`)
   ;[redis, postgres] = await Promise.all([startRedis(), startPostgres()])
 }, 60_000)
 
@@ -26,36 +22,13 @@ afterAll(async () => {
 })
 
 afterEach(() => {
-  for (const c of clients.splice(0)) c.destroy()
   for (const p of presences.splice(0)) p.kill()
-  for (const p of running.splice(0)) if (p.child.exitCode === null) p.signal('SIGKILL')
 })
 
-async function server(extra: string[] = []): Promise<CliProcess> {
-  const p = await startCli(CLI, ['--port', '0', '--log-level', 'info', '--web-dir', 'none', '--compact-after-updates', '50', ...extra], {
-    REDIS_URL: redis.url,
-    DATABASE_URL: postgres.url,
-  })
-  running.push(p)
-  return p
-}
-
-function client(p: CliProcess, room: string): TestClient {
-  const c = connectClient(p.wsUrl, room)
-  clients.push(c)
-  return c
-}
-
-function random(seed: number): () => number {
-  let state = seed
-  return () => {
-    state = (state * 1103515245 + 12345) & 0x7fffffff
-    return state / 0x7fffffff
-  }
-}
+const server = cli
 
 async function randomEdits(peers: TestClient[], rounds: number, seed: number): Promise<void> {
-  const rnd = random(seed)
+  const rnd = seededRandom(seed)
   for (let round = 0; round < rounds; round++) {
     const peer = peers[Math.floor(rnd() * peers.length)]!
     const length = peer.text.length
@@ -150,8 +123,7 @@ describe('several servers, one Redis, one PostgreSQL', () => {
     const killedAt = Date.now()
     await a.exited
     onA.text.insert(0, 'offline-')
-    const moved = connectClient(b.wsUrl, 'failover')
-    clients.push(moved)
+    const moved = track(connectClient(b.wsUrl, 'failover'))
     Y.applyUpdate(moved.doc, Y.encodeStateAsUpdate(onA.doc))
     onA.destroy()
     await moved.synced()
@@ -213,7 +185,7 @@ describe('several servers, one Redis, one PostgreSQL', () => {
       await randomEdits(peers, 120, room.length + rooms.indexOf(room))
       expected.set(room, await converged(peers))
     }
-    for (const c of clients.splice(0)) c.destroy()
+    destroyClients()
     a.signal('SIGTERM')
     b.signal('SIGTERM')
     expect((await a.exited).code).toBe(0)

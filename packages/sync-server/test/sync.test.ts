@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { connectClient, rawClient, startTestServer, waitFor, type TestClient, type TestServer } from '@coedit/test-utils'
+import { connectClient, rawClient, startTestServer, waitFor, type TestClient, type TestServer, seededRandom } from '@coedit/test-utils'
 import { decodeMessage, encodeSyncStep1, encodeUpdate } from '../src/protocol.js'
 
 let server: TestServer
@@ -17,21 +17,12 @@ afterEach(async () => {
   await server?.close()
 })
 
-/** A small deterministic PRNG so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let state = seed
-  return () => {
-    state = (state * 1103515245 + 12345) & 0x7fffffff
-    return state / 0x7fffffff
-  }
-}
-
 describe('sync through the server', () => {
   it('converges when several clients make random concurrent edits', async () => {
     server = await startTestServer()
     const peers = [client('converge'), client('converge'), client('converge'), client('converge')]
     await Promise.all(peers.map((p) => p.synced()))
-    const rnd = random(42)
+    const rnd = seededRandom(42)
     const inserted = new Map<TestClient, number>()
     for (let round = 0; round < 200; round++) {
       const peer = peers[Math.floor(rnd() * peers.length)]!
