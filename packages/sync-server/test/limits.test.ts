@@ -1,10 +1,9 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import * as encoding from 'lib0/encoding'
 import { attemptUpgrade, connectClient, rawClient, startTestServer, tempDir, waitFor, type RawClient, type TestClient, type TestServer, type UpgradeOutcome } from '@coedit/test-utils'
 import { SqliteStorage } from '../src/index.js'
-import { MESSAGE_SYNC, encodeAwarenessMessage, encodeSyncStep1, encodeUpdate } from '../src/protocol.js'
+import { MESSAGE_SYNC, encodeSyncStep1, encodeUpdate } from '../src/protocol.js'
 
 let server: TestServer
 const clients: TestClient[] = []
@@ -45,18 +44,22 @@ async function expectBystanderUnaffected(bystander: TestClient, other: TestClien
   expect(bystander.provider.wsconnected).toBe(true)
 }
 
-/** An awareness frame of exactly `bytes` bytes (a presence state padded to size). */
-function awarenessFrame(bytes: number, clientId = 7): Uint8Array {
-  for (let pad = bytes; pad >= 0; pad--) {
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, 1)
-    encoding.writeVarUint(encoder, clientId)
-    encoding.writeVarUint(encoder, 1)
-    encoding.writeVarString(encoder, JSON.stringify({ pad: 'x'.repeat(pad) }))
-    const frame = encodeAwarenessMessage(encoding.toUint8Array(encoder))
-    if (frame.byteLength === bytes) return frame
+/**
+ * A document update frame of exactly `bytes` bytes (text inserted by its own client, so any
+ * number of them apply independently). Document updates, not presence: the stock y-websocket
+ * client re-sends every presence change it receives, so large presence states from one peer
+ * would count against the bystanders' byte budgets too.
+ */
+function updateFrame(bytes: number, clientId: number): { frame: Uint8Array; chars: number } {
+  for (let chars = bytes; chars > 0; chars--) {
+    const doc = new Y.Doc()
+    doc.clientID = clientId
+    doc.getText('text').insert(0, 'x'.repeat(chars))
+    const frame = encodeUpdate(Y.encodeStateAsUpdate(doc))
+    doc.destroy()
+    if (frame.byteLength === bytes) return { frame, chars }
   }
-  throw new Error(`cannot build an awareness frame of ${bytes} bytes`)
+  throw new Error(`cannot build an update frame of ${bytes} bytes`)
 }
 
 describe('per-address connection limits', () => {
@@ -125,13 +128,14 @@ describe('per-session rate limits', () => {
     await Promise.all([bystander.synced(), other.synced()])
 
     const polite = await raw('bytes')
-    polite.send(awarenessFrame(1_000, 11))
-    polite.send(awarenessFrame(1_000, 11))
-    await waitFor('both frames to be applied', () => [...other.provider.awareness.getStates().keys()].includes(11))
+    const [first, second] = [updateFrame(1_000, 11), updateFrame(1_000, 13)]
+    polite.send(first.frame)
+    polite.send(second.frame)
+    await waitFor('both frames to be applied', () => other.text.length === first.chars + second.chars)
 
     const heavy = await raw('bytes')
-    heavy.send(awarenessFrame(1_000, 12))
-    heavy.send(awarenessFrame(1_001, 12))
+    heavy.send(updateFrame(1_000, 12).frame)
+    heavy.send(updateFrame(1_001, 14).frame)
     expect(await heavy.closed).toEqual({ code: 1008, reason: 'more than 2000 bytes per second' })
     expect(polite.socket.readyState).toBe(polite.socket.OPEN)
     await expectBystanderUnaffected(bystander, other)
