@@ -115,7 +115,8 @@ describe('per-session rate limits', () => {
     expect(polite.socket.readyState).toBe(polite.socket.OPEN)
 
     const flood = await raw('flood')
-    for (let i = 0; i < 21; i++) flood.send(encodeSyncStep1(emptyStateVector))
+    // 10 over the bound: the bucket refills one message per 50 ms while the burst is read.
+    for (let i = 0; i < 30; i++) flood.send(encodeSyncStep1(emptyStateVector))
     expect(await flood.closed).toEqual({ code: 1008, reason: 'more than 20 messages per second' })
     await expectBystanderUnaffected(bystander, other)
     expect(await server.metric('coedit_evictions_total', { reason: 'rate-limit' })).toBe(1)
@@ -134,8 +135,10 @@ describe('per-session rate limits', () => {
     await waitFor('both frames to be applied', () => other.text.length === first.chars + second.chars)
 
     const heavy = await raw('bytes')
+    // The bucket refills at 2 bytes per ms while the frames are read; 500 bytes over the bound
+    // is more than a loaded machine's gap between two frames can refill.
     heavy.send(updateFrame(1_000, 12).frame)
-    heavy.send(updateFrame(1_001, 14).frame)
+    heavy.send(updateFrame(1_500, 14).frame)
     expect(await heavy.closed).toEqual({ code: 1008, reason: 'more than 2000 bytes per second' })
     expect(polite.socket.readyState).toBe(polite.socket.OPEN)
     await expectBystanderUnaffected(bystander, other)
