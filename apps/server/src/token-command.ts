@@ -64,7 +64,7 @@ export async function runTokenCommand(argv: readonly string[], env: Readonly<Rec
 
   const expiresAt = now + ttl * 1000
   const name = typeof values.name === 'string' && values.name.trim() !== '' ? values.name.trim() : null
-  const token = await new TokenAccessPolicy(secret).sign({ doc, right, expiresAt, name })
+  const token = await new TokenAccessPolicy(secret, () => now).sign({ doc, right, expiresAt, name })
   const url = doc.endsWith('*') ? null : shareUrl(base, doc, token)
   const output: TokenOutput = { token, url, doc, right, expiresAt: new Date(Math.floor(expiresAt / 1000) * 1000).toISOString() }
   if (values.json) return `${JSON.stringify(output)}\n`

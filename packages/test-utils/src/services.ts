@@ -31,6 +31,17 @@ export function freePort(): Promise<number> {
   })
 }
 
+/**
+ * The environment for a service process: ours without a shifted clock. Tests may run under
+ * faketime to prove they hold on any date; Redis and PostgreSQL are other machines in a real
+ * deployment, with clocks of their own (and redis-server hangs under libfaketime).
+ */
+function serviceEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env }
+  for (const key of Object.keys(env)) if (key.startsWith('FAKETIME') || key === 'LD_PRELOAD' || key === 'DONT_FAKE_MONOTONIC') delete env[key]
+  return env
+}
+
 function missing(what: string, install: string): Error {
   return new Error(`${what} is not installed, and the multi-server tests need it. Install it (Debian/Ubuntu: ${install}); the test command does this itself when run as root.`)
 }
@@ -44,13 +55,13 @@ async function stopChild(child: ChildProcess | null): Promise<void> {
 
 /** redis-server from the system packages, without persistence. */
 export async function startRedis(): Promise<ServiceProcess> {
-  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) throw missing('redis-server', 'apt-get install redis-server')
+  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore', env: serviceEnv() }).status !== 0) throw missing('redis-server', 'apt-get install redis-server')
   const port = await freePort()
   let child: ChildProcess | null = null
   let log = ''
   const launch = async (): Promise<void> => {
     log = ''
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'], env: serviceEnv() })
     child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()))
     await waitFor(`redis-server on port ${port} (log: ${log.slice(-300)})`, () => log.includes('Ready to accept connections'), { timeoutMs: 10_000 })
   }
@@ -107,13 +118,13 @@ export async function startPostgres(): Promise<ServiceProcess> {
     chownSync(dir.path, Number(ids.stdout.trim()), Number(gid.stdout.trim()))
   }
   const [initCommand, initArgs] = user(join(bin, 'initdb'), ['-D', data, '-U', 'coedit', '--auth=trust', '--no-sync', '-E', 'UTF8'])
-  const init = spawnSync(initCommand, initArgs, { encoding: 'utf8' })
+  const init = spawnSync(initCommand, initArgs, { encoding: 'utf8', env: serviceEnv() })
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr || init.stdout}`)
   let child: ChildProcess | null = null
   const launch = async (): Promise<void> => {
     let log = ''
     const [command, args] = user(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir.path, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'])
-    child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: serviceEnv() })
     child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()))
     await waitFor(`postgres on port ${port}`, () => {
       if (child?.exitCode !== null) throw new Error(`postgres exited: ${log}`)

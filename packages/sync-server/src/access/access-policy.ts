@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { MaybePromise } from '../storage/document-storage.js'
-import { grantCovers, secretKey, signAccessToken, verifyAccessToken, type AccessRight, type TokenRequest } from './access-token.js'
+import { grantCovers, secretKey, signAccessToken, verifyAccessToken, type AccessRight, type Clock, type TokenRequest } from './access-token.js'
 
 /** What a session may do, decided once at the upgrade. */
 export interface SessionAccess {
@@ -53,7 +53,10 @@ export class TokenAccessPolicy implements AccessPolicy {
   private readonly key: Uint8Array
 
   /** Throws WeakSecretError for secrets shorter than 32 bytes. */
-  constructor(secret: string | Uint8Array) {
+  constructor(
+    secret: string | Uint8Array,
+    private readonly clock: Clock = Date.now,
+  ) {
     this.key = secretKey(secret)
   }
 
@@ -67,10 +70,10 @@ export class TokenAccessPolicy implements AccessPolicy {
   }
 
   verify(token: string): ReturnType<typeof verifyAccessToken> {
-    return verifyAccessToken(this.key, token)
+    return verifyAccessToken(this.key, token, this.clock())
   }
 
   sign(request: TokenRequest): Promise<string> {
-    return signAccessToken(this.key, request)
+    return signAccessToken(this.key, request, this.clock())
   }
 }

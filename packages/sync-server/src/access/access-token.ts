@@ -44,7 +44,10 @@ export interface TokenRequest {
   readonly name?: string | null
 }
 
-export async function signAccessToken(key: Uint8Array, request: TokenRequest): Promise<string> {
+/** Reads the time; injected so tests (and verifiers) can run at any date. Milliseconds since the epoch. */
+export type Clock = () => number
+
+export async function signAccessToken(key: Uint8Array, request: TokenRequest, now: number = Date.now()): Promise<string> {
   if (request.doc.length === 0) throw new RangeError('doc must not be empty')
   if (request.right !== 'edit' && request.right !== 'view') throw new RangeError(`right must be edit or view, got ${String(request.right)}`)
   const claims: Record<string, string> = { doc: request.doc, right: request.right }
@@ -52,15 +55,15 @@ export async function signAccessToken(key: Uint8Array, request: TokenRequest): P
   return new SignJWT(claims)
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setAudience(AUDIENCE)
-    .setIssuedAt()
+    .setIssuedAt(Math.floor(now / 1000))
     .setExpirationTime(Math.floor(request.expiresAt / 1000))
     .sign(key)
 }
 
-export async function verifyAccessToken(key: Uint8Array, token: string): Promise<TokenCheck> {
+export async function verifyAccessToken(key: Uint8Array, token: string, now: number = Date.now()): Promise<TokenCheck> {
   let payload: Record<string, unknown>
   try {
-    ;({ payload } = await jwtVerify(token, key, { algorithms: [ALGORITHM], audience: AUDIENCE, requiredClaims: ['exp'] }))
+    ;({ payload } = await jwtVerify(token, key, { algorithms: [ALGORITHM], audience: AUDIENCE, requiredClaims: ['exp'], currentDate: new Date(now) }))
   } catch (error) {
     return { ok: false, status: 401, reason: refusalFor(error) }
   }

@@ -48,6 +48,12 @@ export class RedisRelay implements ClusterRelay {
   private closed = false
   private wasDisconnected = false
   private readonly loop: Promise<void>
+  /**
+   * Redis's clock minus ours, learnt from the ids Redis gives our entries. Stream ids carry
+   * Redis's time, so trimming and lag are computed on it: a server whose clock runs ahead
+   * would otherwise trim entries the others have not read yet.
+   */
+  private redisClockOffset: number | null = null
   /** Resolves the reader's wait when there is something to read (a room joined, Redis ready). */
   private wake: (() => void) | null = null
 
@@ -111,16 +117,22 @@ export class RedisRelay implements ClusterRelay {
 
   private publish(room: string, type: 'u' | 'a', data: Uint8Array): void {
     const key = STREAM(room)
-    const oldest = Date.now() - this.retainMs
+    // Until Redis's clock is known nothing is trimmed: '0-0' keeps every entry.
+    const oldest = this.redisClockOffset === null ? '0-0' : `${Math.max(0, Math.floor(Date.now() + this.redisClockOffset - this.retainMs))}-0`
+    const sentAt = Date.now()
     // Published after the update is stored; were Redis away, ioredis queues the command and the
     // others resync from storage when it is back.
     this.commands
       .multi()
-      .xadd(key, 'MINID', '~', `${oldest}-0`, '*', 's', this.serverId, 't', type, 'd', Buffer.from(data.buffer, data.byteOffset, data.byteLength))
+      .xadd(key, 'MINID', '~', oldest, '*', 's', this.serverId, 't', type, 'd', Buffer.from(data.buffer, data.byteOffset, data.byteLength))
       .pexpire(key, this.retainMs * 2)
       .exec()
       .then(
-        () => this.metrics?.relayPublished.inc({ type }),
+        (results) => {
+          const id = results?.[0]?.[1]
+          if (typeof id === 'string') this.redisClockOffset = Number(id.split('-')[0]) - (sentAt + Date.now()) / 2
+          this.metrics?.relayPublished.inc({ type })
+        },
         (error: Error) => this.options.log.warn({ room, err: error.message }, 'relay publish failed'),
       )
   }
@@ -163,7 +175,7 @@ export class RedisRelay implements ClusterRelay {
       const entry = fieldsOf(fields)
       if (!entry || entry.server === this.serverId) continue
       this.metrics?.relayConsumed.inc({ type: entry.type })
-      this.metrics?.relayLag.observe(Math.max(0, Date.now() - Number(id.split('-')[0])) / 1000)
+      this.metrics?.relayLag.observe(Math.max(0, Date.now() + (this.redisClockOffset ?? 0) - Number(id.split('-')[0])) / 1000)
       let peer = this.peers.get(entry.server)
       if (!peer) this.peers.set(entry.server, (peer = { rooms: new Set(), firstHeard: Date.now() }))
       peer.rooms.add(room)
