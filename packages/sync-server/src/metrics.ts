@@ -25,6 +25,11 @@ export class ServerMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   })
+  readonly throttled = new Counter({
+    name: 'coedit_sessions_throttled_total',
+    help: 'Times a session went over its message or byte rate and was slowed (its socket not read until the budget refilled)',
+    registers: [this.registry],
+  })
   readonly upgradesRefused = new Counter({
     name: 'coedit_upgrades_refused_total',
     help: 'WebSocket upgrades refused before a session existed, by HTTP status and reason',

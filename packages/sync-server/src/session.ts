@@ -29,9 +29,11 @@ export interface SessionOptions {
   readonly heartbeatIntervalMs: number
   readonly heartbeatTimeoutMs: number
   readonly maxBufferedBytes: number
-  /** Per-session caps, 0 = none. */
+  /** Per-session rates, 0 = none. Over them the session is slowed: its socket is not read until the budget refills. */
   readonly maxMessagesPerSecond: number
   readonly maxBytesPerSecond: number
+  /** A session kept over its rates this long without a break is closed (1008); 0 = never. */
+  readonly maxThrottledMs: number
 }
 
 /** setTimeout holds at most 2^31-1 ms; longer expiries are re-armed. */
@@ -40,6 +42,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 export interface SessionEvents {
   onMessage(session: Session, data: Uint8Array): void
   onClosed(session: Session): void
+  /** The session went over a rate and is being slowed. */
+  onThrottled?(session: Session): void
 }
 
 /**
@@ -57,6 +61,12 @@ export class Session {
   private expiryTimer: NodeJS.Timeout | null = null
   private readonly messageRate: RateLimiter | null
   private readonly byteRate: RateLimiter | null
+  /** Frames read while the session is over its rates, handled in order as the budget refills. */
+  private held: Uint8Array[] = []
+  private releaseTimer: NodeJS.Timeout | null = null
+  /** When the current stretch of throttling began; it ends after a second without throttling. */
+  private throttledSince: number | null = null
+  private lastThrottledAt = -Infinity
 
   constructor(
     readonly id: number,
@@ -122,6 +132,10 @@ export class Session {
   close(cause: CloseCause, code: number, reason: string): void {
     if (this.stateValue.kind !== 'open') return
     this.stateValue = { kind: 'closing', cause, code, reason }
+    // A paused socket would never read the peer's answering close frame.
+    if (cause === 'shutdown') this.deliverHeld()
+    else this.held = []
+    this.socket.resume()
     this.stopTimers()
     this.socket.close(code, reason)
   }
@@ -141,16 +155,80 @@ export class Session {
       return
     }
     const frame = data as Uint8Array
-    const now = this.messageRate || this.byteRate ? performance.now() : 0
-    if (this.messageRate && !this.messageRate.take(1, now)) {
-      this.close('rate-limit', 1008, `more than ${this.messageRate.perSecond} messages per second`)
+    // During a shutdown nothing is held back: what the peer sends before its close frame is stored.
+    if ((!this.messageRate && !this.byteRate) || !this.isOpen) {
+      this.events.onMessage(this, frame)
       return
     }
-    if (this.byteRate && !this.byteRate.take(frame.byteLength, now)) {
-      this.close('rate-limit', 1008, `more than ${this.byteRate.perSecond} bytes per second`)
+    // Frames ws had parsed before the pause still arrive: they wait their turn.
+    if (this.held.length > 0) {
+      this.held.push(frame)
       return
     }
-    this.events.onMessage(this, frame)
+    const wait = this.waitFor(frame, performance.now())
+    if (wait === 0) {
+      this.spend(frame)
+      this.events.onMessage(this, frame)
+      return
+    }
+    this.held.push(frame)
+    this.throttle(wait)
+  }
+
+  /** Milliseconds until both rates allow this frame. */
+  private waitFor(frame: Uint8Array, now: number): number {
+    return Math.max(this.messageRate?.waitFor(1, now) ?? 0, this.byteRate?.waitFor(frame.byteLength, now) ?? 0)
+  }
+
+  private spend(frame: Uint8Array, now = performance.now()): void {
+    this.messageRate?.spend(1, now)
+    this.byteRate?.spend(frame.byteLength, now)
+  }
+
+  /**
+   * Over a rate: stop reading the socket, so TCP pushes back on the sender, and carry on when
+   * the budget has refilled. Only a sender that stays over its rates for maxThrottledMs is closed.
+   */
+  private throttle(wait: number): void {
+    const now = performance.now()
+    // A second without throttling refills the buckets: whatever came before was a burst.
+    if (this.throttledSince === null || now - this.lastThrottledAt > 1_000) {
+      this.throttledSince = now
+      this.events.onThrottled?.(this)
+    }
+    this.lastThrottledAt = now
+    const limit = this.options.maxThrottledMs
+    if (limit > 0 && now - this.throttledSince >= limit) {
+      const what = this.messageRate && this.messageRate.waitFor(1, now) > 0 ? `${this.messageRate.perSecond} messages` : `${this.byteRate?.perSecond ?? 0} bytes`
+      this.close('rate-limit', 1008, `sent more than ${what} per second for ${limit / 1000} s`)
+      return
+    }
+    this.socket.pause()
+    this.releaseTimer ??= setTimeout(() => this.releaseHeld(), Math.max(1, Math.ceil(wait)))
+  }
+
+  /** Hands over every held frame at once (a restart must not lose them); reading resumes. */
+  private deliverHeld(): void {
+    const held = this.held
+    this.held = []
+    for (const frame of held) this.events.onMessage(this, frame)
+  }
+
+  private releaseHeld(): void {
+    this.releaseTimer = null
+    while (this.held.length > 0 && this.acceptsMessages) {
+      const frame = this.held[0]!
+      const wait = this.waitFor(frame, performance.now())
+      if (wait > 0) {
+        this.throttle(wait)
+        return
+      }
+      this.held.shift()
+      this.spend(frame)
+      this.events.onMessage(this, frame)
+    }
+    this.held = []
+    if (this.acceptsMessages) this.socket.resume()
   }
 
   private scheduleExpiry(expiresAt: number): void {
@@ -186,6 +264,8 @@ export class Session {
   }
 
   private stopTimers(): void {
+    if (this.releaseTimer) clearTimeout(this.releaseTimer)
+    this.releaseTimer = null
     if (this.expiryTimer) clearTimeout(this.expiryTimer)
     this.expiryTimer = null
     if (this.pingTimer) clearTimeout(this.pingTimer)

@@ -47,16 +47,29 @@ export interface SyncServerOptions {
   readonly allowedOrigins?: readonly string[]
   /** Allow pages on localhost/127.0.0.0/8/[::1]. Default: only when access is open. */
   readonly allowLoopbackOrigins?: boolean | 'open-mode-only'
-  /** Open sessions per client address; 0 = no limit. Default 100. */
+  /**
+   * Open sessions per client address (IPv6: per /64); 0 = no limit. Default 0: one office behind
+   * one address, or a bot with hundreds of documents, must not be refused. Set it for public
+   * deployments where each person has an address of their own.
+   */
   readonly maxConnectionsPerIp?: number
-  /** Upgrade attempts per client address per minute; 0 = no limit. Default 300. */
+  /**
+   * New sessions per client address per minute, as a bucket that holds a minute's worth (so
+   * everyone behind one address reconnecting after a restart gets in at once); refused
+   * attempts do not count. 0 = no limit. Default 3 000.
+   */
   readonly maxNewConnectionsPerMinute?: number
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). Default false. */
   readonly trustProxy?: boolean
-  /** Messages one session may send per second (burst of one second); over: close 1008. 0 = no limit. Default 300. */
+  /**
+   * Messages one session may send per second (burst of one second). Over it the session is
+   * slowed, not closed: its socket is not read until the budget refills. 0 = no limit. Default 300.
+   */
   readonly maxMessagesPerSecond?: number
-  /** Bytes one session may send per second (burst of one second); over: close 1008. 0 = no limit. Default 32 MiB. */
+  /** Bytes one session may send per second (burst of one second); over it: slowed likewise. 0 = no limit. Default 32 MiB. */
   readonly maxBytesPerSecond?: number
+  /** A session kept over its rates this long without a break is closed with 1008; 0 = never. Default 60 000 ms. */
+  readonly maxThrottledMs?: number
   /** Documents in memory at once; upgrades for further ones get 503. 0 = no limit. Default 5 000. */
   readonly maxLoadedRooms?: number
   /** Encoded size a document may grow to; an update past it is refused with 1008. 0 = no limit. Default 32 MiB. */
@@ -81,11 +94,12 @@ export const DEFAULT_SYNC_SERVER_OPTIONS: ResolvedSyncServerOptions = Object.fre
   relayWindowMs: 10,
   allowedOrigins: [],
   allowLoopbackOrigins: 'open-mode-only',
-  maxConnectionsPerIp: 100,
-  maxNewConnectionsPerMinute: 300,
+  maxConnectionsPerIp: 0,
+  maxNewConnectionsPerMinute: 3_000,
   trustProxy: false,
   maxMessagesPerSecond: 300,
   maxBytesPerSecond: 32 * 1024 * 1024,
+  maxThrottledMs: 60_000,
   maxLoadedRooms: 5_000,
   maxDocumentBytes: 32 * 1024 * 1024,
 })
@@ -302,6 +316,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
           this.rooms.get(s.roomName)?.receive(s, data)
         },
         onClosed: (s) => this.onSessionClosed(s),
+        onThrottled: () => this.metrics.throttled.inc(),
       },
       this.log,
     )
@@ -427,6 +442,7 @@ function validateOptions(options: ResolvedSyncServerOptions): void {
     'maxBytesPerSecond',
     'maxLoadedRooms',
     'maxDocumentBytes',
+    'maxThrottledMs',
   ]
   for (const key of zeroMeansNone) {
     const value = options[key]

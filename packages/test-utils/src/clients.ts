@@ -20,16 +20,26 @@ export interface TestClient {
 export function connectClient(
   wsUrl: string,
   room: string,
-  options: { connect?: boolean; params?: Record<string, string>; protocols?: string[] } = {},
+  /** maxBackoffTime: how long the provider waits between reconnects at most (the stock default is 2 500 ms). */
+  /** tls: options for wss:// (a test CA, say). */
+  options: { connect?: boolean; params?: Record<string, string>; protocols?: string[]; maxBackoffTime?: number; tls?: WebSocket.ClientOptions } = {},
 ): TestClient {
   const doc = new Y.Doc()
+  const tls = options.tls
+  const Socket = tls
+    ? class extends WebSocket {
+        constructor(url: string, protocols?: string | string[]) {
+          super(url, protocols, tls)
+        }
+      }
+    : WebSocket
   const provider = new WebsocketProvider(wsUrl, room, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    WebSocketPolyfill: Socket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
     connect: options.connect ?? true,
     params: options.params ?? {},
     protocols: options.protocols ?? [],
-    maxBackoffTime: 200,
+    maxBackoffTime: options.maxBackoffTime ?? 200,
   })
   return {
     doc,

@@ -1,9 +1,14 @@
 import type { IncomingMessage } from 'node:http'
+import { isIPv6 } from 'node:net'
+import { RateLimiter } from './rate-limiter.js'
 
 export interface ConnectionLimits {
   /** Open sessions per client address; 0 = no limit. */
   readonly maxConnectionsPerIp: number
-  /** Upgrade attempts per client address per minute (refused ones count too); 0 = no limit. */
+  /**
+   * Sustained rate of new sessions per client address, per minute; 0 = no limit. A whole
+   * minute's worth may arrive at once (everyone reconnecting after a restart).
+   */
   readonly maxNewConnectionsPerMinute: number
   /** Take the client address from the last X-Forwarded-For entry (set when behind a proxy). */
   readonly trustProxy: boolean
@@ -11,22 +16,27 @@ export interface ConnectionLimits {
 
 export type Admission = { readonly ok: true } | { readonly ok: false; readonly limit: 'ip-rate' | 'ip-connections'; readonly reason: string }
 
-const WINDOW_MS = 60_000
+/** An address nobody used for this long is forgotten (its bucket would be full again anyway). */
+const IDLE_MS = 60_000
 
 interface Usage {
   open: number
-  /** Start times of the attempts inside the last minute, oldest first. */
-  attempts: number[]
+  attempts: RateLimiter | null
+  lastSeen: number
 }
 
-/** Per-address caps on concurrent sessions and on the rate of new ones. */
+/**
+ * Per-address caps on concurrent sessions and on the rate of new ones. IPv6 clients are
+ * grouped by /64, the block one subscriber usually holds, so rotating addresses inside it
+ * does not multiply the caps.
+ */
 export class ConnectionLimiter {
   private readonly usage = new Map<string, Usage>()
   private readonly sweeper: NodeJS.Timeout
 
   constructor(private readonly limits: ConnectionLimits) {
     // Addresses that went quiet are forgotten, so a scan over many addresses cannot grow the map for good.
-    this.sweeper = setInterval(() => this.sweep(), WINDOW_MS)
+    this.sweeper = setInterval(() => this.sweep(), IDLE_MS)
     this.sweeper.unref()
   }
 
@@ -34,21 +44,20 @@ export class ConnectionLimiter {
     if (this.limits.trustProxy) {
       const forwarded = request.headers['x-forwarded-for']
       const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').pop()?.trim()
-      if (last) return last
+      if (last) return addressGroup(last)
     }
-    return request.socket.remoteAddress ?? 'unknown'
+    return addressGroup(request.socket.remoteAddress ?? 'unknown')
   }
 
-  /** Counts an attempt and reserves a slot; a successful admission must be released once. */
+  /**
+   * Reserves a slot; a successful admission must be released once. Only admitted attempts
+   * spend the rate: a client refused and retrying does not dig itself deeper.
+   */
   admit(address: string, now = performance.now()): Admission {
-    const usage = this.usageOf(address)
+    const usage = this.usageOf(address, now)
     const { maxNewConnectionsPerMinute: perMinute, maxConnectionsPerIp: concurrent } = this.limits
-    if (perMinute > 0) {
-      trim(usage.attempts, now)
-      if (usage.attempts.length >= perMinute) return { ok: false, limit: 'ip-rate', reason: `more than ${perMinute} new connections per minute from this address` }
-      usage.attempts.push(now)
-    }
     if (concurrent > 0 && usage.open >= concurrent) return { ok: false, limit: 'ip-connections', reason: `more than ${concurrent} open connections from this address` }
+    if (usage.attempts && !usage.attempts.take(1, now)) return { ok: false, limit: 'ip-rate', reason: `more than ${perMinute} new connections per minute from this address` }
     usage.open++
     return { ok: true }
   }
@@ -62,25 +71,33 @@ export class ConnectionLimiter {
     clearInterval(this.sweeper)
   }
 
-  private usageOf(address: string): Usage {
+  private usageOf(address: string, now: number): Usage {
     let usage = this.usage.get(address)
     if (!usage) {
-      usage = { open: 0, attempts: [] }
+      const perMinute = this.limits.maxNewConnectionsPerMinute
+      usage = { open: 0, attempts: perMinute > 0 ? new RateLimiter(perMinute / 60, now, perMinute) : null, lastSeen: now }
       this.usage.set(address, usage)
     }
+    usage.lastSeen = now
     return usage
   }
 
   private sweep(now = performance.now()): void {
-    for (const [address, usage] of this.usage) {
-      trim(usage.attempts, now)
-      if (usage.open === 0 && usage.attempts.length === 0) this.usage.delete(address)
-    }
+    for (const [address, usage] of this.usage) if (usage.open === 0 && now - usage.lastSeen >= IDLE_MS) this.usage.delete(address)
   }
 }
 
-function trim(attempts: number[], now: number): void {
-  let expired = 0
-  while (expired < attempts.length && attempts[expired]! <= now - WINDOW_MS) expired++
-  if (expired > 0) attempts.splice(0, expired)
+/** The unit limits apply to: an IPv4 address, or the /64 of an IPv6 one (v4-mapped IPv6 is IPv4). */
+export function addressGroup(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
+  if (mapped) return mapped[1]!
+  if (!isIPv6(address)) return address
+  const [head = '', tail = ''] = address.split('::')
+  const left = head === '' ? [] : head.split(':')
+  const right = tail === '' ? [] : tail.split(':')
+  const groups = address.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left
+  return `${groups
+    .slice(0, 4)
+    .map((group) => parseInt(group, 16).toString(16))
+    .join(':')}::/64`
 }

@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { rawClient, readMetric, tempDir, waitFor, type TestClient } from '@coedit/test-utils'
+import { useCli } from './cli-harness.js'
+import { protocol } from '@coedit/sync-server'
+
+// No limit flags: these tests are about what a new user gets.
+const { cli, client, destroyClients } = useCli(['--log-level', 'info', '--web-dir', 'none'])
+const dirs: Array<{ remove(): void }> = []
+
+afterEach(() => {
+  for (const d of dirs.splice(0)) d.remove()
+})
+
+const DOCUMENTS = 300
+
+describe('the default limits never refuse a legitimate user', () => {
+  it('one address opens 300 documents, and after a restart every one is back within 30 s, none refused', async () => {
+    const dir = tempDir()
+    dirs.push(dir)
+    const first = await cli(['--data-dir', dir.path])
+    // One provider per document, as a bot, an indexer or an office behind one NAT address has;
+    // the stock reconnect backoff, as browsers use it.
+    const clients: TestClient[] = []
+    for (let i = 0; i < DOCUMENTS; i++) clients.push(client(first, `doc-${i}`, { maxBackoffTime: 2_500 }))
+    await waitFor(`all ${DOCUMENTS} documents to sync`, () => clients.every((c) => c.provider.synced), { timeoutMs: 30_000 })
+    clients.forEach((c, i) => c.text.insert(0, `document ${i}`))
+    expect(await readMetric(first.httpUrl, 'coedit_sessions')).toBe(DOCUMENTS)
+    await waitFor('every edit to be stored', async () => (await readMetric(first.httpUrl, 'coedit_messages_in_total')) >= DOCUMENTS * 3, { timeoutMs: 10_000 })
+    expect(await readMetric(first.httpUrl, 'coedit_upgrades_refused_total', {})).toBe(0)
+
+    first.signal('SIGTERM')
+    expect((await first.exited).code).toBe(0)
+    const restartedAt = performance.now()
+    const second = await cli(['--data-dir', dir.path, '--port', String(first.port)])
+    await waitFor(`all ${DOCUMENTS} clients to reconnect`, () => clients.every((c) => c.provider.wsconnected && c.provider.synced), { timeoutMs: 30_000 })
+    const backAfter = performance.now() - restartedAt
+    console.log(`${DOCUMENTS} documents from one address back ${Math.round(backAfter)} ms after the restart`)
+    expect(backAfter).toBeLessThan(30_000)
+    expect(await readMetric(second.httpUrl, 'coedit_sessions')).toBe(DOCUMENTS)
+    expect(await readMetric(second.httpUrl, 'coedit_upgrades_refused_total', {})).toBe(0)
+    clients.forEach((c, i) => expect(c.text.toString()).toBe(`document ${i}`))
+    destroyClients()
+  }, 90_000)
+
+  it('a writer sending 1,000 small updates as fast as it can is slowed, not closed, and loses nothing', async () => {
+    const server = await cli(['--storage', 'memory'])
+    const reader = client(server, 'bulk')
+    await reader.synced()
+    const writer = rawClient(server.wsUrl, 'bulk')
+    await writer.opened()
+    const doc = new Y.Doc()
+    doc.on('update', (update: Uint8Array) => writer.send(protocol.encodeUpdate(update)))
+    const started = performance.now()
+    for (let i = 0; i < 1_000; i++) doc.getText('text').insert(i, String(i % 10))
+    await waitFor('the reader to have all 1,000 edits', () => reader.text.length === 1_000, { timeoutMs: 20_000 })
+    const tookMs = performance.now() - started
+    console.log(`1,000 updates sent in one burst arrived in ${Math.round(tookMs)} ms`)
+    expect(reader.text.toString()).toBe(doc.getText('text').toString())
+    expect(writer.socket.readyState).toBe(writer.socket.OPEN)
+    // 300 messages per second by default with a burst of one second: the rest had to wait.
+    expect(tookMs).toBeGreaterThan(1_500)
+    expect(await readMetric(server.httpUrl, 'coedit_sessions_throttled_total')).toBeGreaterThan(0)
+    expect(await readMetric(server.httpUrl, 'coedit_evictions_total', {})).toBe(0)
+    writer.socket.close()
+    doc.destroy()
+  }, 40_000)
+})
