@@ -51,6 +51,11 @@ async function main(): Promise<void> {
   try {
     server = await startServer(config, log)
   } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`coedit: ${error.message}\n`)
+      log.fatal({ err: error.message }, 'could not start')
+      process.exit(2)
+    }
     const err = error as NodeJS.ErrnoException
     const hint = err.code === 'EADDRINUSE' ? ` (port ${config.port} is taken: pick another with --port or PORT)` : ''
     log.fatal({ err: err.message, code: err.code }, `could not start${hint}`)
@@ -83,6 +88,14 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', onSignal)
   process.on('SIGINT', onSignal)
+  process.on('SIGHUP', () => {
+    try {
+      server.reloadTls()
+      log.info({ cert: config.tlsCert }, 'TLS certificate reloaded')
+    } catch (error) {
+      log.error({ err: (error as Error).message }, 'TLS reload failed; still serving the previous certificate')
+    }
+  })
 }
 
 void main()

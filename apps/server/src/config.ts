@@ -36,10 +36,14 @@ export interface ServerConfig {
   readonly trustProxy: boolean
   readonly maxMessagesPerSecond: number
   readonly maxBytesPerSecond: number
+  readonly maxThrottledMs: number
   readonly maxLoadedRooms: number
   readonly maxDocumentBytes: number
   readonly databaseUrl: string | null
   readonly redisUrl: string | null
+  /** PEM files: when both are set the server speaks HTTPS and WSS on its port. */
+  readonly tlsCert: string | null
+  readonly tlsKey: string | null
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'enum' | 'list' | 'duration'
@@ -62,6 +66,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'storage', flag: 'storage', env: 'COEDIT_STORAGE', kind: 'enum', choices: ['sqlite', 'memory', 'postgres'], help: 'Where documents live: sqlite (a file in the data dir), memory (lost on exit), postgres (--database-url; the default when it is set)' },
   { key: 'databaseUrl', flag: 'database-url', env: 'DATABASE_URL', kind: 'string', help: 'PostgreSQL shared by several servers (postgres://user:pass@host:port/db); setting it selects --storage postgres' },
   { key: 'redisUrl', flag: 'redis-url', env: 'REDIS_URL', kind: 'string', help: 'Redis relaying updates and presence between servers of one cluster (redis://host:port)' },
+  { key: 'tlsCert', flag: 'tls-cert', env: 'COEDIT_TLS_CERT', kind: 'string', help: 'PEM certificate (chain) file: serve HTTPS and WSS on the same port (with --tls-key); re-read on SIGHUP' },
+  { key: 'tlsKey', flag: 'tls-key', env: 'COEDIT_TLS_KEY', kind: 'string', help: 'PEM private key file for --tls-cert; re-read on SIGHUP' },
   { key: 'dataDir', flag: 'data-dir', env: 'DATA_DIR', kind: 'string', help: 'Directory of the SQLite database (coedit.db)' },
   { key: 'fsync', flag: 'fsync', env: 'COEDIT_FSYNC', kind: 'bool', help: 'fsync every append (survives power loss; default survives process crashes)' },
   { key: 'webDir', flag: 'web-dir', env: 'COEDIT_WEB_DIR', kind: 'string', help: "Built web app to serve; default: apps/web/dist when it exists, 'none' to serve no app" },
@@ -80,11 +86,12 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'publicUrl', flag: 'public-url', env: 'COEDIT_PUBLIC_URL', kind: 'string', help: 'URL people reach this server at, for links printed by `coedit token`; default http://<host>:<port>' },
   { key: 'linkTtlSeconds', flag: 'link-ttl', env: 'COEDIT_LINK_TTL', kind: 'duration', help: "Lifetime of links minted in the editor's share menu (never past the minter's own token), e.g. 12h, 7d" },
   { key: 'allowedOrigins', flag: 'allowed-origins', env: 'COEDIT_ALLOWED_ORIGINS', kind: 'list', help: "Comma-separated browser origins allowed besides this server's own ('*' = any); open mode also allows loopback pages" },
-  { key: 'maxConnectionsPerIp', flag: 'max-connections-per-ip', env: 'COEDIT_MAX_CONNECTIONS_PER_IP', kind: 'int', min: 0, help: 'Open connections per client address (0 = no limit); over it: HTTP 429' },
-  { key: 'maxNewConnectionsPerMinute', flag: 'max-new-connections-per-minute', env: 'COEDIT_MAX_NEW_CONNECTIONS_PER_MINUTE', kind: 'int', min: 0, help: 'Connection attempts per client address per minute (0 = no limit); over it: HTTP 429' },
+  { key: 'maxConnectionsPerIp', flag: 'max-connections-per-ip', env: 'COEDIT_MAX_CONNECTIONS_PER_IP', kind: 'int', min: 0, help: 'Open connections per client address, IPv6 per /64 (0 = no limit, the default: offices behind one address and bots with many documents); over it: HTTP 429. For public servers' },
+  { key: 'maxNewConnectionsPerMinute', flag: 'max-new-connections-per-minute', env: 'COEDIT_MAX_NEW_CONNECTIONS_PER_MINUTE', kind: 'int', min: 0, help: "New connections per client address per minute; a minute's worth may come at once (a restart), refused attempts do not count (0 = no limit); over it: HTTP 429" },
   { key: 'trustProxy', flag: 'trust-proxy', env: 'COEDIT_TRUST_PROXY', kind: 'bool', help: 'Take client addresses from X-Forwarded-For (only behind a proxy that sets it)' },
-  { key: 'maxMessagesPerSecond', flag: 'max-messages-per-second', env: 'COEDIT_MAX_MESSAGES_PER_SECOND', kind: 'int', min: 0, help: 'Messages per second per connection, burst of one second (0 = no limit); over it: close 1008' },
-  { key: 'maxBytesPerSecond', flag: 'max-bytes-per-second', env: 'COEDIT_MAX_BYTES_PER_SECOND', kind: 'int', min: 0, help: 'Bytes per second per connection, burst of one second (0 = no limit); over it: close 1008' },
+  { key: 'maxMessagesPerSecond', flag: 'max-messages-per-second', env: 'COEDIT_MAX_MESSAGES_PER_SECOND', kind: 'int', min: 0, help: 'Messages per second per connection, burst of one second (0 = no limit); over it the connection is slowed (not read until the budget refills)' },
+  { key: 'maxBytesPerSecond', flag: 'max-bytes-per-second', env: 'COEDIT_MAX_BYTES_PER_SECOND', kind: 'int', min: 0, help: 'Bytes per second per connection, burst of one second (0 = no limit); over it the connection is slowed' },
+  { key: 'maxThrottledMs', flag: 'max-throttled-ms', env: 'COEDIT_MAX_THROTTLED_MS', kind: 'int', min: 0, help: 'Close a connection kept over its rates this long without a break (0 = never); close 1008' },
   { key: 'maxLoadedRooms', flag: 'max-loaded-rooms', env: 'COEDIT_MAX_LOADED_ROOMS', kind: 'int', min: 0, help: 'Documents in memory at once (0 = no limit); connections to further ones: HTTP 503' },
   { key: 'maxDocumentBytes', flag: 'max-document-bytes', env: 'COEDIT_MAX_DOCUMENT_BYTES', kind: 'int', min: 0, help: 'Encoded size a document may grow to (0 = no limit); an update past it: close 1008, document unchanged' },
 ]
@@ -117,10 +124,13 @@ export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
   trustProxy: DEFAULT_SYNC_SERVER_OPTIONS.trustProxy,
   maxMessagesPerSecond: DEFAULT_SYNC_SERVER_OPTIONS.maxMessagesPerSecond,
   maxBytesPerSecond: DEFAULT_SYNC_SERVER_OPTIONS.maxBytesPerSecond,
+  maxThrottledMs: DEFAULT_SYNC_SERVER_OPTIONS.maxThrottledMs,
   maxLoadedRooms: DEFAULT_SYNC_SERVER_OPTIONS.maxLoadedRooms,
   maxDocumentBytes: DEFAULT_SYNC_SERVER_OPTIONS.maxDocumentBytes,
   databaseUrl: null,
   redisUrl: null,
+  tlsCert: null,
+  tlsKey: null,
 })
 
 /** A setting that cannot be used; the message names the flag, the variable and what is allowed. */
@@ -158,6 +168,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   if (result.databaseUrl !== null && !/^postgres(ql)?:\/\//.test(result.databaseUrl)) throw new ConfigError(`--database-url / DATABASE_URL must start with postgres://, got '${redact(result.databaseUrl)}'`)
   if (result.redisUrl !== null && !/^rediss?:\/\//.test(result.redisUrl)) throw new ConfigError(`--redis-url / REDIS_URL must start with redis:// or rediss://, got '${redact(result.redisUrl)}'`)
   if (!result.pathPrefix.startsWith('/')) throw new ConfigError(`--path-prefix / COEDIT_PATH_PREFIX must start with '/', got '${result.pathPrefix}'`)
+  if ((result.tlsCert === null) !== (result.tlsKey === null)) throw new ConfigError('--tls-cert and --tls-key (COEDIT_TLS_CERT, COEDIT_TLS_KEY) go together: set both, or neither')
   if (result.publicUrl !== null && !isHttpUrl(result.publicUrl)) throw new ConfigError(`--public-url / COEDIT_PUBLIC_URL must be an http(s) URL, got '${result.publicUrl}'`)
   return {
     kind: 'serve',
@@ -165,6 +176,8 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
       ...result,
       secret: readSecret(result.secretFile, env.COEDIT_SECRET),
       dataDir: resolve(result.dataDir),
+      tlsCert: result.tlsCert === null ? null : resolve(result.tlsCert),
+      tlsKey: result.tlsKey === null ? null : resolve(result.tlsKey),
       webDir: result.webDir === null || result.webDir === 'none' ? result.webDir : resolve(result.webDir),
     },
   }
@@ -249,6 +262,7 @@ export function helpText(): string {
   lines.push('')
   lines.push('Endpoints: ws://<host>:<port><prefix><room> (y-websocket), GET /healthz, GET /metrics (Prometheus).')
   lines.push('SIGTERM/SIGINT: stop accepting, store everything, close sessions with 1012, exit 0.')
+  lines.push('SIGHUP: re-read the TLS certificate and key (renewal without a restart); a bad pair is logged and the current one kept.')
   return lines.join('\n')
 }
 

@@ -1,20 +1,24 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pino, type Logger } from 'pino'
 import { MemoryStorage, OPEN_ACCESS, PostgresStorage, RedisRelay, SqliteStorage, SyncServer, TokenAccessPolicy, type DocumentStorage } from '@coedit/sync-server'
-import { redact, type ServerConfig } from './config.js'
+import { ConfigError, redact, type ServerConfig } from './config.js'
 import { createStaticHandler, webDirIsBuilt } from './static-files.js'
 import { createAccessApi } from './access-api.js'
+import { readTls } from './tls.js'
 
 export interface RunningServer {
-  readonly http: Server
+  readonly http: Server | HttpsServer
   readonly sync: SyncServer
   readonly url: string
   readonly log: Logger
   /** Graceful stop: stop accepting, store, close sessions with 1012, close storage. */
   stop(): Promise<void>
+  /** Re-reads the TLS certificate and key (SIGHUP); throws ConfigError and keeps the current pair when the new one is bad. */
+  reloadTls(): void
 }
 
 /** The web app's build inside this repository, if it has been built. */
@@ -32,6 +36,9 @@ function storageFor(config: ServerConfig): DocumentStorage {
 
 /** Composes the HTTP server: /healthz and /metrics, WebSocket rooms, and the web app. */
 export async function startServer(config: ServerConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
+  // Checked before anything opens a file or a port: a bad certificate stops the start.
+  const tlsFiles = config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : null
+  const tls = tlsFiles ? readTls(tlsFiles) : null
   const storage = storageFor(config)
   const access = config.secret === null ? OPEN_ACCESS : new TokenAccessPolicy(config.secret)
   const cluster = config.redisUrl ? new RedisRelay({ url: config.redisUrl, log }) : undefined
@@ -47,6 +54,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     trustProxy: config.trustProxy,
     maxMessagesPerSecond: config.maxMessagesPerSecond,
     maxBytesPerSecond: config.maxBytesPerSecond,
+    maxThrottledMs: config.maxThrottledMs,
     maxLoadedRooms: config.maxLoadedRooms,
     maxDocumentBytes: config.maxDocumentBytes,
     storage,
@@ -66,7 +74,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   if (webDir && !serveWeb) log.warn({ webDir }, 'web app directory has no index.html; serving the sync server only')
 
   const accessApi = createAccessApi({ access, linkTtlSeconds: config.linkTtlSeconds })
-  const http = createServer((request, response) => {
+  const handle = (request: IncomingMessage, response: ServerResponse): void => {
     if (sync.handleHttp(request, response)) return
     if (accessApi(request, response)) return
     if (serveWeb) {
@@ -75,7 +83,8 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     }
     response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' })
     response.end('Coedit sync server. Connect a y-websocket client to ws://<this host>/<room>. The web app is not built here (pnpm build).\n')
-  })
+  }
+  const http: Server | HttpsServer = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handle) : createServer(handle)
   sync.attach(http)
 
   await new Promise<void>((resolveListen, reject) => {
@@ -88,7 +97,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const address = http.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host
-  const url = `http://${hostForUrl}:${port}`
+  const url = `${tls ? 'https' : 'http'}://${hostForUrl}:${port}`
   log.info(
     {
       url,
@@ -99,6 +108,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
       redis: config.redisUrl ? redact(config.redisUrl) : undefined,
       server: cluster?.serverId,
       web: serveWeb ? webDir : null,
+      tls: tlsFiles ? tlsFiles.cert : undefined,
     },
     `Coedit is listening on ${url}`,
   )
@@ -120,7 +130,13 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     })()
     return stopping
   }
-  return { http, sync, url, log, stop }
+  const reloadTls = (): void => {
+    if (!tlsFiles || !('setSecureContext' in http)) throw new ConfigError('TLS is not on: start with --tls-cert and --tls-key to use SIGHUP reloads')
+    const fresh = readTls(tlsFiles)
+    // New handshakes use the new pair; connections already open keep theirs.
+    http.setSecureContext({ cert: fresh.cert, key: fresh.key })
+  }
+  return { http, sync, url, log, stop, reloadTls }
 }
 
 function isLoopback(host: string): boolean {
