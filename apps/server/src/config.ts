@@ -259,6 +259,7 @@ export function helpText(): string {
   lines.push('')
   lines.push('Commands:')
   lines.push('  coedit token --doc <id> --right edit|view [--ttl 7d] [--name <name>]   Print a signed link (see coedit token --help)')
+  lines.push('  coedit token revoke --id <id> | --doc <id>                            Revoke a link, or every link to a document (see coedit token revoke --help)')
   lines.push('')
   lines.push('Endpoints: ws://<host>:<port><prefix><room> (y-websocket), GET /healthz, GET /metrics (Prometheus).')
   lines.push('SIGTERM/SIGINT: stop accepting, store everything, close sessions with 1012, exit 0.')

@@ -4,7 +4,18 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pino, type Logger } from 'pino'
-import { MemoryStorage, OPEN_ACCESS, PostgresStorage, RedisRelay, SqliteStorage, SyncServer, TokenAccessPolicy, type DocumentStorage } from '@coedit/sync-server'
+import {
+  MemoryStorage,
+  OPEN_ACCESS,
+  PostgresStorage,
+  RedisRelay,
+  RevocationList,
+  SqliteStorage,
+  SyncServer,
+  TokenAccessPolicy,
+  type DocumentStorage,
+  type RevocationStore,
+} from '@coedit/sync-server'
 import { ConfigError, redact, type ServerConfig } from './config.js'
 import { createStaticHandler, webDirIsBuilt } from './static-files.js'
 import { createAccessApi } from './access-api.js'
@@ -28,7 +39,7 @@ export function bundledWebDir(): string | null {
   return existsSync(candidate) ? candidate : null
 }
 
-function storageFor(config: ServerConfig): DocumentStorage {
+export function storageFor(config: Pick<ServerConfig, 'storage' | 'databaseUrl' | 'dataDir' | 'fsync'>): DocumentStorage & RevocationStore {
   if (config.storage === 'memory') return new MemoryStorage()
   if (config.storage === 'postgres') return new PostgresStorage({ connectionString: config.databaseUrl! })
   return new SqliteStorage({ file: join(config.dataDir, 'coedit.db'), fsync: config.fsync })
@@ -40,7 +51,11 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const tlsFiles = config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : null
   const tls = tlsFiles ? readTls(tlsFiles) : null
   const storage = storageFor(config)
-  const access = config.secret === null ? OPEN_ACCESS : new TokenAccessPolicy(config.secret)
+  // Revocations live beside the documents, so `coedit token revoke` and the other servers of a
+  // cluster reach this one through the store.
+  const revocations = config.secret === null ? null : new RevocationList(storage, { log })
+  await revocations?.start()
+  const access = config.secret === null ? OPEN_ACCESS : new TokenAccessPolicy(config.secret, { revocations })
   const cluster = config.redisUrl ? new RedisRelay({ url: config.redisUrl, log }) : undefined
   if (cluster && config.storage !== 'postgres') {
     log.warn('REDIS_URL without shared storage: each server keeps its own copy of what the others relay; use DATABASE_URL so any server can load every document')
@@ -73,7 +88,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const serveWeb = webDir && webDirIsBuilt(webDir) ? createStaticHandler(webDir) : null
   if (webDir && !serveWeb) log.warn({ webDir }, 'web app directory has no index.html; serving the sync server only')
 
-  const accessApi = createAccessApi({ access, linkTtlSeconds: config.linkTtlSeconds })
+  const accessApi = createAccessApi({ access, linkTtlSeconds: config.linkTtlSeconds, log })
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     if (sync.handleHttp(request, response)) return
     if (accessApi(request, response)) return
@@ -124,6 +139,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       const closed = new Promise<void>((done) => http.close(() => done()))
+      revocations?.close()
       await sync.close({ timeoutMs: Math.min(2_000, config.shutdownTimeoutMs / 2) })
       http.closeAllConnections()
       await closed

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import pg from 'pg'
-import { connectClient, readMetric, spawnPresenceClient, startPostgres, startRedis, waitFor, type PresenceProcess, type ServiceProcess, type TestClient, seededRandom } from '@coedit/test-utils'
-import { useCli } from './cli-harness.js'
+import { attemptUpgrade, connectClient, readMetric, spawnPresenceClient, startPostgres, startRedis, waitFor, type PresenceProcess, type ServiceProcess, type TestClient, seededRandom } from '@coedit/test-utils'
+import { execFileSync } from 'node:child_process'
+import { CLI, useCli } from './cli-harness.js'
 
 /**
  * Several real coedit processes sharing rooms through a real Redis and a real PostgreSQL,
@@ -207,5 +208,35 @@ describe('several servers, one Redis, one PostgreSQL', () => {
     const text = await converged(peers)
     await waitFor('compactions on both servers', async () => (await readMetric(a.httpUrl, 'coedit_compactions_total')) > 0 && (await readMetric(b.httpUrl, 'coedit_compactions_total')) > 0)
     await waitFor('the stored document to match the clients', async () => (await storedText('compact')) === text, { timeoutMs: 10_000 })
+  })
+
+  it('a revocation made with the CLI against PostgreSQL closes the sessions holding it on every server within 3 s', async () => {
+    const secret = { COEDIT_SECRET: 'cluster-revoke-test-secret-long-enough!!' }
+    const [a, b] = await Promise.all([server([], secret), server([], secret)])
+    const cliEnv = { ...process.env, ...secret, DATABASE_URL: postgres.url }
+    const minted = execFileSync(process.execPath, [CLI, 'token', '--doc', 'leak', '--right', 'edit', '--ttl', '1h'], { env: cliEnv, encoding: 'utf8' })
+    const token = /^token +(\S+)$/m.exec(minted)![1]!
+    const onA = client(a, 'leak', { params: { token } })
+    const onB = client(b, 'leak', { params: { token } })
+    await Promise.all([onA.synced(), onB.synced()])
+    const closes = [onA, onB].map(
+      (c) =>
+        new Promise<number>((resolve) => {
+          c.provider.on('connection-close', (event: { reason: string } | null) => {
+            if (event?.reason.startsWith('link revoked')) {
+              c.provider.disconnect()
+              resolve(performance.now())
+            }
+          })
+        }),
+    )
+    const startedAt = performance.now()
+    execFileSync(process.execPath, [CLI, 'token', 'revoke', '--doc', 'leak'], { env: cliEnv, encoding: 'utf8' })
+    const closedAt = await Promise.all(closes)
+    const slowest = Math.max(...closedAt) - startedAt
+    console.log(`revoke --doc to close on both servers (including the CLI's own start): ${Math.round(slowest)} ms`)
+    expect(slowest).toBeLessThan(3_000)
+    const refused = await attemptUpgrade(`${b.wsUrl}/leak?token=${token}`)
+    expect(refused).toMatchObject({ opened: false, status: 401 })
   })
 })

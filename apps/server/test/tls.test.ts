@@ -52,7 +52,7 @@ function servedName(port: number, ca: Buffer[]): Promise<string> {
     const socket = connect({ host: '127.0.0.1', port, ca}, () => {
       const name = socket.getPeerCertificate().subject.CN
       socket.end()
-      resolve(Array.isArray(name) ? name.join(',') : name)
+      resolve(Array.isArray(name) ? name.join(',') : (name ?? ''))
     })
     socket.on('error', reject)
   })

@@ -14,8 +14,8 @@ describe('coedit token', () => {
     expect(out).toContain(`url      https://docs.example.com/d/report-2026#token=${token}`)
     expect(out).toContain('expires  2026-11-24T12:00:00.000Z (in 2d)')
     // A verifier whose clock reads the minting day accepts it; one whose clock is past the expiry does not.
-    const check = await new TokenAccessPolicy(SECRET, () => now + 3_600_000).verify(token!)
-    expect(await new TokenAccessPolicy(SECRET, () => now + 2 * 86_400_000 + 1_000).verify(token!)).toMatchObject({ ok: false, reason: 'token expired' })
+    const check = await new TokenAccessPolicy(SECRET, { clock: () => now + 3_600_000 }).verify(token!)
+    expect(await new TokenAccessPolicy(SECRET, { clock: () => now + 2 * 86_400_000 + 1_000 }).verify(token!)).toMatchObject({ ok: false, reason: 'token expired' })
     expect(check).toMatchObject({ ok: true, grant: { doc: 'report-2026', right: 'view', name: 'Ada', expiresAt: now + 2 * 86_400_000 } })
   })
 

@@ -17,6 +17,7 @@ export type CloseCause =
   | 'rate-limit' // sent more messages or bytes per second than allowed
   | 'document-too-large' // an update would have grown the document past its cap
   | 'token-expired' // its access token ran out
+  | 'revoked' // its access token (or every token for its document) was revoked
 
 export const EVICTION_CAUSES: ReadonlySet<CloseCause> = new Set(['heartbeat', 'backpressure', 'protocol', 'too-large', 'rate-limit', 'document-too-large'])
 

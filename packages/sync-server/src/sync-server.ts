@@ -8,6 +8,7 @@ import { EVICTION_CAUSES, Session, type CloseCause } from './session.js'
 import { ServerMetrics } from './metrics.js'
 import { UpgradeGate, pathOf, type Admission, type RefusalKind } from './upgrade-gate.js'
 import { COEDIT_PROTOCOL, OPEN_ACCESS, TOKEN_PROTOCOL_PREFIX, type AccessPolicy } from './access/access-policy.js'
+import { REVOKED_REASON, RevocationList, type Revocation } from './access/revocations.js'
 import type { DocumentStorage } from './storage/document-storage.js'
 import { MemoryStorage } from './storage/memory-storage.js'
 import type { ClusterRelay } from './cluster/cluster-relay.js'
@@ -161,6 +162,19 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
       { isClosing: () => this.closing !== null, roomCount: () => this.rooms.size, hasRoom: (name) => this.rooms.has(name) },
     )
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxMessageBytes, perMessageDeflate: false, handleProtocols: chooseProtocol })
+    this.access.revocations?.on('revoked', this.onRevoked)
+  }
+
+  /** Closes every session whose token a new revocation names (made here, by the CLI or by another server). */
+  private readonly onRevoked = (revocation: Revocation): void => {
+    let closed = 0
+    for (const session of this.sessions) {
+      const { tokenId, issuedAt } = session.access
+      if (!session.isOpen || !RevocationList.covers(revocation, { id: tokenId, issuedAt }, session.roomName)) continue
+      session.close('revoked', 1008, REVOKED_REASON)
+      closed++
+    }
+    this.log.info({ revocation: revocation.kind === 'doc' ? { doc: revocation.doc, before: new Date(revocation.before).toISOString() } : { id: revocation.id }, closed }, 'revocation applied')
   }
 
   get roomCount(): number {
@@ -275,6 +289,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     this.log.info({ rooms: this.rooms.size, sessions: this.sessions.size }, 'shutting down')
     const rooms = [...this.rooms.values()]
     for (const room of rooms) room.beginShutdown(code, reason)
+    this.access.revocations?.off('revoked', this.onRevoked)
     await this.waitForSessionsToClose(timeoutMs)
     for (const session of this.sessions) session.terminate('shutdown', code, reason)
     await Promise.all(rooms.map((room) => room.finishShutdown()))

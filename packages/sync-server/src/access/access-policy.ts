@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { MaybePromise } from '../storage/document-storage.js'
-import { grantCovers, secretKey, signAccessToken, verifyAccessToken, type AccessRight, type Clock, type TokenRequest } from './access-token.js'
+import { grantCovers, secretKey, signAccessToken, verifyAccessToken, type AccessGrant, type AccessRight, type Clock, type TokenRequest } from './access-token.js'
+import type { RevocationList } from './revocations.js'
 
 /** What a session may do, decided once at the upgrade. */
 export interface SessionAccess {
@@ -9,6 +10,9 @@ export interface SessionAccess {
   readonly user: string | null
   /** When the grant runs out (ms since the epoch); the session is closed then. null: never. */
   readonly expiresAt: number | null
+  /** The token's id and signing time, which revocations name; null in open mode. */
+  readonly tokenId: string | null
+  readonly issuedAt: number | null
 }
 
 export type AccessDecision = { readonly ok: true; readonly access: SessionAccess } | { readonly ok: false; readonly status: 401 | 403; readonly reason: string }
@@ -17,9 +21,11 @@ export type AccessDecision = { readonly ok: true; readonly access: SessionAccess
 export interface AccessPolicy {
   readonly mode: 'open' | 'token'
   decide(request: IncomingMessage, room: string): MaybePromise<AccessDecision>
+  /** Revocations in force; the server closes open sessions a new one names. */
+  readonly revocations?: RevocationList | null
 }
 
-const FULL_ACCESS: AccessDecision = Object.freeze({ ok: true, access: Object.freeze({ right: 'edit', user: null, expiresAt: null }) })
+const FULL_ACCESS: AccessDecision = Object.freeze({ ok: true, access: Object.freeze({ right: 'edit', user: null, expiresAt: null, tokenId: null, issuedAt: null }) })
 
 /** Anyone who can reach the server edits every document. */
 export const OPEN_ACCESS: AccessPolicy = Object.freeze({ mode: 'open', decide: () => FULL_ACCESS })
@@ -47,26 +53,46 @@ export function tokenFromUpgrade(request: IncomingMessage): string | null {
   return token === null || token === '' ? null : token
 }
 
+export interface TokenPolicyOptions {
+  /** Reads the time (ms since the epoch). Default Date.now. */
+  readonly clock?: Clock
+  /** Revoked tokens and documents; without it nothing can be revoked. */
+  readonly revocations?: RevocationList | null
+}
+
+export type GrantCheck = { readonly ok: true; readonly grant: AccessGrant } | { readonly ok: false; readonly status: 401 | 403; readonly reason: string }
+
 /** Every session needs a signed token naming its document (or a prefix of it). */
 export class TokenAccessPolicy implements AccessPolicy {
   readonly mode = 'token'
+  readonly revocations: RevocationList | null
   private readonly key: Uint8Array
+  private readonly clock: Clock
 
   /** Throws WeakSecretError for secrets shorter than 32 bytes. */
-  constructor(
-    secret: string | Uint8Array,
-    private readonly clock: Clock = Date.now,
-  ) {
+  constructor(secret: string | Uint8Array, options: TokenPolicyOptions = {}) {
     this.key = secretKey(secret)
+    this.clock = options.clock ?? Date.now
+    this.revocations = options.revocations ?? null
   }
 
   async decide(request: IncomingMessage, room: string): Promise<AccessDecision> {
     const token = tokenFromUpgrade(request)
     if (token === null) return { ok: false, status: 401, reason: `token required: pass ?token=<token> or the subprotocol ${TOKEN_PROTOCOL_PREFIX}<token>` }
+    const check = await this.checkFor(token, room)
+    if (!check.ok) return check
+    const { grant } = check
+    return { ok: true, access: { right: grant.right, user: grant.name, expiresAt: grant.expiresAt, tokenId: grant.id, issuedAt: grant.issuedAt } }
+  }
+
+  /** Verifies a token and that it opens this document now: signature, expiry, scope, revocations. */
+  async checkFor(token: string, doc: string): Promise<GrantCheck> {
     const check = await this.verify(token)
     if (!check.ok) return check
-    if (!grantCovers(check.grant, room)) return { ok: false, status: 403, reason: 'token does not grant access to this document' }
-    return { ok: true, access: { right: check.grant.right, user: check.grant.name, expiresAt: check.grant.expiresAt } }
+    if (!grantCovers(check.grant, doc)) return { ok: false, status: 403, reason: 'token does not grant access to this document' }
+    const revoked = this.revocations?.check(check.grant, doc) ?? null
+    if (revoked !== null) return { ok: false, status: 401, reason: revoked }
+    return check
   }
 
   verify(token: string): ReturnType<typeof verifyAccessToken> {

@@ -1,5 +1,6 @@
 import type { DocumentStorage, StoredDocument } from './document-storage.js'
 import { EMPTY_DOCUMENT } from './document-storage.js'
+import { MemoryRevocations } from '../access/revocations.js'
 
 interface MemoryEntry {
   snapshot: Uint8Array | null
@@ -7,8 +8,8 @@ interface MemoryEntry {
   logBytes: number
 }
 
-/** Keeps documents in this process only: for tests and throwaway servers. */
-export class MemoryStorage implements DocumentStorage {
+/** Keeps documents (and revocations) in this process only: for tests and throwaway servers. */
+export class MemoryStorage extends MemoryRevocations implements DocumentStorage {
   private readonly documents = new Map<string, MemoryEntry>()
 
   load(name: string): StoredDocument {

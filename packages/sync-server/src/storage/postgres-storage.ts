@@ -1,6 +1,7 @@
 import pg from 'pg'
 import * as Y from 'yjs'
 import type { DocumentStorage, StoredDocument } from './document-storage.js'
+import { revocationFromRow, type Revocation, type RevocationRow, type RevocationStore, type StoredRevocation } from '../access/revocations.js'
 
 export interface PostgresStorageOptions {
   /** postgres://user:password@host:port/database */
@@ -18,7 +19,7 @@ const SCHEMA_LOCK = 0x636f6564 // 'coed'
  * deletes exactly those rows, under a per-document advisory lock, so rows other servers
  * append meanwhile stay, and two servers compacting at once cannot both run.
  */
-export class PostgresStorage implements DocumentStorage {
+export class PostgresStorage implements DocumentStorage, RevocationStore {
   readonly shared = true
   private readonly pool: pg.Pool
   private readonly ready: Promise<void>
@@ -85,6 +86,31 @@ export class PostgresStorage implements DocumentStorage {
     )
   }
 
+  async addRevocation(revocation: Revocation): Promise<void> {
+    await this.transaction('READ COMMITTED', async (client) => {
+      // A newer cut-off for a document covers everything an older one did.
+      if (revocation.kind === 'doc') await client.query("DELETE FROM coedit_revocations WHERE kind = 'doc' AND doc = $1", [revocation.doc])
+      await client.query('INSERT INTO coedit_revocations (kind, token_id, doc, issued_before, expires_at) VALUES ($1, $2, $3, $4, $5)', [
+        revocation.kind,
+        revocation.kind === 'token' ? revocation.id : null,
+        revocation.kind === 'doc' ? revocation.doc : null,
+        revocation.kind === 'doc' ? revocation.before : null,
+        revocation.expiresAt,
+      ])
+    })
+  }
+
+  async revocationsAfter(after: number): Promise<StoredRevocation[]> {
+    await this.ready
+    const result = await this.pool.query<RevocationRow>('SELECT seq, kind, token_id, doc, issued_before, expires_at FROM coedit_revocations WHERE seq > $1 ORDER BY seq', [after])
+    return result.rows.map(revocationFromRow)
+  }
+
+  async pruneRevocations(now: number): Promise<number> {
+    await this.ready
+    return (await this.pool.query('DELETE FROM coedit_revocations WHERE expires_at <= $1', [now])).rowCount ?? 0
+  }
+
   async check(): Promise<void> {
     await this.ready
     await this.pool.query('SELECT 1')
@@ -101,6 +127,9 @@ export class PostgresStorage implements DocumentStorage {
       await client.query('CREATE TABLE IF NOT EXISTS coedit_documents (name text PRIMARY KEY, snapshot bytea NOT NULL)')
       await client.query('CREATE TABLE IF NOT EXISTS coedit_updates (id bigserial PRIMARY KEY, name text NOT NULL, data bytea NOT NULL)')
       await client.query('CREATE INDEX IF NOT EXISTS coedit_updates_name_id ON coedit_updates (name, id)')
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS coedit_revocations (seq bigserial PRIMARY KEY, kind text NOT NULL, token_id text, doc text, issued_before bigint, expires_at bigint NOT NULL)',
+      )
     }, false)
   }
 

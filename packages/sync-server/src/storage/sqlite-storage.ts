@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { DocumentStorage, StoredDocument } from './document-storage.js'
+import { revocationFromRow, type Revocation, type RevocationRow, type RevocationStore, type StoredRevocation } from '../access/revocations.js'
 
 export interface SqliteStorageOptions {
   /** Path of the database file; its directory is created if missing. */
@@ -19,7 +20,7 @@ export interface SqliteStorageOptions {
  * append-only log of updates. better-sqlite3 is synchronous, so an append is on disk before
  * the room relays the update in the same tick.
  */
-export class SqliteStorage implements DocumentStorage {
+export class SqliteStorage implements DocumentStorage, RevocationStore {
   private readonly db: Database.Database
   private readonly selectSnapshot: Database.Statement<[string], { data: Buffer }>
   private readonly selectLog: Database.Statement<[string], { data: Buffer }>
@@ -50,6 +51,14 @@ export class SqliteStorage implements DocumentStorage {
         data BLOB NOT NULL,
         PRIMARY KEY (doc, seq)
       ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS revocations (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        token_id TEXT,
+        doc TEXT,
+        issued_before INTEGER,
+        expires_at INTEGER NOT NULL
+      );
     `)
     this.selectSnapshot = this.db.prepare('SELECT data FROM snapshots WHERE doc = ?')
     this.selectLog = this.db.prepare('SELECT data FROM log WHERE doc = ? ORDER BY seq')
@@ -103,6 +112,28 @@ export class SqliteStorage implements DocumentStorage {
 
   check(): void {
     this.db.prepare('SELECT 1').get()
+  }
+
+  addRevocation(revocation: Revocation): void {
+    const insert = this.db.transaction(() => {
+      // A newer cut-off for a document covers everything an older one did.
+      if (revocation.kind === 'doc') this.db.prepare("DELETE FROM revocations WHERE kind = 'doc' AND doc = ?").run(revocation.doc)
+      this.db
+        .prepare('INSERT INTO revocations (kind, token_id, doc, issued_before, expires_at) VALUES (?, ?, ?, ?, ?)')
+        .run(revocation.kind, revocation.kind === 'token' ? revocation.id : null, revocation.kind === 'doc' ? revocation.doc : null, revocation.kind === 'doc' ? revocation.before : null, revocation.expiresAt)
+    })
+    insert()
+  }
+
+  revocationsAfter(after: number): StoredRevocation[] {
+    const rows = this.db
+      .prepare<[number], RevocationRow>('SELECT seq, kind, token_id, doc, issued_before, expires_at FROM revocations WHERE seq > ? ORDER BY seq')
+      .all(after)
+    return rows.map(revocationFromRow)
+  }
+
+  pruneRevocations(now: number): number {
+    return this.db.prepare('DELETE FROM revocations WHERE expires_at <= ?').run(now).changes
   }
 
   close(): void {
