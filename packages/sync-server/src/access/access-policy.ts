@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { MaybePromise } from '../storage/document-storage.js'
 import { grantCovers, secretKey, signAccessToken, verifyAccessToken, type AccessGrant, type AccessRight, type Clock, type TokenRequest } from './access-token.js'
-import type { RevocationList } from './revocations.js'
+import type { Revocation, RevocationList } from './revocations.js'
 
 /** What a session may do, decided once at the upgrade. */
 export interface SessionAccess {
@@ -22,7 +22,13 @@ export interface AccessPolicy {
   readonly mode: 'open' | 'token'
   decide(request: IncomingMessage, room: string): MaybePromise<AccessDecision>
   /** Revocations in force; the server closes open sessions a new one names. */
-  readonly revocations?: RevocationList | null
+  readonly revocations?: RevocationFeed | null
+}
+
+/** What the server needs from a revocation list: word of each new revocation. */
+export interface RevocationFeed {
+  on(event: 'revoked', listener: (revocation: Revocation) => void): unknown
+  off(event: 'revoked', listener: (revocation: Revocation) => void): unknown
 }
 
 const FULL_ACCESS: AccessDecision = Object.freeze({ ok: true, access: Object.freeze({ right: 'edit', user: null, expiresAt: null, tokenId: null, issuedAt: null }) })
