@@ -68,3 +68,44 @@ test('an edit-link holder and a view-link holder: the viewer follows live, is se
   await expect(stranger.page.getByTestId('token-mode-note')).toContainText('coedit token')
   await expect(stranger.page.getByRole('button', { name: 'New document' })).toHaveCount(0)
 })
+
+test('resetting links: everyone on an old link is told it was revoked, the one who reset keeps editing with a fresh link', async ({ browser, securedCoedit }) => {
+  const doc = `plans-${Date.now().toString(36)}`
+  const owner = await openAs(browser, 'Olga', editLink(securedCoedit.url, doc), '#d1495b')
+  const leaked = await openAs(browser, 'Lars', editLink(securedCoedit.url, doc), '#2d7dd2')
+  await owner.editor.click()
+  await owner.page.keyboard.type('Draft plan')
+  await expect(leaked.editor).toHaveValue('Draft plan')
+
+  await owner.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: securedCoedit.url })
+  owner.page.once('dialog', (dialog) => {
+    expect(dialog.message()).toContain('Every link shared so far stops working')
+    void dialog.accept()
+  })
+  const resetAt = Date.now()
+  await owner.page.getByRole('button', { name: 'Reset links' }).click()
+  await expect(owner.page.getByTestId('reset-result')).toContainText('Links reset')
+
+  // The holder of an old link is disconnected and told why, within 3 s.
+  await expect(leaked.page.getByRole('alert')).toContainText('This link was revoked', { timeout: 3_000 })
+  console.log(`reset to "revoked" shown in the other browser: ${Date.now() - resetAt} ms`)
+  await expect(leaked.editor).toHaveCount(0)
+  await leaked.page.screenshot({ path: join(ARTIFACTS, 'link-revoked.png') })
+
+  // The owner is back on the fresh link and keeps editing; the fresh link opens the document.
+  await expect(owner.page.getByTestId('status')).toHaveAttribute('data-status', 'connected')
+  await expect(owner.page.getByRole('alert')).toHaveCount(0)
+  const freshLink = await owner.page.getByRole('textbox', { name: 'New edit link' }).inputValue()
+  expect(await owner.page.evaluate(() => navigator.clipboard.readText())).toBe(freshLink)
+  await owner.page.screenshot({ path: join(ARTIFACTS, 'links-reset.png') })
+  await owner.page.getByRole('button', { name: 'Done' }).click()
+  await owner.editor.click()
+  await owner.page.keyboard.press('Control+End')
+  await owner.page.keyboard.type(', revised')
+  const newcomer = await openAs(browser, 'Nina', freshLink, '#4f9d2d')
+  await expect(newcomer.editor).toHaveValue('Draft plan, revised')
+  // A reload of the owner's page uses the kept fresh token, not the revoked one.
+  await owner.page.reload()
+  await expect(owner.page.getByTestId('status')).toHaveAttribute('data-status', 'connected')
+  await expect(owner.editor).toHaveValue('Draft plan, revised')
+})

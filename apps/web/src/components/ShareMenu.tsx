@@ -1,21 +1,28 @@
 import { useCallback, useState } from 'react'
 import { copyText } from '../lib/clipboard'
 import { linkFor, type AccessRight, type HeldToken } from '../lib/access-token'
-import { mintToken } from '../lib/access-api'
+import { mintToken, resetLinks } from '../lib/access-api'
 
 interface Props {
   readonly id: string
   /** The token this page was opened with; null in open mode. */
   readonly held: HeldToken | null
+  /** Called before a reset (whose revocation closes this page's own session) and with the fresh edit token after it; null if it failed. */
+  readonly onResetting?: () => void
+  readonly onReset?: (token: string | null) => void
 }
 
-type Feedback = { readonly kind: 'copied'; readonly what: string } | { readonly kind: 'error'; readonly message: string } | null
+type Feedback =
+  | { readonly kind: 'copied'; readonly what: string }
+  | { readonly kind: 'error'; readonly message: string }
+  | { readonly kind: 'reset'; readonly link: string; readonly copied: boolean }
+  | null
 
 /**
  * Open mode: the page URL is the link. Token mode: links are minted by the server, edit
  * links only for edit holders, and copied to the clipboard.
  */
-export function ShareMenu({ id, held }: Props) {
+export function ShareMenu({ id, held, onResetting, onReset }: Props) {
   const [feedback, setFeedback] = useState<Feedback>(null)
   const [busy, setBusy] = useState(false)
 
@@ -45,6 +52,27 @@ export function ShareMenu({ id, held }: Props) {
     [held, id, show],
   )
 
+  const reset = useCallback(async () => {
+    if (!held) return
+    const sure = window.confirm(
+      'Reset links to this document?\n\nEvery link shared so far stops working at once, yours included, and everyone using one is disconnected. You get a fresh edit link to share again.',
+    )
+    if (!sure) return
+    setBusy(true)
+    onResetting?.()
+    try {
+      const token = await resetLinks(id, held.token)
+      const link = linkFor(id, token)
+      onReset?.(token)
+      show({ kind: 'reset', link, copied: await copyText(link) })
+    } catch (error) {
+      onReset?.(null)
+      show({ kind: 'error', message: `Could not reset the links: ${(error as Error).message}` })
+    } finally {
+      setBusy(false)
+    }
+  }, [held, id, onReset, onResetting, show])
+
   const copiedLabel = (what: string, label: string) => (feedback?.kind === 'copied' && feedback.what === what ? 'Link copied' : label)
 
   return (
@@ -63,7 +91,21 @@ export function ShareMenu({ id, held }: Props) {
           <button type="button" className={held.right === 'edit' ? 'button ghost' : 'button primary'} disabled={busy} onClick={() => void copyMinted('view')}>
             {copiedLabel('view link', 'Copy view link')}
           </button>
+          {held.right === 'edit' && (
+            <button type="button" className="button ghost danger" disabled={busy} onClick={() => void reset()} title="Make every link shared so far stop working">
+              Reset links
+            </button>
+          )}
         </>
+      )}
+      {feedback?.kind === 'reset' && (
+        <div className="share-reset" role="status" data-testid="reset-result">
+          <span>Links reset. {feedback.copied ? 'Your new edit link is copied:' : 'Your new edit link:'}</span>
+          <input className="share-reset-link" readOnly value={feedback.link} aria-label="New edit link" onFocus={(event) => event.currentTarget.select()} />
+          <button type="button" className="button ghost" onClick={() => show(null)}>
+            Done
+          </button>
+        </div>
       )}
       {feedback?.kind === 'error' && (
         <span className="share-error" role="alert">

@@ -27,14 +27,23 @@ export function useAccessMode(): AccessMode | null {
   return mode
 }
 
-/** Asks the server for a link to this document with the given right, on the strength of the token held. */
-export async function mintToken(id: string, right: AccessRight, held: string): Promise<string> {
-  const response = await fetch(`${apiBase()}/api/links`, {
+async function postForToken(path: string, held: string, payload: object): Promise<string> {
+  const response = await fetch(`${apiBase()}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${held}` },
-    body: JSON.stringify({ doc: id, right }),
+    body: JSON.stringify(payload),
   })
   const body = (await response.json().catch(() => ({}))) as { token?: string; error?: string }
   if (!response.ok || !body.token) throw new Error(body.error ?? `the server answered ${response.status}`)
   return body.token
+}
+
+/** Asks the server for a link to this document with the given right, on the strength of the token held. */
+export function mintToken(id: string, right: AccessRight, held: string): Promise<string> {
+  return postForToken('/api/links', held, { doc: id, right })
+}
+
+/** Revokes every link to this document issued before now (the holder's own included); returns a fresh edit token. */
+export function resetLinks(id: string, held: string): Promise<string> {
+  return postForToken('/api/links/reset', held, { doc: id })
 }

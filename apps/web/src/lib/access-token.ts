@@ -53,6 +53,17 @@ export function takeToken(id: string, location: Location = window.location): Hel
   return kept ? readClaims(kept) : null
 }
 
+/** Keeps a new token for this document on this device (after a reset of its links). */
+export function keepToken(id: string, token: string): HeldToken | null {
+  const held = readClaims(token)
+  try {
+    if (held) localStorage.setItem(KEY(id), token)
+  } catch {
+    // Without storage the token still works for this page.
+  }
+  return held
+}
+
 export function linkFor(id: string, token: string, origin: string = window.location.origin): string {
   return `${origin}/d/${encodeURIComponent(id)}#token=${token}`
 }

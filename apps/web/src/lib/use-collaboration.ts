@@ -22,7 +22,12 @@ export interface CollaborationState {
   readonly problem: string | null
   /** The local copy (IndexedDB) or the server has delivered the document. */
   readonly loaded: boolean
+  /** The token the server closed us for because it was revoked (it will keep refusing, so we stopped trying); null otherwise. */
+  readonly revokedToken: string | null
 }
+
+/** The reason the server gives when it closes a session whose link was revoked. */
+const REVOKED_PREFIX = 'link revoked'
 
 /** Close codes after which the server will keep refusing for a while; the provider still retries. */
 const REFUSALS: Record<number, string> = {
@@ -39,6 +44,7 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
   const [status, setStatus] = useState<ConnectionStatus>('connecting')
   const [problem, setProblem] = useState<string | null>(null)
   const [loaded, setLoaded] = useState(false)
+  const [revokedToken, setRevokedToken] = useState<string | null>(null)
 
   useEffect(() => {
     if (!id) return
@@ -57,6 +63,11 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
       setStatus(!navigator.onLine ? 'offline' : next === 'connected' ? 'connected' : 'connecting')
     }
     const onClose = (event: CloseEvent | null): void => {
+      if (event?.code === 1008 && event.reason.startsWith(REVOKED_PREFIX)) {
+        provider.disconnect()
+        setRevokedToken(token)
+        return
+      }
       const refusal = event ? REFUSALS[event.code] : undefined
       if (refusal) setProblem(event?.reason ? `${refusal} (${event.reason})` : refusal)
     }
@@ -96,6 +107,7 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
       setSession(null)
       setLoaded(false)
       setProblem(null)
+      setRevokedToken(null)
       setStatus('connecting')
     }
   }, [id, token])
@@ -105,5 +117,5 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
     session?.awareness.setLocalStateField('user', { name: identity.name, color: identity.color })
   }, [session, identity.name, identity.color])
 
-  return { session, status, problem, loaded }
+  return { session, status, problem, loaded, revokedToken }
 }

@@ -1,11 +1,11 @@
-import { useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { CollaborativeTextarea } from '../components/CollaborativeTextarea'
 import { NameDialog } from '../components/NameDialog'
 import { PresenceBar } from '../components/PresenceBar'
 import { StatusBadge } from '../components/StatusBadge'
 import { ShareMenu } from '../components/ShareMenu'
 import { downloadText } from '../lib/clipboard'
-import { takeToken } from '../lib/access-token'
+import { keepToken, takeToken } from '../lib/access-token'
 import { useAccessMode } from '../lib/access-api'
 import { loadIdentity, saveIdentity, type Identity } from '../lib/identity'
 import { navigate } from '../lib/navigation'
@@ -19,17 +19,35 @@ export function EditorPage({ id }: { id: string }) {
   const [editingName, setEditingName] = useState(false)
   const [text, setText] = useState('')
   // Read once: taking the token also clears it from the address bar.
-  const [held] = useState(() => takeToken(id))
+  const [held, setHeld] = useState(() => takeToken(id))
   const mode = useAccessMode()
   const expired = held !== null && held.expiresAt <= Date.now()
-  const blocked = expired || (mode === 'token' && held === null)
+  const [wasRevoked, setWasRevoked] = useState(false)
+  const blocked = expired || wasRevoked || (mode === 'token' && held === null)
   const readOnly = held?.right === 'view'
-  const { session, status, problem: connectionProblem, loaded } = useCollaboration(blocked ? null : id, identity, held?.token ?? null)
+  const { session, status, problem: connectionProblem, loaded, revokedToken } = useCollaboration(blocked ? null : id, identity, held?.token ?? null)
+  // While this page resets the links, and after it has its fresh token, the close of its own
+  // (now revoked) session is expected.
+  const resetting = useRef(false)
+  useEffect(() => {
+    if (revokedToken !== null && revokedToken === held?.token && !resetting.current) setWasRevoked(true)
+  }, [revokedToken, held])
+  const onResetting = useCallback(() => void (resetting.current = true), [])
+  const onReset = useCallback(
+    (token: string | null) => {
+      resetting.current = false
+      const fresh = token ? keepToken(id, token) : null
+      if (fresh) setHeld(fresh)
+    },
+    [id],
+  )
   const problem = expired
     ? 'This link has expired. Ask whoever shared it for a new one.'
-    : blocked
-      ? 'This server only opens documents from a shared link. Ask the owner of this document for a link.'
-      : connectionProblem
+    : wasRevoked
+      ? 'This link was revoked: it no longer opens this document. Ask whoever shared it for a new one.'
+      : blocked
+        ? 'This server only opens documents from a shared link. Ask the owner of this document for a link.'
+        : connectionProblem
   const people = usePresence(session?.awareness ?? null)
   const title = titleOf(text)
 
@@ -66,7 +84,7 @@ export function EditorPage({ id }: { id: string }) {
         )}
         {!blocked && <StatusBadge status={status} />}
         <div className="topbar-actions">
-          {!blocked && <ShareMenu id={id} held={held} />}
+          {!blocked && <ShareMenu id={id} held={held} onResetting={onResetting} onReset={onReset} />}
           <button type="button" className="button ghost" onClick={() => {
               // The live text, not the throttled copy used for counts.
               const current = session?.text.toString() ?? text
