@@ -41,6 +41,10 @@ export interface ServerConfig {
   readonly maxDocumentBytes: number
   readonly databaseUrl: string | null
   readonly redisUrl: string | null
+  readonly allowedHosts: readonly string[]
+  readonly frameAncestors: readonly string[]
+  readonly maxPresenceBytes: number
+  readonly maxTotalBufferedBytes: number
   /** PEM files: when both are set the server speaks HTTPS and WSS on its port. */
   readonly tlsCert: string | null
   readonly tlsKey: string | null
@@ -86,6 +90,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'publicUrl', flag: 'public-url', env: 'COEDIT_PUBLIC_URL', kind: 'string', help: 'URL people reach this server at, for links printed by `coedit token`; default http://<host>:<port>' },
   { key: 'linkTtlSeconds', flag: 'link-ttl', env: 'COEDIT_LINK_TTL', kind: 'duration', help: "Lifetime of links minted in the editor's share menu (never past the minter's own token), e.g. 12h, 7d" },
   { key: 'allowedOrigins', flag: 'allowed-origins', env: 'COEDIT_ALLOWED_ORIGINS', kind: 'list', help: "Comma-separated browser origins allowed besides this server's own ('*' = any); open mode also allows loopback pages" },
+  { key: 'allowedHosts', flag: 'allowed-hosts', env: 'COEDIT_ALLOWED_HOSTS', kind: 'list', help: "Host names requests must be addressed to, others get 403 (stops DNS rebinding); 'loopback' = localhost/127.x/[::1]. Default: open mode on a loopback address accepts loopback names (and --public-url's) only; otherwise any" },
+  { key: 'frameAncestors', flag: 'frame-ancestors', env: 'COEDIT_FRAME_ANCESTORS', kind: 'list', help: "Pages that may embed the editor in a frame (CSP frame-ancestors sources, e.g. https://intranet.example.com)" },
   { key: 'maxConnectionsPerIp', flag: 'max-connections-per-ip', env: 'COEDIT_MAX_CONNECTIONS_PER_IP', kind: 'int', min: 0, help: 'Open connections per client address, IPv6 per /64 (0 = no limit, the default: offices behind one address and bots with many documents); over it: HTTP 429. For public servers' },
   { key: 'maxNewConnectionsPerMinute', flag: 'max-new-connections-per-minute', env: 'COEDIT_MAX_NEW_CONNECTIONS_PER_MINUTE', kind: 'int', min: 0, help: "New connections per client address per minute; a minute's worth may come at once (a restart), refused attempts do not count (0 = no limit); over it: HTTP 429" },
   { key: 'trustProxy', flag: 'trust-proxy', env: 'COEDIT_TRUST_PROXY', kind: 'bool', help: 'Take client addresses from X-Forwarded-For (only behind a proxy that sets it)' },
@@ -93,6 +99,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'maxBytesPerSecond', flag: 'max-bytes-per-second', env: 'COEDIT_MAX_BYTES_PER_SECOND', kind: 'int', min: 0, help: 'Bytes per second per connection, burst of one second (0 = no limit); over it the connection is slowed' },
   { key: 'maxThrottledMs', flag: 'max-throttled-ms', env: 'COEDIT_MAX_THROTTLED_MS', kind: 'int', min: 0, help: 'Close a connection kept over its rates this long without a break (0 = never); close 1008' },
   { key: 'maxLoadedRooms', flag: 'max-loaded-rooms', env: 'COEDIT_MAX_LOADED_ROOMS', kind: 'int', min: 0, help: 'Documents in memory at once (0 = no limit); connections to further ones: HTTP 503' },
+  { key: 'maxPresenceBytes', flag: 'max-presence-bytes', env: 'COEDIT_MAX_PRESENCE_BYTES', kind: 'int', min: 256, help: 'Largest presence state (name, colour, caret) one client may publish; over it: close 1008' },
+  { key: 'maxTotalBufferedBytes', flag: 'max-total-buffered-bytes', env: 'COEDIT_MAX_TOTAL_BUFFERED_BYTES', kind: 'int', min: 0, help: 'Unsent bytes across all connections; past it the connections holding the most are dropped (0 = no limit)' },
   { key: 'maxDocumentBytes', flag: 'max-document-bytes', env: 'COEDIT_MAX_DOCUMENT_BYTES', kind: 'int', min: 0, help: 'Encoded size a document may grow to (0 = no limit); an update past it: close 1008, document unchanged' },
 ]
 
@@ -131,6 +139,10 @@ export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
   redisUrl: null,
   tlsCert: null,
   tlsKey: null,
+  allowedHosts: [],
+  frameAncestors: ["'self'"],
+  maxPresenceBytes: DEFAULT_SYNC_SERVER_OPTIONS.maxPresenceBytes,
+  maxTotalBufferedBytes: DEFAULT_SYNC_SERVER_OPTIONS.maxTotalBufferedBytes,
 })
 
 /** A setting that cannot be used; the message names the flag, the variable and what is allowed. */
@@ -280,6 +292,7 @@ function describeDefault(setting: Setting): string {
   const fallback = DEFAULT_CONFIG[setting.key]
   if (setting.key === 'webDir') return 'apps/web/dist when built'
   if (setting.key === 'publicUrl') return 'http://<host>:<port>'
+  if (setting.key === 'allowedHosts') return 'automatic'
   if (fallback === null) return 'none'
   if (Array.isArray(fallback)) return fallback.length === 0 ? 'none' : fallback.join(',')
   if (setting.kind === 'duration') return formatDuration(fallback as number)

@@ -13,6 +13,7 @@ import {
   SqliteStorage,
   SyncServer,
   TokenAccessPolicy,
+  hostAllowed,
   type DocumentStorage,
   type RevocationStore,
 } from '@coedit/sync-server'
@@ -70,6 +71,9 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     maxMessagesPerSecond: config.maxMessagesPerSecond,
     maxBytesPerSecond: config.maxBytesPerSecond,
     maxThrottledMs: config.maxThrottledMs,
+    maxPresenceBytes: config.maxPresenceBytes,
+    maxTotalBufferedBytes: config.maxTotalBufferedBytes,
+    allowedHosts: hostsFor(config, access.mode),
     maxLoadedRooms: config.maxLoadedRooms,
     maxDocumentBytes: config.maxDocumentBytes,
     storage,
@@ -85,11 +89,17 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     relayWindowMs: config.relayWindowMs,
   })
   const webDir = config.webDir === 'none' ? null : (config.webDir ?? bundledWebDir())
-  const serveWeb = webDir && webDirIsBuilt(webDir) ? createStaticHandler(webDir) : null
+  const serveWeb = webDir && webDirIsBuilt(webDir) ? createStaticHandler(webDir, { frameAncestors: config.frameAncestors }) : null
   if (webDir && !serveWeb) log.warn({ webDir }, 'web app directory has no index.html; serving the sync server only')
 
   const accessApi = createAccessApi({ access, linkTtlSeconds: config.linkTtlSeconds, log })
+  const allowedHosts = hostsFor(config, access.mode)
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
+    if (!hostAllowed(request, allowedHosts)) {
+      response.writeHead(403, { 'content-type': 'application/json; charset=utf-8' })
+      response.end(JSON.stringify({ error: `host ${request.headers.host ?? ''} is not allowed: this server answers to ${allowedHosts.join(', ')} (--allowed-hosts)` }))
+      return
+    }
     if (sync.handleHttp(request, response)) return
     if (accessApi(request, response)) return
     if (serveWeb) {
@@ -153,6 +163,19 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     http.setSecureContext({ cert: fresh.cert, key: fresh.key })
   }
   return { http, sync, url, log, stop, reloadTls }
+}
+
+/**
+ * Host names the server answers to. Open mode on loopback is the one case where any page the
+ * user visits could reach the server through DNS rebinding: there only loopback names (and the
+ * public URL's) are accepted unless --allowed-hosts says otherwise.
+ */
+function hostsFor(config: ServerConfig, mode: 'open' | 'token'): readonly string[] {
+  if (config.allowedHosts.length > 0) return config.allowedHosts
+  if (mode !== 'open' || !isLoopback(config.host)) return []
+  const hosts = ['loopback']
+  if (config.publicUrl) hosts.push(new URL(config.publicUrl).hostname)
+  return hosts
 }
 
 function isLoopback(host: string): boolean {

@@ -1,17 +1,9 @@
-import { decodeAwarenessUpdate } from './awareness-update.js'
+import { decodeAwarenessUpdate, type AwarenessEntry, type PresenceLimits } from './awareness-update.js'
+import { PolicyViolation } from './policy-violation.js'
 import { ProtocolError, decodeMessage } from './protocol.js'
 import type { CloseCause } from './session.js'
 
-/** A well-formed message the server will not accept (a limit); the sender is closed with 1008. */
-export class PolicyViolation extends Error {
-  override readonly name = 'PolicyViolation'
-  constructor(
-    readonly closeCause: CloseCause,
-    message: string,
-  ) {
-    super(message)
-  }
-}
+export { PolicyViolation }
 
 /** What handling a message needs from a session: a way to answer it. */
 export interface SessionPort {
@@ -20,8 +12,12 @@ export interface SessionPort {
 
 /** What handling a message needs from a room. Each method throws ProtocolError on bad input. */
 export interface RoomPort<S extends SessionPort> {
-  applyUpdate(update: Uint8Array, origin: S): void
-  applyAwareness(update: Uint8Array, origin: S): void
+  /** `kind`: a peer's answer to sync step 1, or an update it made. */
+  applyUpdate(update: Uint8Array, origin: S, kind: 'sync-step-2' | 'update'): void
+  /** Entries: the update decoded and checked against the room's presence limits. */
+  applyAwareness(update: Uint8Array, entries: readonly AwarenessEntry[], origin: S): void
+  /** The bounds presence states are checked against. */
+  readonly presenceLimits?: PresenceLimits
   /** The sync step 2 message answering a peer's state vector. */
   syncStep2For(stateVector: Uint8Array): Uint8Array
   /** An awareness message with every known presence state, or null when there is none. */
@@ -47,11 +43,10 @@ export function handleMessage<S extends SessionPort>(room: RoomPort<S>, session:
         return OK
       case 'sync-step-2':
       case 'update':
-        room.applyUpdate(message.update, session)
+        room.applyUpdate(message.update, session, message.kind)
         return OK
       case 'awareness':
-        decodeAwarenessUpdate(message.update)
-        room.applyAwareness(message.update, session)
+        room.applyAwareness(message.update, decodeAwarenessUpdate(message.update, room.presenceLimits), session)
         return OK
       case 'query-awareness': {
         const snapshot = room.awarenessSnapshot()

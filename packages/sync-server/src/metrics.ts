@@ -25,6 +25,16 @@ export class ServerMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   })
+  readonly incompleteUpdates = new Counter({
+    name: 'coedit_updates_incomplete_total',
+    help: 'Updates that built on content the document does not have; the part that could not apply was dropped and the sender closed',
+    registers: [this.registry],
+  })
+  readonly presenceSpoofsDropped = new Counter({
+    name: 'coedit_presence_spoofs_dropped_total',
+    help: "Presence entries dropped because another connection owns the client id",
+    registers: [this.registry],
+  })
   readonly throttled = new Counter({
     name: 'coedit_sessions_throttled_total',
     help: 'Times a session went over its message or byte rate and was slowed (its socket not read until the budget refilled)',

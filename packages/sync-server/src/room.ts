@@ -7,7 +7,8 @@ import type { Session } from './session.js'
 import { ProtocolError, encodePermissionDenied, encodeSyncStep1, encodeSyncStep2 } from './protocol.js'
 import { RoomPresence } from './room-presence.js'
 import { PolicyViolation, handleMessage, type RoomPort } from './message-handler.js'
-import { insertsContent, wouldChange, type DecodedUpdate } from './update-effect.js'
+import { insertsContent, addsStructs, type DecodedUpdate } from './update-effect.js'
+import { DEFAULT_PRESENCE_LIMITS, type AwarenessEntry, type PresenceLimits } from './awareness-update.js'
 import { UpdateRelay, type RelayTarget } from './update-relay.js'
 import { RoomLog, type LoggedUpdate } from './room-log.js'
 import type { ClusterRelay, RoomChannel } from './cluster/cluster-relay.js'
@@ -27,6 +28,8 @@ export interface RoomOptions {
   readonly maxDocumentBytes: number
   /** Other servers holding the same rooms, when running as a cluster. */
   readonly cluster: ClusterRelay | null
+  /** Bounds of one presence state. */
+  readonly presenceLimits?: PresenceLimits
   /** Called once when the room has left memory (or failed to load) so the registry forgets it. */
   readonly onUnloaded: (room: Room) => void
 }
@@ -49,6 +52,9 @@ const FROM_CLUSTER = Symbol('from-cluster')
 
 /** A session of this room, or null for a change that came from another server. */
 type Origin = Session | null
+
+/** State vectors up to this size are answered whatever they list. */
+const MAX_PLAIN_STATE_VECTOR_BYTES = 65_536
 
 /** How long a warming room waits for its first peers' sync step 1 before building its Y.Doc. */
 const WARM_MS = 50
@@ -119,7 +125,13 @@ export class Room implements RoomPort<Session> {
     })
     // Without a cluster nobody needs presence changes encoded for publishing.
     const publishPresence = options.cluster ? (update: Uint8Array) => this.channel?.publishAwareness(update) : null
-    this.presence = new RoomPresence(this.doc, { ...this.relayTarget, sessions: this.sessions, send: (session, frame) => session.send(frame) }, undefined, publishPresence)
+    this.presence = new RoomPresence(
+      this.doc,
+      { ...this.relayTarget, sessions: this.sessions, send: (session, frame) => session.send(frame) },
+      undefined,
+      publishPresence,
+      (error) => options.log.error({ room: name, err: errorMessage(error) }, 'presence batch could not be sent; dropped'),
+    )
     this.channel =
       options.cluster?.join(name, {
         update: (update) => this.receiveRemote(update),
@@ -136,6 +148,11 @@ export class Room implements RoomPort<Session> {
   /** Answering peers: loaded, or warming from stored bytes. */
   private get serving(): boolean {
     return this.state.kind === 'ready' || this.state.kind === 'warming'
+  }
+
+  /** Client ids the room's presence keeps metadata for. */
+  get presenceClients(): number {
+    return this.presence.trackedClients
   }
 
   get isFailed(): boolean {
@@ -181,56 +198,67 @@ export class Room implements RoomPort<Session> {
 
   // RoomPort: called by handleMessage.
 
-  applyUpdate(update: Uint8Array, origin: Session): void {
-    let decoded: DecodedUpdate
-    try {
-      // Y.applyUpdate integrates as it decodes; checking the whole update first keeps garbage
-      // from being half-applied.
-      decoded = Y.decodeUpdate(update)
-    } catch (error) {
-      throw new ProtocolError(`invalid Yjs update: ${(error as Error).message}`)
-    }
+  get presenceLimits(): PresenceLimits {
+    return this.options.presenceLimits ?? DEFAULT_PRESENCE_LIMITS
+  }
+
+  applyUpdate(update: Uint8Array, origin: Session, kind: 'sync-step-2' | 'update'): void {
+    // A view-only peer's edits are dropped before any work on the document.
     if (!origin.canEdit) {
-      this.dropViewOnlyUpdate(decoded, origin)
+      this.dropViewOnlyUpdate(update, kind, origin)
       return
     }
+    const decoded = decode(update)
     this.checkSize(decoded, update.byteLength)
-    let changes: Uint8Array[]
-    try {
-      changes = this.integrate(update, origin)
-    } catch (error) {
-      throw new ProtocolError(`Yjs update could not be applied: ${(error as Error).message}`)
-    }
+    const { changes, failure, incomplete } = this.integrate(update, origin)
+    // What did integrate is a valid part of the document: stored and relayed like any change.
     for (const change of changes) this.writes.add(change, origin)
+    if (failure) throw new ProtocolError(`Yjs update could not be applied: ${failure.message}`)
+    if (incomplete) {
+      this.options.metrics.incompleteUpdates.inc()
+      throw new PolicyViolation('update-refused', 'update refers to content this document does not have; that part was dropped')
+    }
   }
 
   /**
-   * Applies an update and returns what it changed, which is not yet stored nor relayed. If Yjs
-   * throws, the document may hold part of the update: nothing of it went out, so the room is
-   * marked for a reset (reload from storage), which restores a state every peer agrees with.
+   * Applies an update and returns what it changed, which is not yet stored nor relayed.
+   *
+   * Yjs keeps what it cannot integrate yet (structs after a gap in a client's clock, deletions
+   * of ranges it has not seen) as pending state, sends it to every joiner and writes it into
+   * snapshots. Peers of one server never need that (the server has everything they build on),
+   * so it is dropped here and the update reported as incomplete. If Yjs throws, its transaction
+   * still ends: what integrated before the throw is in `changes` and consistent.
    */
-  private integrate(update: Uint8Array, origin: Session | typeof FROM_CLUSTER): Uint8Array[] {
+  private integrate(update: Uint8Array, origin: Session | typeof FROM_CLUSTER): { changes: Uint8Array[]; failure: Error | null; incomplete: boolean } {
     const captured: Uint8Array[] = []
+    let failure: Error | null = null
     this.capture = captured
     try {
       Y.applyUpdate(this.doc, update, origin)
     } catch (error) {
-      this.needsReset = true
-      throw error
+      failure = error instanceof Error ? error : new Error(String(error))
     } finally {
       this.capture = null
     }
+    const store = this.doc.store
+    const incomplete = store.pendingStructs !== null || store.pendingDs !== null
+    store.pendingStructs = null
+    store.pendingDs = null
     for (const change of captured) this.sizeBound += change.byteLength
-    if (captured.length > 0) {
+    if (captured.length > 0 || incomplete || failure) {
       this.encodedState = null
       this.step2ForEmpty = null
     }
-    return captured
+    return { changes: captured, failure, incomplete }
   }
 
-  /** Dropped, never stored nor relayed; the peer hears why once. Its handshake reply, which changes nothing, is not counted. */
-  private dropViewOnlyUpdate(decoded: DecodedUpdate, session: Session): void {
-    if (!wouldChange(this.doc, decoded)) return
+  /**
+   * Dropped, never stored nor relayed; the peer hears why once. Its answer to sync step 1 is
+   * counted only when it carries content the room lacks (a peer's answer always carries its
+   * delete set, so its deletions are not compared: that would cost a scan of the document).
+   */
+  private dropViewOnlyUpdate(update: Uint8Array, kind: 'sync-step-2' | 'update', session: Session): void {
+    if (kind === 'sync-step-2' && !addsStructs(this.doc, decode(update))) return
     this.options.metrics.viewOnlyUpdatesDropped.inc()
     if (session.toldViewOnly) return
     session.toldViewOnly = true
@@ -246,11 +274,18 @@ export class Room implements RoomPort<Session> {
     if (this.sizeBound + bytes > cap) throw new PolicyViolation('document-too-large', `update refused: the document would grow past ${cap} bytes`)
   }
 
-  applyAwareness(update: Uint8Array, origin: Session): void {
-    this.presence.apply(update, origin)
+  applyAwareness(update: Uint8Array, entries: readonly AwarenessEntry[], origin: Session): void {
+    const dropped = this.presence.spoofsDropped
+    this.presence.apply(update, entries, origin)
+    if (this.presence.spoofsDropped > dropped) this.options.metrics.presenceSpoofsDropped.inc(this.presence.spoofsDropped - dropped)
   }
 
   syncStep2For(stateVector: Uint8Array): Uint8Array {
+    // A state vector is a few bytes per client that ever wrote; one listing far more clients
+    // than the document has only makes the diff expensive.
+    if (stateVector.byteLength > MAX_PLAIN_STATE_VECTOR_BYTES && stateVector.byteLength > 24 * (this.doc.store.clients.size + 16)) {
+      throw new PolicyViolation('update-refused', `state vector of ${stateVector.byteLength} bytes lists far more clients than this document has`)
+    }
     // Store what is pending first, so a peer is never sent an edit the server could still lose.
     this.writes.flush()
     if (isEmptyStateVector(stateVector)) return (this.step2ForEmpty ??= encodeSyncStep2(this.currentState()))
@@ -401,11 +436,11 @@ export class Room implements RoomPort<Session> {
     }
     if (this.state.kind === 'warming') this.build()
     if (this.state.kind !== 'ready') return
-    let changes: Uint8Array[] = []
-    try {
-      changes = this.integrate(update, FROM_CLUSTER)
-    } catch (error) {
-      this.options.log.error({ room: this.name, err: errorMessage(error) }, 'update from another server could not be applied; reloading the room')
+    const { changes, failure } = this.integrate(update, FROM_CLUSTER)
+    if (failure) {
+      // Another server accepted it: failing here means this copy cannot be trusted.
+      this.needsReset = true
+      this.options.log.error({ room: this.name, err: failure.message }, 'update from another server could not be applied; reloading the room')
     }
     for (const change of changes) {
       // With shared storage the other server stored it; otherwise this server keeps its own copy.
@@ -513,6 +548,15 @@ export class Room implements RoomPort<Session> {
   }
 }
 
+
+/** Decodes a whole update first: Y.applyUpdate integrates as it decodes, so garbage would be half-applied. */
+function decode(update: Uint8Array): DecodedUpdate {
+  try {
+    return Y.decodeUpdate(update)
+  } catch (error) {
+    throw new ProtocolError(`invalid Yjs update: ${(error as Error).message}`)
+  }
+}
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)

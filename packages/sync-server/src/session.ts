@@ -18,8 +18,19 @@ export type CloseCause =
   | 'document-too-large' // an update would have grown the document past its cap
   | 'token-expired' // its access token ran out
   | 'revoked' // its access token (or every token for its document) was revoked
+  | 'presence-refused' // a presence state over its bounds, or more client ids than a session may hold
+  | 'update-refused' // an update that builds on content the document does not have
 
-export const EVICTION_CAUSES: ReadonlySet<CloseCause> = new Set(['heartbeat', 'backpressure', 'protocol', 'too-large', 'rate-limit', 'document-too-large'])
+export const EVICTION_CAUSES: ReadonlySet<CloseCause> = new Set([
+  'heartbeat',
+  'backpressure',
+  'protocol',
+  'too-large',
+  'rate-limit',
+  'document-too-large',
+  'presence-refused',
+  'update-refused',
+])
 
 export type SessionState =
   | { readonly kind: 'open' }
@@ -62,6 +73,8 @@ export class Session {
   private expiryTimer: NodeJS.Timeout | null = null
   private readonly messageRate: RateLimiter | null
   private readonly byteRate: RateLimiter | null
+  /** Bytes of the latest large frame that may still be unsent (see send). */
+  private largeFrameCredit = 0
   /** Frames read while the session is over its rates, handled in order as the budget refills. */
   private held: Uint8Array[] = []
   private releaseTimer: NodeJS.Timeout | null = null
@@ -90,6 +103,14 @@ export class Session {
     if (access.expiresAt !== null) this.scheduleExpiry(access.expiresAt)
   }
 
+  /**
+   * Who holds this session, for presence: a reconnecting client may take over its own client id
+   * from a session not yet evicted, but only from the same address with the same token.
+   */
+  get holder(): string {
+    return `${this.address}|${this.access.tokenId ?? this.access.user ?? ''}`
+  }
+
   get canEdit(): boolean {
     return this.access.right === 'edit'
   }
@@ -116,15 +137,26 @@ export class Session {
     return state.kind === 'open' || (state.kind === 'closing' && state.cause === 'shutdown')
   }
 
-  /** Sends one frame; closes the session instead when the peer has stopped reading. */
+  /**
+   * Sends one frame; closes the session instead when the peer has stopped reading: when what
+   * it has not read passes maxBufferedBytes. A frame larger than half the cap (a big document's
+   * sync step 2, a big paste) is never refused for its own size while the rest fits, and does
+   * not count against the cap while it drains: such frames are what the server itself chose to
+   * send, not a sign of a slow reader.
+   */
   send(message: Uint8Array): boolean {
     if (this.stateValue.kind !== 'open') return false
-    if (this.socket.bufferedAmount + message.byteLength > this.options.maxBufferedBytes) {
+    const cap = this.options.maxBufferedBytes
+    const buffered = this.socket.bufferedAmount
+    this.largeFrameCredit = Math.min(this.largeFrameCredit, buffered)
+    const large = message.byteLength > cap / 2
+    if (buffered + message.byteLength > cap + (large ? message.byteLength : this.largeFrameCredit)) {
       // A close frame would queue behind the backlog the peer is not reading, so drop the
       // connection now: the memory it pins is the problem.
       this.terminate('backpressure', 1008, `send buffer over ${this.options.maxBufferedBytes} bytes`)
       return false
     }
+    if (large) this.largeFrameCredit = message.byteLength
     this.socket.send(message, { binary: true })
     return true
   }

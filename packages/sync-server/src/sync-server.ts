@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino'
 import { Room } from './room.js'
 import { EVICTION_CAUSES, Session, type CloseCause } from './session.js'
 import { ServerMetrics } from './metrics.js'
+import { DEFAULT_PRESENCE_LIMITS } from './awareness-update.js'
 import { UpgradeGate, pathOf, type Admission, type RefusalKind } from './upgrade-gate.js'
 import { COEDIT_PROTOCOL, OPEN_ACCESS, TOKEN_PROTOCOL_PREFIX, type AccessPolicy } from './access/access-policy.js'
 import { REVOKED_REASON, RevocationList, type Revocation } from './access/revocations.js'
@@ -49,6 +50,12 @@ export interface SyncServerOptions {
   /** Allow pages on localhost/127.0.0.0/8/[::1]. Default: only when access is open. */
   readonly allowLoopbackOrigins?: boolean | 'open-mode-only'
   /**
+   * Host names upgrades must be addressed to ('loopback' = localhost, 127.0.0.0/8, [::1]);
+   * others get 403, which stops DNS rebinding. Default: any (the CLI limits a loopback server
+   * in open mode to loopback names).
+   */
+  readonly allowedHosts?: readonly string[]
+  /**
    * Open sessions per client address (IPv6: per /64); 0 = no limit. Default 0: one office behind
    * one address, or a bot with hundreds of documents, must not be refused. Set it for public
    * deployments where each person has an address of their own.
@@ -77,6 +84,13 @@ export interface SyncServerOptions {
   readonly maxDocumentBytes?: number
   /** Share rooms with other servers (RedisRelay); pair it with shared storage (PostgresStorage). */
   readonly cluster?: ClusterRelay
+  /** Largest presence state (JSON) one client may publish; over it: close 1008. Default 8 192 bytes. */
+  readonly maxPresenceBytes?: number
+  /**
+   * Unsent bytes across all sessions. Checked every second; past it the sessions holding the
+   * most unsent bytes are dropped until the total is back under. 0 = no limit. Default 1 GiB.
+   */
+  readonly maxTotalBufferedBytes?: number
 }
 
 export type ResolvedSyncServerOptions = Required<Omit<SyncServerOptions, 'storage' | 'logger' | 'access' | 'cluster'>>
@@ -95,6 +109,7 @@ export const DEFAULT_SYNC_SERVER_OPTIONS: ResolvedSyncServerOptions = Object.fre
   relayWindowMs: 10,
   allowedOrigins: [],
   allowLoopbackOrigins: 'open-mode-only',
+  allowedHosts: [],
   maxConnectionsPerIp: 0,
   maxNewConnectionsPerMinute: 3_000,
   trustProxy: false,
@@ -103,6 +118,8 @@ export const DEFAULT_SYNC_SERVER_OPTIONS: ResolvedSyncServerOptions = Object.fre
   maxThrottledMs: 60_000,
   maxLoadedRooms: 5_000,
   maxDocumentBytes: 32 * 1024 * 1024,
+  maxPresenceBytes: 8_192,
+  maxTotalBufferedBytes: 1024 * 1024 * 1024,
 })
 
 export interface SessionClosedEvent {
@@ -163,6 +180,33 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     )
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxMessageBytes, perMessageDeflate: false, handleProtocols: chooseProtocol })
     this.access.revocations?.on('revoked', this.onRevoked)
+    if (this.options.maxTotalBufferedBytes > 0) {
+      this.budgetTimer = setInterval(() => this.enforceSendBudget(), 1_000)
+      this.budgetTimer.unref()
+    }
+  }
+
+  private budgetTimer: NodeJS.Timeout | null = null
+
+  /**
+   * Peers that never read pin what is queued for them; each stays under its own cap, but many
+   * together could exhaust memory. Past the total budget the greediest are dropped first.
+   */
+  enforceSendBudget(): number {
+    const budget = this.options.maxTotalBufferedBytes
+    let total = 0
+    for (const session of this.sessions) total += session.bufferedAmount
+    if (budget <= 0 || total <= budget) return 0
+    const greediest = [...this.sessions].sort((a, b) => b.bufferedAmount - a.bufferedAmount)
+    let dropped = 0
+    for (const session of greediest) {
+      if (total <= budget) break
+      total -= session.bufferedAmount
+      session.terminate('backpressure', 1008, `server send budget of ${budget} bytes exhausted; this connection held the most unsent data`)
+      dropped++
+    }
+    this.log.warn({ dropped, budget }, 'unsent bytes over the server budget; dropped the connections holding the most')
+    return dropped
   }
 
   /** Closes every session whose token a new revocation names (made here, by the CLI or by another server). */
@@ -183,6 +227,12 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
 
   get sessionCount(): number {
     return this.sessions.size
+  }
+
+  /** A loaded room's sessions and the client ids its presence tracks; null when not loaded. */
+  roomInfo(name: string): { sessions: number; presenceClients: number; text: string } | null {
+    const room = this.rooms.get(name)
+    return room ? { sessions: room.sessions.size, presenceClients: room.presenceClients, text: room.doc.getText('text').toString() } : null
   }
 
   /** Takes over WebSocket upgrades on `pathPrefix` of an existing server. */
@@ -290,6 +340,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     const rooms = [...this.rooms.values()]
     for (const room of rooms) room.beginShutdown(code, reason)
     this.access.revocations?.off('revoked', this.onRevoked)
+    if (this.budgetTimer) clearInterval(this.budgetTimer)
     await this.waitForSessionsToClose(timeoutMs)
     for (const session of this.sessions) session.terminate('shutdown', code, reason)
     await Promise.all(rooms.map((room) => room.finishShutdown()))
@@ -355,6 +406,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
         maxQueuedMessages: this.options.maxQueuedMessages,
         relayWindowMs: this.options.relayWindowMs,
         maxDocumentBytes: this.options.maxDocumentBytes,
+        presenceLimits: { ...DEFAULT_PRESENCE_LIMITS, maxStateBytes: this.options.maxPresenceBytes },
         cluster: this.cluster,
         onUnloaded: (unloaded) => {
           if (this.rooms.get(unloaded.name) === unloaded) this.rooms.delete(unloaded.name)
@@ -426,13 +478,13 @@ const STATUS_TEXT: Record<number, string> = {
 
 /**
  * Browsers drop a handshake whose answer names no subprotocol when they offered some, so one
- * offered is echoed: 'coedit' if there, else the first (never null when the client offered any).
+ * offered is echoed: 'coedit' if there, else the first that is not a token. A token is never
+ * echoed (it would land in response logs): clients that send one must offer 'coedit' too.
  */
 function chooseProtocol(offered: Set<string>): string | false {
   if (offered.has(COEDIT_PROTOCOL)) return COEDIT_PROTOCOL
   for (const protocol of offered) if (!protocol.startsWith(TOKEN_PROTOCOL_PREFIX)) return protocol
-  const [first] = offered
-  return first ?? false
+  return false
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {
@@ -449,6 +501,7 @@ function validateOptions(options: ResolvedSyncServerOptions): void {
     'compactAfterUpdates',
     'compactAfterBytes',
     'maxQueuedMessages',
+    'maxPresenceBytes',
   ]
   const zeroMeansNone: Array<keyof ResolvedSyncServerOptions> = [
     'maxConnectionsPerIp',
@@ -458,6 +511,7 @@ function validateOptions(options: ResolvedSyncServerOptions): void {
     'maxLoadedRooms',
     'maxDocumentBytes',
     'maxThrottledMs',
+    'maxTotalBufferedBytes',
   ]
   for (const key of zeroMeansNone) {
     const value = options[key]

@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http'
 import type { AccessPolicy, SessionAccess } from './access/access-policy.js'
 import { ConnectionLimiter } from './access/connection-limiter.js'
-import { originAllowed } from './access/origin-policy.js'
+import { hostAllowed, originAllowed } from './access/origin-policy.js'
 import { roomNameFromPath } from './room-name.js'
 
 /** Why an upgrade was refused: the /metrics label. */
-export type RefusalKind = 'shutting-down' | 'bad-path' | 'ip-rate' | 'ip-connections' | 'origin' | 'unauthorized' | 'forbidden' | 'rooms-full'
+export type RefusalKind = 'shutting-down' | 'bad-path' | 'ip-rate' | 'ip-connections' | 'origin' | 'host' | 'unauthorized' | 'forbidden' | 'rooms-full'
 
 export type Admission =
   | { readonly ok: true; readonly room: string; readonly access: SessionAccess; readonly address: string }
@@ -17,6 +17,7 @@ export interface GateOptions {
   readonly access: AccessPolicy
   readonly allowedOrigins: readonly string[]
   readonly allowLoopbackOrigins: boolean
+  readonly allowedHosts: readonly string[]
   readonly maxConnectionsPerIp: number
   readonly maxNewConnectionsPerMinute: number
   readonly trustProxy: boolean
@@ -49,6 +50,7 @@ export class UpgradeGate {
     if (this.state.isClosing()) return refuse(503, 'shutting-down', 'server is shutting down')
     const room = roomNameFromPath(pathOf(request), this.options.pathPrefix, this.options.maxRoomNameLength)
     if (!room.ok) return refuse(room.status, 'bad-path', room.reason)
+    if (!hostAllowed(request, this.options.allowedHosts)) return refuse(403, 'host', `host ${request.headers.host ?? ''} is not allowed`)
     const address = this.limiter.clientAddress(request)
     const slot = this.limiter.admit(address)
     if (!slot.ok) return refuse(429, slot.limit, slot.reason)

@@ -1,8 +1,10 @@
+import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { handleMessage, type RoomPort, type SessionPort } from '../src/message-handler.js'
 import { ProtocolError, decodeMessage, encodeAwarenessMessage, encodeQueryAwareness, encodeSyncStep1, encodeUpdate } from '../src/protocol.js'
 import { decodeAwarenessUpdate } from '../src/awareness-update.js'
+import { PolicyViolation } from '../src/policy-violation.js'
 
 class FakeSession implements SessionPort {
   readonly sent: Uint8Array[] = []
@@ -36,12 +38,14 @@ class FakeRoom implements RoomPort<FakeSession> {
 }
 
 function awarenessPayload(entries: Array<[number, number, string]>): Uint8Array {
-  const bytes: number[] = [entries.length]
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, entries.length)
   for (const [client, clock, json] of entries) {
-    const text = new TextEncoder().encode(json)
-    bytes.push(client, clock, text.length, ...text)
+    encoding.writeVarUint(encoder, client)
+    encoding.writeVarUint(encoder, clock)
+    encoding.writeVarString(encoder, json)
   }
-  return new Uint8Array(bytes)
+  return encoding.toUint8Array(encoder)
 }
 
 describe('handleMessage', () => {
@@ -102,9 +106,32 @@ describe('handleMessage', () => {
 describe('decodeAwarenessUpdate', () => {
   it('reads entries, including removals', () => {
     expect(decodeAwarenessUpdate(awarenessPayload([[1, 3, '{"a":1}'], [2, 4, 'null']]))).toEqual([
-      { clientId: 1, clock: 3, state: { a: 1 } },
-      { clientId: 2, clock: 4, state: null },
+      { clientId: 1, clock: 3, state: { a: 1 }, json: '{"a":1}' },
+      { clientId: 2, clock: 4, state: null, json: 'null' },
     ])
+  })
+
+  it('refuses states over the size, depth, clock or colour bounds as a policy (1008), not as garbage', () => {
+    const limits = { maxStateBytes: 100, maxDepth: 3 }
+    const refused = (json: string, clock = 1): string => {
+      try {
+        decodeAwarenessUpdate(awarenessPayload([[1, clock, json]]), limits)
+      } catch (error) {
+        expect(error).toBeInstanceOf(PolicyViolation)
+        return (error as Error).message
+      }
+      return 'accepted'
+    }
+    expect(refused(JSON.stringify({ user: { name: 'x'.repeat(80) } }))).toBe('accepted')
+    expect(refused(JSON.stringify({ user: { name: 'x'.repeat(100) } }))).toBe('presence state over 100 bytes')
+    expect(refused('{"a":{"b":{"c":1}}}')).toBe('accepted')
+    expect(refused('{"a":{"b":{"c":{"d":1}}}}')).toBe('presence state nested deeper than 3 levels')
+    expect(refused('{"user":{"color":"#1a2B3c"}}')).toBe('accepted')
+    expect(refused('{"user":{"color":"url(http://evil.example/x)"}}')).toBe('presence colour must be a hex colour like #1a2b3c')
+    expect(refused('{}', 2 ** 31 + 1)).toBe('presence clock of client 1 is out of range')
+    // The deep state that used to overflow JSON.stringify later: 6,000 levels, refused at the door.
+    const deep = '['.repeat(6_000) + ']'.repeat(6_000)
+    expect(() => decodeAwarenessUpdate(awarenessPayload([[1, 1, `{"a":${deep}}`]]))).toThrow(/nested deeper than 16 levels|over 8192 bytes/)
   })
 
   it('rejects states that are JSON but not objects', () => {

@@ -31,3 +31,16 @@ export function originAllowed(request: IncomingMessage, options: OriginPolicyOpt
   if (host !== undefined && url.host === host) return true
   return options.allowLoopback && LOOPBACK_HOSTS.test(url.hostname)
 }
+
+/**
+ * Whether the Host header names this server. A page on evil.example whose name is re-pointed
+ * at 127.0.0.1 (DNS rebinding) reaches a loopback server as a same-origin page, with Host
+ * evil.example: listing the names a server answers to stops it. Empty list: any host.
+ * 'loopback' stands for localhost, 127.0.0.0/8 and [::1].
+ */
+export function hostAllowed(request: IncomingMessage, allowedHosts: readonly string[]): boolean {
+  if (allowedHosts.length === 0) return true
+  const host = request.headers.host?.toLowerCase() ?? ''
+  const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '')
+  return allowedHosts.some((allowed) => (allowed === 'loopback' ? LOOPBACK_HOSTS.test(hostname) : allowed.toLowerCase() === hostname || allowed.toLowerCase() === host))
+}
