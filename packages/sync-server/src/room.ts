@@ -108,7 +108,7 @@ export class Room implements RoomPort<Session> {
     readonly name: string,
     private readonly options: RoomOptions,
   ) {
-    this.relay = new UpdateRelay(this.relayTarget, options.relayWindowMs)
+    this.relay = new UpdateRelay(this.relayTarget, options.relayWindowMs, (error) => options.log.error({ room: name, err: errorMessage(error) }, 'relay batch could not be sent; dropped'))
     this.writes = new RoomLog({
       name,
       storage: options.storage,

@@ -29,6 +29,7 @@ export class UpdateRelay<S> {
   constructor(
     private readonly target: RelayTarget<S>,
     private readonly windowMs: number,
+    private readonly onError: ((error: unknown) => void) | null = null,
   ) {}
 
   push(batch: ReadonlyArray<RelayedUpdate<S>>): void {
@@ -36,7 +37,17 @@ export class UpdateRelay<S> {
     if (this.timer) return
     const wait = this.lastBatchSize > 1 ? this.lastRelayAt + this.windowMs - performance.now() : 0
     if (wait <= 0) this.flush()
-    else this.timer = setTimeout(() => this.flush(), wait)
+    else this.timer = setTimeout(() => this.flushOnTimer(), wait)
+  }
+
+  /** Nothing may throw out of a timer (it would end the process): a failed batch is dropped. */
+  private flushOnTimer(): void {
+    try {
+      this.flush()
+    } catch (error) {
+      this.queue = []
+      this.onError?.(error)
+    }
   }
 
   /** Sends whatever is queued now (shutdown, or the window has passed). */

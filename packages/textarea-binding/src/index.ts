@@ -1,6 +1,6 @@
 export { TextareaBinding, bindTextarea } from './textarea-binding.js'
 export type { TextareaBindingOptions, CursorState } from './textarea-binding.js'
-export { RemoteCursors } from './remote-cursors.js'
+export { RemoteCursors, safeColour } from './remote-cursors.js'
 export type { RemoteCursorsOptions, ResolvedCursor } from './remote-cursors.js'
 export { changeFromInput, diffAroundCaret, transformIndex } from './text-change.js'
 export type { TextChange, Selection } from './text-change.js'

@@ -48,9 +48,19 @@ const MIRRORED_STYLES = [
   'wordBreak',
 ] as const
 
+const HEX_COLOUR = /^#(?:[0-9a-f]{3}|[0-9a-f]{4}|[0-9a-f]{6}|[0-9a-f]{8})$/i
+
+/**
+ * A colour from someone else's presence, safe to put in a style: a hex colour, else the
+ * fallback. Anything else (url(...), expressions) could make this browser fetch or misrender.
+ */
+export function safeColour(value: unknown, fallback = '#888888'): string {
+  return typeof value === 'string' && HEX_COLOUR.test(value) ? value : fallback
+}
+
 function defaultIdentity(state: Record<string, unknown>): { name: string; color: string } {
   const user = (state.user ?? {}) as { name?: unknown; color?: unknown }
-  return { name: typeof user.name === 'string' ? user.name : 'Anonymous', color: typeof user.color === 'string' ? user.color : '#888888' }
+  return { name: typeof user.name === 'string' ? user.name : 'Anonymous', color: safeColour(user.color) }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react'
 import type { Awareness } from 'y-protocols/awareness'
+import { safeColour } from '@coedit/textarea-binding'
 
 export interface Person {
   readonly clientId: number
@@ -26,7 +27,7 @@ export function usePresence(awareness: Awareness | null): Person[] {
         list.push({
           clientId,
           name: user.name,
-          color: typeof user.color === 'string' ? user.color : '#888',
+          color: safeColour(user.color),
           isSelf: clientId === awareness.clientID,
           idle: now - lastActive > IDLE_AFTER_MS,
         })

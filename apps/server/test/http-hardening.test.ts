@@ -1,0 +1,104 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { join } from 'node:path'
+import { attemptUpgrade, tempDir, waitFor } from '@coedit/test-utils'
+import { useCli } from './cli-harness.js'
+
+const { cli } = useCli(['--log-level', 'info', '--storage', 'memory'])
+const dirs: Array<{ path: string; remove(): void }> = []
+
+afterEach(() => {
+  for (const d of dirs.splice(0)) d.remove()
+})
+
+function webDir(): string {
+  const dir = tempDir()
+  dirs.push(dir)
+  mkdirSync(join(dir.path, 'assets'))
+  writeFileSync(join(dir.path, 'index.html'), '<!doctype html><title>Coedit</title>')
+  writeFileSync(join(dir.path, 'assets', 'big-123.js'), 'x'.repeat(4 * 1024 * 1024))
+  return dir.path
+}
+
+/** Starts a download and drops the connection once the first bytes arrive. */
+function abortedDownload(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, (response) => {
+      response.once('data', () => {
+        req.destroy()
+        resolve()
+      })
+    })
+    req.on('error', (error) => ((error as NodeJS.ErrnoException).code === 'ECONNRESET' ? resolve() : reject(error)))
+    req.end()
+  })
+}
+
+/** GET with a Host header of our choosing (fetch sets its own). */
+function getWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { host } }, (response) => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => (body += chunk))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+function openDescriptors(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length
+}
+
+describe('the HTTP side under abuse (issue 11: items 2, 13, 14, 15)', () => {
+  it('300 aborted downloads leave no file descriptor open and the server serving', async () => {
+    const p = await cli(['--web-dir', webDir()])
+    const url = `${p.httpUrl}/assets/big-123.js`
+    await abortedDownload(url)
+    const before = openDescriptors(p.child.pid!)
+    for (let i = 0; i < 300; i++) await abortedDownload(url)
+    // Closing is asynchronous: give the server a moment to see the last resets.
+    await waitFor('descriptors to be released', () => openDescriptors(p.child.pid!) <= before + 5, { timeoutMs: 5_000 })
+    console.log(`open descriptors: ${before} before, ${openDescriptors(p.child.pid!)} after 300 aborted downloads`)
+    const whole = await fetch(url)
+    expect((await whole.arrayBuffer()).byteLength).toBe(4 * 1024 * 1024)
+  })
+
+  it('sends a strict Content-Security-Policy, no referrer, and framing only by this origin (configurable)', async () => {
+    const p = await cli(['--web-dir', webDir()])
+    const page = await fetch(`${p.httpUrl}/d/some-document`)
+    const csp = page.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("default-src 'self'")
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).toContain("frame-ancestors 'self'")
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer')
+    expect(page.headers.get('x-frame-options')).toBe('SAMEORIGIN')
+    const embedded = await cli(['--web-dir', webDir(), '--frame-ancestors', 'https://intranet.example.com'])
+    const framed = await fetch(`${embedded.httpUrl}/`)
+    expect(framed.headers.get('content-security-policy')).toContain('frame-ancestors https://intranet.example.com')
+    expect(framed.headers.get('x-frame-options')).toBeNull()
+  })
+
+  it('in open mode on loopback, answers loopback host names only (DNS rebinding), unless told otherwise', async () => {
+    const p = await cli(['--web-dir', 'none'])
+    const rebound = await getWithHost(`${p.httpUrl}/api/access`, 'evil.example')
+    expect(rebound.status).toBe(403)
+    expect((JSON.parse(rebound.body) as { error: string }).error).toMatch(/host evil.example is not allowed/)
+    const upgrade = await attemptUpgrade(`${p.wsUrl}/doc`, { headers: { host: 'evil.example', origin: 'http://evil.example' } })
+    expect(upgrade).toMatchObject({ opened: false, status: 403 })
+    expect((await getWithHost(`${p.httpUrl}/api/access`, `localhost:${p.port}`)).status).toBe(200)
+    const named = await cli(['--web-dir', 'none', '--allowed-hosts', 'docs.internal'])
+    expect((await getWithHost(`${named.httpUrl}/healthz`, 'docs.internal')).status).toBe(200)
+    expect((await getWithHost(`${named.httpUrl}/healthz`, 'evil.example')).status).toBe(403)
+  })
+
+  it('answers an oversized /api/links body with 413 and JSON', async () => {
+    const p = await cli(['--web-dir', 'none'], { COEDIT_SECRET: 'http-hardening-secret-long-enough-for-hs256' })
+    const response = await fetch(`${p.httpUrl}/api/links`, { method: 'POST', headers: { authorization: 'Bearer x.y.z' }, body: JSON.stringify({ doc: 'a', pad: 'p'.repeat(10_000) }) })
+    expect(response.status).toBe(413)
+    expect(((await response.json()) as { error: string }).error).toMatch(/at most 4096 bytes/)
+  })
+})
