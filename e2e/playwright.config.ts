@@ -11,7 +11,8 @@ if (!existsSync(chromium)) {
 export default defineConfig({
   testDir: './tests',
   outputDir: './test-results',
-  timeout: 60_000,
+  // Three browsers per test on two cores: a loaded machine needs the slack; inner bounds stay tight.
+  timeout: 120_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
   // Each test runs its own server and three browsers; two cores fit two such tests.

@@ -8,6 +8,7 @@ import { ProtocolError, encodePermissionDenied, encodeSyncStep1, encodeSyncStep2
 import { RoomPresence } from './room-presence.js'
 import { PolicyViolation, handleMessage, type RoomPort } from './message-handler.js'
 import { insertsContent, addsStructs, type DecodedUpdate } from './update-effect.js'
+import { MAX_TYPE_DEPTH, nestingExceeds } from './type-nesting.js'
 import { DEFAULT_PRESENCE_LIMITS, type AwarenessEntry, type PresenceLimits } from './awareness-update.js'
 import { UpdateRelay, type RelayTarget } from './update-relay.js'
 import { RoomLog, type LoggedUpdate } from './room-log.js'
@@ -210,6 +211,7 @@ export class Room implements RoomPort<Session> {
     }
     const decoded = decode(update)
     this.checkSize(decoded, update.byteLength)
+    if (nestingExceeds(this.doc, decoded)) throw new PolicyViolation('update-refused', `update refused: shared types nested deeper than ${MAX_TYPE_DEPTH} levels`)
     const { changes, failure, incomplete } = this.integrate(update, origin)
     // What did integrate is a valid part of the document: stored and relayed like any change.
     for (const change of changes) this.writes.add(change, origin)

@@ -281,3 +281,70 @@ describe('the upgrade (items 15, 16)', () => {
     if (fine.opened) await fine.close()
   })
 })
+
+describe('deeply nested shared types (item 8)', () => {
+  function nestedMaps(depth: number, clientId: number): Uint8Array[] {
+    const doc = new Y.Doc()
+    doc.clientID = clientId
+    const updates: Uint8Array[] = []
+    doc.on('update', (update: Uint8Array) => updates.push(update))
+    doc.transact(() => {
+      let map = doc.getMap('root')
+      for (let level = 0; level < depth; level++) {
+        const child = new Y.Map<unknown>()
+        map.set('child', child)
+        map = child
+      }
+    })
+    return updates
+  }
+
+  it('refuses an update nesting maps thousands deep before applying it; the room carries on', async () => {
+    server = await startTestServer()
+    const [a, b] = await pair('nest')
+    const attacker = await raw('nest')
+    const started = performance.now()
+    attacker.send(encodeUpdate(nestedMaps(8_000, 31_337)[0]!))
+    expect(await attacker.closed).toEqual({ code: 1008, reason: 'update refused: shared types nested deeper than 32 levels' })
+    expect(performance.now() - started).toBeLessThan(2_000)
+    await stillSyncing(a, b, ' nest')
+  })
+
+  it('accepts ordinary nesting, and counts depth across updates', async () => {
+    server = await startTestServer()
+    const writer = await raw('layers')
+    const doc = new Y.Doc()
+    doc.clientID = 4_242
+    const updates: Uint8Array[] = []
+    doc.on('update', (update: Uint8Array) => updates.push(update))
+    // 20 levels in one update: fine.
+    let map = doc.getMap('root')
+    doc.transact(() => {
+      for (let level = 0; level < 20; level++) {
+        const child = new Y.Map<unknown>()
+        map.set('child', child)
+        map = child
+      }
+    })
+    writer.send(encodeUpdate(updates[0]!))
+    // 20 more below the first 20, in a second update: 40 in all, refused.
+    doc.transact(() => {
+      for (let level = 0; level < 20; level++) {
+        const child = new Y.Map<unknown>()
+        map.set('child', child)
+        map = child
+      }
+    })
+    writer.send(encodeUpdate(updates[1]!))
+    expect((await writer.closed).reason).toBe('update refused: shared types nested deeper than 32 levels')
+    const reader = client('layers')
+    await reader.synced()
+    let depth = 0
+    let current = reader.doc.getMap('root').get('child') as Y.Map<unknown> | undefined
+    while (current) {
+      depth++
+      current = current.get('child') as Y.Map<unknown> | undefined
+    }
+    expect(depth).toBe(20)
+  })
+})
