@@ -3,7 +3,7 @@
 import * as Y from 'yjs'
 import { TextareaBinding } from '@coedit/textarea-binding'
 
-interface BindingBench {
+export interface BindingBench {
   setup(characters: number): void
   /** Time from beforeinput to the end of the binding's input handling, per keystroke. */
   keystrokes(): number[]

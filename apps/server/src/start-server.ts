@@ -4,13 +4,13 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pino, type Logger } from 'pino'
+import { SqliteStorage } from '@coedit/sync-server/sqlite'
+import { PostgresStorage } from '@coedit/sync-server/postgres'
+import { RedisRelay } from '@coedit/sync-server/redis'
 import {
   MemoryStorage,
   OPEN_ACCESS,
-  PostgresStorage,
-  RedisRelay,
   RevocationList,
-  SqliteStorage,
   SyncServer,
   TokenAccessPolicy,
   hostAllowed,
@@ -33,11 +33,11 @@ export interface RunningServer {
   reloadTls(): void
 }
 
-/** The web app's build inside this repository, if it has been built. */
+/** The web app: this repository's build, else the copy bundled into the installed package (web/). */
 export function bundledWebDir(): string | null {
   const here = dirname(fileURLToPath(import.meta.url))
-  const candidate = resolve(here, '../../web/dist')
-  return existsSync(candidate) ? candidate : null
+  for (const candidate of [resolve(here, '../../web/dist'), resolve(here, '../web')]) if (existsSync(join(candidate, 'index.html'))) return candidate
+  return null
 }
 
 export function storageFor(config: Pick<ServerConfig, 'storage' | 'databaseUrl' | 'dataDir' | 'fsync'>): DocumentStorage & RevocationStore {

@@ -5,6 +5,12 @@ import { build } from 'esbuild'
 import { chromium } from '@playwright/test'
 import { median, percentile } from '../stats.js'
 import type { Metrics, Scenario, ScenarioContext } from './types.js'
+import type { BindingBench } from '../../binding-page/main.js'
+
+/** What the bench page puts on window for the harness to drive. */
+interface BenchWindow {
+  bench: BindingBench
+}
 
 const ENTRY = fileURLToPath(new URL('../../binding-page/main.ts', import.meta.url))
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -52,24 +58,24 @@ export const binding: Scenario = {
       const page = await browser.newPage()
       await page.goto(site.url)
       await page.waitForFunction(() => 'bench' in window)
-      await page.evaluate((n) => (window as any).bench.setup(n), CHARACTERS)
+      await page.evaluate((n) => (window as unknown as BenchWindow).bench.setup(n), CHARACTERS)
       // Warm up the JIT, then measure real key presses through the browser's input pipeline.
       for (let i = 0; i < 10; i++) await page.keyboard.type('w')
-      await page.evaluate(() => (window as any).bench.resetKeystrokes())
+      await page.evaluate(() => (window as unknown as BenchWindow).bench.resetKeystrokes())
       for (let i = 0; i < samples; i++) await page.keyboard.type(String.fromCharCode(97 + (i % 26)))
-      const keystrokes = (await page.evaluate(() => (window as any).bench.keystrokes())) as number[]
+      const keystrokes = (await page.evaluate(() => (window as unknown as BenchWindow).bench.keystrokes())) as number[]
       const remote: number[] = []
-      for (let i = 0; i < 10; i++) await page.evaluate(() => (window as any).bench.remoteEdit())
-      for (let i = 0; i < samples; i++) remote.push((await page.evaluate(() => (window as any).bench.remoteEdit())) as number)
-      const length = (await page.evaluate(() => (window as any).bench.text().length)) as number
+      for (let i = 0; i < 10; i++) await page.evaluate(() => (window as unknown as BenchWindow).bench.remoteEdit())
+      for (let i = 0; i < samples; i++) remote.push((await page.evaluate(() => (window as unknown as BenchWindow).bench.remoteEdit())) as number)
+      const length = (await page.evaluate(() => (window as unknown as BenchWindow).bench.text().length)) as number
       if (length !== CHARACTERS + 10 + samples + 10 + samples) throw new Error(`textarea holds ${length} characters, expected ${CHARACTERS + 20 + 2 * samples}`)
       // The same key presses with the binding gone: the part of the cost that is the browser's.
       await page.evaluate(() => {
-        ;(window as any).bench.unbind()
-        ;(window as any).bench.resetKeystrokes()
+        ;(window as unknown as BenchWindow).bench.unbind()
+        ;(window as unknown as BenchWindow).bench.resetKeystrokes()
       })
       for (let i = 0; i < samples; i++) await page.keyboard.type(String.fromCharCode(97 + (i % 26)))
-      const browserOnly = (await page.evaluate(() => (window as any).bench.keystrokes())) as number[]
+      const browserOnly = (await page.evaluate(() => (window as unknown as BenchWindow).bench.keystrokes())) as number[]
       return {
         keystroke: median(keystrokes),
         keystrokeP95: percentile(keystrokes, 95),

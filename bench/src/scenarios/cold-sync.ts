@@ -25,7 +25,7 @@ function buildDocument(edits: number): { update: Uint8Array; length: number } {
 
 const cache = new Map<number, { update: Uint8Array; length: number }>()
 
-async function join(context: ScenarioContext, server: Awaited<ReturnType<ScenarioContext['start']>>, room: string, length: number): Promise<{ step2: number; full: number }> {
+async function join(server: Awaited<ReturnType<ScenarioContext['start']>>, room: string, length: number): Promise<{ step2: number; full: number }> {
   const started = performance.now()
   const client = new FullClient(server, room)
   await client.opened
@@ -65,7 +65,7 @@ export const coldSync: Scenario = {
       if (!(await until(() => holder.doc.getText('text').length === built!.length, 60_000))) throw new Error('the document did not reach the server')
       // The room is loaded (writer and holder stay); newcomers join one after another.
       const loaded = [] as Array<{ step2: number; full: number }>
-      for (let i = 0; i < (context.quick ? 2 : 5); i++) loaded.push(await join(context, server, room, built.length))
+      for (let i = 0; i < (context.quick ? 2 : 5); i++) loaded.push(await join(server, room, built.length))
       const result: Metrics = {
         step2: percentile(loaded.map((l) => l.step2), 50),
         full: percentile(loaded.map((l) => l.full), 50),
@@ -74,7 +74,7 @@ export const coldSync: Scenario = {
         writer.close()
         holder.close()
         await context.waitForUnload(server, room)
-        const reload = await join(context, server, room, built.length)
+        const reload = await join(server, room, built.length)
         result.reloadStep2 = reload.step2
         result.reloadFull = reload.full
       } else {

@@ -1,8 +1,10 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { attemptUpgrade, connectClient, rawClient, startTestServer, tempDir, waitFor, type TestClient, type TestServer } from '@coedit/test-utils'
-import { SqliteStorage, TokenAccessPolicy, WeakSecretError, type AccessRight } from '../src/index.js'
+import { attemptUpgrade, connectClient, rawClient, tempDir, waitFor, type TestClient } from '@coedit/test-utils'
+import { startTestServer, type TestServer } from './support/test-server.js'
+import { TokenAccessPolicy, WeakSecretError, type AccessRight } from '../src/index.js'
+import { SqliteStorage } from '../src/sqlite.js'
 import { MESSAGE_AUTH, decodeMessage, encodeUpdate } from '../src/protocol.js'
 
 const SECRET = 'test-secret-that-is-long-enough-for-hs256!'

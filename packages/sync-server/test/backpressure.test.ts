@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Socket } from 'node:net'
-import { connectClient, rawClient, startTestServer, waitFor, type TestServer } from '@coedit/test-utils'
+import { connectClient, rawClient, waitFor } from '@coedit/test-utils'
+import { startTestServer, type TestServer } from './support/test-server.js'
 import type { SessionClosedEvent } from '../src/index.js'
 import { encodeSyncStep1 } from '../src/protocol.js'
 

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
-import { connectClient, rawClient, seededRandom, startTestServer, waitFor, type RawClient, type TestClient, type TestServer } from '@coedit/test-utils'
+import { connectClient, rawClient, seededRandom, waitFor, type RawClient, type TestClient } from '@coedit/test-utils'
+import { startTestServer, type TestServer } from './support/test-server.js'
 import { encodeAwarenessMessage, encodeQueryAwareness, encodeSyncStep1, encodeUpdate } from '../src/protocol.js'
 
 let server: TestServer

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { MemoryStorage, type DocumentStorage, type StoredDocument } from '../src/index.js'
-import { connectClient, rawClient, startTestServer, waitFor, type TestClient, type TestServer } from '@coedit/test-utils'
+import { connectClient, rawClient, waitFor, type TestClient } from '@coedit/test-utils'
+import { startTestServer, type TestServer } from './support/test-server.js'
 import { decodeMessage, encodeSyncStep1, encodeUpdate } from '../src/protocol.js'
 
 let server: TestServer | undefined

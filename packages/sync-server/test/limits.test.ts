@@ -1,8 +1,9 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { attemptUpgrade, connectClient, rawClient, startTestServer, tempDir, waitFor, type RawClient, type TestClient, type TestServer, type UpgradeOutcome } from '@coedit/test-utils'
-import { SqliteStorage } from '../src/index.js'
+import { attemptUpgrade, connectClient, rawClient, tempDir, waitFor, type RawClient, type TestClient, type UpgradeOutcome } from '@coedit/test-utils'
+import { startTestServer, type TestServer } from './support/test-server.js'
+import { SqliteStorage } from '../src/sqlite.js'
 import { addressGroup } from '../src/access/connection-limiter.js'
 import { MESSAGE_SYNC, encodeSyncStep1, encodeUpdate } from '../src/protocol.js'
 

@@ -4,7 +4,8 @@ import { pino } from 'pino'
 import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
 import { MemoryStorage } from '../src/index.js'
-import { connectClient, rawClient, startTestServer, waitFor, type TestClient, type TestServer } from '@coedit/test-utils'
+import { connectClient, rawClient, waitFor, type TestClient } from '@coedit/test-utils'
+import { startTestServer, type TestServer } from './support/test-server.js'
 
 const MAX_MESSAGE_BYTES = 64 * 1024
 const ROOM = 'victim'

@@ -1,16 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
-import {
-  connectClient,
-  rawClient,
-  spawnPresenceClient,
-  startTestServer,
-  waitFor,
-  type PresenceProcess,
-  type TestClient,
-  type TestServer,
-} from '@coedit/test-utils'
+import { connectClient, rawClient, spawnPresenceClient, waitFor, type PresenceProcess, type TestClient } from '@coedit/test-utils'
+import { startTestServer, type TestServer } from './support/test-server.js'
 import { encodeAwarenessMessage, encodeSyncStep1 } from '../src/protocol.js'
 
 let server: TestServer

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { attemptUpgrade, connectClient, startTestServer, type TestClient, type TestServer } from '@coedit/test-utils'
+import { attemptUpgrade, connectClient, type TestClient } from '@coedit/test-utils'
+import { startTestServer, type TestServer } from './support/test-server.js'
 import { MemoryStorage, REVOKED_REASON, RevocationList, TokenAccessPolicy, revokeDocument, revokeToken, tokenIdExpiry, verifyAccessToken, secretKey } from '../src/index.js'
 
 const SECRET = 'revocation-test-secret-long-enough-for-hs256'

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import * as Y from 'yjs'
-import { SqliteStorage } from '../src/index.js'
+import { SqliteStorage } from '../src/sqlite.js'
 import { tempDir } from '@coedit/test-utils'
 
 const dirs: Array<{ remove(): void }> = []

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { connectClient, rawClient, startTestServer, waitFor, type TestClient, type TestServer, seededRandom } from '@coedit/test-utils'
+import { connectClient, rawClient, waitFor, type TestClient, seededRandom } from '@coedit/test-utils'
+import { startTestServer, type TestServer } from './support/test-server.js'
 import { decodeMessage, encodeSyncStep1, encodeUpdate } from '../src/protocol.js'
 
 let server: TestServer

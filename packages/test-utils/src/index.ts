@@ -1,7 +1,6 @@
 export { waitFor, nextEvent } from './wait-for.js'
 export type { WaitOptions } from './wait-for.js'
-export { startTestServer, readMetric } from './test-server.js'
-export type { TestServer } from './test-server.js'
+export { readMetric } from './metrics.js'
 export { connectClient, rawClient, attemptUpgrade } from './clients.js'
 export type { TestClient, RawClient, UpgradeOutcome } from './clients.js'
 export { startCli, tempDir } from './processes.js'

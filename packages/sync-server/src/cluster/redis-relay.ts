@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import type * as IORedis from 'ioredis'
+import { loadDriver } from '../optional-driver.js'
 import type { Logger } from 'pino'
 import type { ClusterRelay, RemoteEvents, RoomChannel } from './cluster-relay.js'
 import type { ServerMetrics } from '../metrics.js'
@@ -60,8 +62,9 @@ export class RedisRelay implements ClusterRelay {
   constructor(private readonly options: RedisRelayOptions) {
     this.retainMs = options.retainMs ?? 60_000
     const retry = (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 6), 3_000)
-    this.commands = new Redis(options.url, { retryStrategy: retry, maxRetriesPerRequest: null, lazyConnect: false })
-    this.reader = new Redis(options.url, { retryStrategy: retry, maxRetriesPerRequest: null })
+    const { Redis: Client } = loadDriver<typeof IORedis>('ioredis', '@coedit/sync-server/redis')
+    this.commands = new Client(options.url, { retryStrategy: retry, maxRetriesPerRequest: null, lazyConnect: false })
+    this.reader = new Client(options.url, { retryStrategy: retry, maxRetriesPerRequest: null })
     for (const [name, connection] of [
       ['commands', this.commands],
       ['reader', this.reader],

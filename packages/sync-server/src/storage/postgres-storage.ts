@@ -1,6 +1,7 @@
-import pg from 'pg'
+import type pg from 'pg'
 import * as Y from 'yjs'
 import type { DocumentStorage, StoredDocument } from './document-storage.js'
+import { loadDriver } from '../optional-driver.js'
 import { revocationFromRow, type Revocation, type RevocationRow, type RevocationStore, type StoredRevocation } from '../access/revocations.js'
 
 export interface PostgresStorageOptions {
@@ -27,7 +28,8 @@ export class PostgresStorage implements DocumentStorage, RevocationStore {
   private readonly queues = new Map<string, Promise<unknown>>()
 
   constructor(options: PostgresStorageOptions) {
-    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 })
+    const { Pool } = loadDriver<typeof pg>('pg', '@coedit/sync-server/postgres')
+    this.pool = new Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 })
     // An idle client losing its server must not crash the process; the next query reports it.
     this.pool.on('error', () => {})
     this.ready = this.createSchema()

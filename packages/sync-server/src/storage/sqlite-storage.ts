@@ -1,7 +1,8 @@
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { DocumentStorage, StoredDocument } from './document-storage.js'
+import { loadDriver } from '../optional-driver.js'
 import { revocationFromRow, type Revocation, type RevocationRow, type RevocationStore, type StoredRevocation } from '../access/revocations.js'
 
 export interface SqliteStorageOptions {
@@ -32,7 +33,8 @@ export class SqliteStorage implements DocumentStorage, RevocationStore {
 
   constructor(options: SqliteStorageOptions) {
     mkdirSync(dirname(options.file), { recursive: true })
-    this.db = new Database(options.file)
+    const Sqlite = loadDriver<typeof Database>('better-sqlite3', '@coedit/sync-server/sqlite')
+    this.db = new Sqlite(options.file)
     this.db.pragma('journal_mode = WAL')
     this.db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'NORMAL'}`)
     this.db.pragma('busy_timeout = 5000')

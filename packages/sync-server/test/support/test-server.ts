@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
-import { SyncServer, type SyncServerOptions } from '@coedit/sync-server'
+import { readMetric } from '@coedit/test-utils'
+import { SyncServer, type SyncServerOptions } from '../../src/index.js'
 
 export interface TestServer {
   readonly sync: SyncServer
@@ -15,7 +16,7 @@ export interface TestServer {
   close(): Promise<void>
 }
 
-/** A real SyncServer on 127.0.0.1, port 0 unless given, with quiet logs unless asked. */
+/** A real SyncServer built from this package's source, on 127.0.0.1, port 0 unless given, with quiet logs unless asked. */
 export async function startTestServer(options: SyncServerOptions & { port?: number } = {}): Promise<TestServer> {
   const { port: wantedPort = 0, ...syncOptions } = options
   const sync = new SyncServer({ logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...syncOptions })
@@ -47,24 +48,4 @@ export async function startTestServer(options: SyncServerOptions & { port?: numb
       return closed
     },
   }
-}
-
-/** Reads a Prometheus sample from a running server's /metrics. */
-export async function readMetric(httpUrl: string, name: string, labels?: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text()
-  let total = 0
-  let found = false
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue
-    const match = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line)
-    if (!match || match[1] !== name) continue
-    if (labels) {
-      const set = match[2] ?? ''
-      if (!Object.entries(labels).every(([k, v]) => set.includes(`${k}="${v}"`))) continue
-    }
-    total += Number(match[3])
-    found = true
-  }
-  if (!found && !labels) throw new Error(`metric ${name} not found`)
-  return total
 }
