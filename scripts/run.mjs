@@ -60,10 +60,25 @@ function hasPostgres() {
 
 /** What the tests start themselves, and the Debian package that provides it. */
 const SYSTEM_NEEDS = [
-  { what: `Chromium at ${CHROMIUM} (browser tests)`, pkg: 'chromium', present: () => existsSync(CHROMIUM), hint: 'or point CHROMIUM_PATH at a Chromium binary' },
-  { what: 'redis-server (multi-server tests)', pkg: 'redis-server', present: () => spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0, hint: '' },
+  {
+    what: `Chromium at ${CHROMIUM} (browser tests)`,
+    pkg: 'chromium',
+    present: () => existsSync(CHROMIUM),
+    hint: 'or point CHROMIUM_PATH at a Chromium binary',
+  },
+  {
+    what: 'redis-server (multi-server tests)',
+    pkg: 'redis-server',
+    present: () => spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0,
+    hint: '',
+  },
   { what: 'PostgreSQL (multi-server tests)', pkg: 'postgresql', present: hasPostgres, hint: '' },
-  { what: 'openssl (TLS tests make their own certificates)', pkg: 'openssl', present: () => spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0, hint: '' },
+  {
+    what: 'openssl (TLS tests make their own certificates)',
+    pkg: 'openssl',
+    present: () => spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0,
+    hint: '',
+  },
 ]
 
 function ensureSystemPackages() {

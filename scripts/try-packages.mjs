@@ -27,7 +27,12 @@ function fail(message) {
 }
 
 function run(command, args, cwd, options = {}) {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' }, ...options })
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
+    ...options,
+  })
   if (result.status !== 0) fail(`${command} ${args.join(' ')} failed in ${cwd}:\n${result.stdout}\n${result.stderr}`)
   return result.stdout
 }
@@ -69,7 +74,9 @@ async function firstFrame(dir, url) {
 }
 
 function freePortSync() {
-  const out = spawnSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"], { encoding: 'utf8' })
+  const out = spawnSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"], {
+    encoding: 'utf8',
+  })
   return Number(out.stdout.trim())
 }
 
@@ -97,7 +104,9 @@ try {
   const help = run('npx', ['--no-install', 'coedit', '--help'], app)
   if (!help.includes('Usage: coedit')) fail(`npx coedit --help printed:\n${help}`)
   // The default port, as a new user gets it, unless something here already holds it.
-  const busy = spawnSync(process.execPath, ['-e', "require('net').createServer().once('error',()=>process.exit(1)).listen(1234,'127.0.0.1',function(){this.close()})"]).status !== 0
+  const busy =
+    spawnSync(process.execPath, ['-e', "require('net').createServer().once('error',()=>process.exit(1)).listen(1234,'127.0.0.1',function(){this.close()})"])
+      .status !== 0
   const port = busy ? freePortSync() : 1234
   if (busy) say('port 1234 is taken on this machine; trying the command on a free port instead')
   const serve = await startAndWait('npx', ['--no-install', 'coedit', ...(busy ? ['--port', String(port)] : [])], app, /Coedit is listening on (\S+)"/)
@@ -139,7 +148,8 @@ try {
     try { new SqliteStorage({ file: './x.db' }); console.log('no error') } catch (error) { console.log(error.message) }
   `
   const said = run(process.execPath, ['--input-type=module', '-e', probe], bare)
-  if (!said.includes("needs the package 'better-sqlite3', which is not installed: run npm install better-sqlite3")) fail(`without better-sqlite3 the sqlite entry said: ${said}`)
+  if (!said.includes("needs the package 'better-sqlite3', which is not installed: run npm install better-sqlite3"))
+    fail(`without better-sqlite3 the sqlite entry said: ${said}`)
   say(`the library alone installs no driver (node_modules ${sizeOf(bare)}), and /sqlite names the package to install`)
   say('packages: all checks passed')
 } catch (error) {

@@ -7,6 +7,5 @@ export default defineConfig(({ command }) => ({
   plugins: [react()],
   build: { outDir: 'dist', sourcemap: true, chunkSizeWarningLimit: 600 },
   server: { port: 5173, strictPort: false },
-  define:
-    command === 'serve' && !process.env.VITE_SYNC_URL ? { 'import.meta.env.VITE_SYNC_URL': JSON.stringify('ws://127.0.0.1:1234') } : {},
+  define: command === 'serve' && !process.env.VITE_SYNC_URL ? { 'import.meta.env.VITE_SYNC_URL': JSON.stringify('ws://127.0.0.1:1234') } : {},
 }))

@@ -71,11 +71,13 @@ for (const scenario of selectedScenarios) {
       log(`${scenario.id} · ${spec.label} · run ${run}`)
       const context = contextFor(spec, quick, (m) => log(`  ${m}`))
       try {
-        collected.push(await scenario.run(context).catch(async (error: unknown) => {
-          // A peer that fails to come up once (slow first start) gets one more chance.
-          log(`  retrying after: ${(error as Error).message.split('\n')[0]}`)
-          return scenario.run(context)
-        }))
+        collected.push(
+          await scenario.run(context).catch(async (error: unknown) => {
+            // A peer that fails to come up once (slow first start) gets one more chance.
+            log(`  retrying after: ${(error as Error).message.split('\n')[0]}`)
+            return scenario.run(context)
+          }),
+        )
       } catch (error) {
         const message = (error as Error).message.split('\n')[0]!
         log(`  failed: ${message}`)
@@ -90,7 +92,14 @@ for (const scenario of selectedScenarios) {
   }
 }
 
-const report: Report = { date: new Date().toISOString(), machine: machine(PINNING), quick, servers: specs.map((s) => ({ id: s.id, label: s.label })), results, errors }
+const report: Report = {
+  date: new Date().toISOString(),
+  machine: machine(PINNING),
+  quick,
+  servers: specs.map((s) => ({ id: s.id, label: s.label })),
+  results,
+  errors,
+}
 const table = markdown(report, selectedScenarios, specs)
 mkdirSync(RESULTS, { recursive: true })
 const stamp = report.date.replace(/[:.]/g, '-')

@@ -54,7 +54,10 @@ export function markdown(report: Report, scenarios: readonly Scenario[], specs: 
       })
       if (cells.every((c) => c === '–')) continue
       const coedit = byServer.coedit?.[key]?.median
-      const peers = specs.filter((s) => s.id !== 'coedit' && s.id !== 'relay').map((s) => byServer[s.id]?.[key]?.median).filter((v): v is number => v !== undefined && Number.isFinite(v))
+      const peers = specs
+        .filter((s) => s.id !== 'coedit' && s.id !== 'relay')
+        .map((s) => byServer[s.id]?.[key]?.median)
+        .filter((v): v is number => v !== undefined && Number.isFinite(v))
       const best = peers.length ? (meta.lowerIsBetter ? Math.min(...peers) : Math.max(...peers)) : undefined
       const ratio = coedit !== undefined && best !== undefined && best !== 0 ? `${(coedit / best).toFixed(2)}` : '–'
       lines.push(`| ${meta.label} | ${cells.join(' | ')} | ${ratio} |`)
@@ -63,8 +66,10 @@ export function markdown(report: Report, scenarios: readonly Scenario[], specs: 
   const m = report.machine
   const notes = [
     '',
-    `${report.date.slice(0, 10)} · ${m.cpu} · ${m.cores} cores · ${m.memoryGiB} GiB · Node ${m.node} · ${m.pinned ? 'server on core 0, load generator on core 1' : 'no CPU pinning'} · ${report.quick ? 'quick run' : 'full run'}`,
-    'Medians of the runs; ±x% marks a metric whose runs spread more than 25% around the median (half the max-min range). Ratios below 1 mean Coedit does better where lower is better.',
+    `${report.date.slice(0, 10)} · ${m.cpu} · ${m.cores} cores · ${m.memoryGiB} GiB · Node ${m.node} · ` +
+      `${m.pinned ? 'server on core 0, load generator on core 1' : 'no CPU pinning'} · ${report.quick ? 'quick run' : 'full run'}`,
+    'Medians of the runs; ±x% marks a metric whose runs spread more than 25% around the median ' +
+      '(half the max-min range). Ratios below 1 mean Coedit does better where lower is better.',
   ]
   for (const e of report.errors) notes.push(`- ${e.scenario} / ${e.server} failed: ${e.error}`)
   return [...lines, ...notes].join('\n')

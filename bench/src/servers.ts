@@ -64,7 +64,18 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 20_000
  * The bench drives thousands of connections and floods of messages from one address, which
  * the abuse limits exist to refuse; the peers have no such limits. The document size cap stays on.
  */
-const UNLIMITED = ['--max-connections-per-ip', '0', '--max-new-connections-per-minute', '0', '--max-messages-per-second', '0', '--max-bytes-per-second', '0', '--max-loaded-rooms', '0']
+const UNLIMITED = [
+  '--max-connections-per-ip',
+  '0',
+  '--max-new-connections-per-minute',
+  '0',
+  '--max-messages-per-second',
+  '0',
+  '--max-bytes-per-second',
+  '0',
+  '--max-loaded-rooms',
+  '0',
+]
 
 function command(spec: ServerSpec, port: number, dataDir: string): { args: string[]; env: Record<string, string> } {
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each Coedit server to <dir> when it exits.
@@ -72,7 +83,22 @@ function command(spec: ServerSpec, port: number, dataDir: string): { args: strin
   switch (spec.id) {
     case 'coedit':
       return {
-        args: [process.execPath, ...profile, join(ROOT, 'apps/server/dist/cli.js'), '--port', String(port), '--data-dir', dataDir, '--web-dir', 'none', '--log-level', 'warn', '--room-unload-delay-ms', '500', ...UNLIMITED],
+        args: [
+          process.execPath,
+          ...profile,
+          join(ROOT, 'apps/server/dist/cli.js'),
+          '--port',
+          String(port),
+          '--data-dir',
+          dataDir,
+          '--web-dir',
+          'none',
+          '--log-level',
+          'warn',
+          '--room-unload-delay-ms',
+          '500',
+          ...UNLIMITED,
+        ],
         env: {},
       }
     case 'yws':

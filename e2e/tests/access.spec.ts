@@ -69,7 +69,10 @@ test('an edit-link holder and a view-link holder: the viewer follows live, is se
   await expect(stranger.page.getByRole('button', { name: 'New document' })).toHaveCount(0)
 })
 
-test('resetting links: everyone on an old link is told it was revoked, the one who reset keeps editing with a fresh link', async ({ browser, securedCoedit }) => {
+test('resetting links: everyone on an old link is told it was revoked, the one who reset keeps editing with a fresh link', async ({
+  browser,
+  securedCoedit,
+}) => {
   const doc = `plans-${Date.now().toString(36)}`
   const owner = await openAs(browser, 'Olga', editLink(securedCoedit.url, doc), '#d1495b')
   const leaked = await openAs(browser, 'Lars', editLink(securedCoedit.url, doc), '#2d7dd2')

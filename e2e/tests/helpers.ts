@@ -10,7 +10,8 @@ export async function placeCaret(person: Person, index: number): Promise<void> {
 
 export async function caretContext(person: Person, before: number, after: number): Promise<string> {
   return person.editor.evaluate(
-    (el: HTMLTextAreaElement, [b, a]) => `${el.value.slice(Math.max(0, el.selectionStart - b), el.selectionStart)}|${el.value.slice(el.selectionStart, el.selectionStart + a)}`,
+    (el: HTMLTextAreaElement, [b, a]) =>
+      `${el.value.slice(Math.max(0, el.selectionStart - b), el.selectionStart)}|${el.value.slice(el.selectionStart, el.selectionStart + a)}`,
     [before, after] as const,
   )
 }

@@ -19,10 +19,13 @@ test('everyone sees everyone, with remote carets; a closed tab disappears within
 
   // Bob selects a word, Carol puts her caret at the end of her line.
   const text = await alice.editor.inputValue()
-  await bob.editor.evaluate((el: HTMLTextAreaElement, [s, e]) => {
-    el.focus()
-    el.setSelectionRange(s, e)
-  }, [text.indexOf('numbers'), text.indexOf('numbers') + 'numbers'.length] as const)
+  await bob.editor.evaluate(
+    (el: HTMLTextAreaElement, [s, e]) => {
+      el.focus()
+      el.setSelectionRange(s, e)
+    },
+    [text.indexOf('numbers'), text.indexOf('numbers') + 'numbers'.length] as const,
+  )
   await placeCaret(carol, text.indexOf('room.') + 'room.'.length)
   await carol.page.keyboard.type(' 3pm?')
   await expect(alice.page.locator('.coedit-remote-caret-label', { hasText: 'Bob' })).toBeVisible()

@@ -23,7 +23,12 @@ class BodyTooLarge extends Error {}
  * links only for edit holders. POST /api/links/reset (edit holders) revokes every link to a
  * document issued before now and answers with a fresh edit link. Returns false for other paths.
  */
-export function createAccessApi({ access, linkTtlSeconds, log, clock = Date.now }: AccessApiOptions): (request: IncomingMessage, response: ServerResponse) => boolean {
+export function createAccessApi({
+  access,
+  linkTtlSeconds,
+  log,
+  clock = Date.now,
+}: AccessApiOptions): (request: IncomingMessage, response: ServerResponse) => boolean {
   return (request, response) => {
     const path = (request.url ?? '/').split('?')[0]
     if (path === '/api/access') {
@@ -32,7 +37,8 @@ export function createAccessApi({ access, linkTtlSeconds, log, clock = Date.now 
     }
     if (path === '/api/links' || path === '/api/links/reset') {
       if (request.method !== 'POST') return reply(response, 405, { error: 'use POST' }, { allow: 'POST' })
-      if (!(access instanceof TokenAccessPolicy)) return reply(response, 404, { error: 'this server is in open mode: every document URL already works as a link' })
+      if (!(access instanceof TokenAccessPolicy))
+        return reply(response, 404, { error: 'this server is in open mode: every document URL already works as a link' })
       const work = path === '/api/links' ? mintLink : resetLinks
       void work(access, request, { ttlSeconds: linkTtlSeconds, clock, log }).then(
         ({ status, body }) => reply(response, status, body),
@@ -101,7 +107,12 @@ async function resetLinks(policy: TokenAccessPolicy, request: IncomingMessage, {
   return { status: 201, body: { ...fresh, revokedBefore: new Date(now).toISOString() } }
 }
 
-async function sign(policy: TokenAccessPolicy, doc: string, right: AccessRight, expiresAt: number): Promise<{ token: string; doc: string; right: AccessRight; expiresAt: string }> {
+async function sign(
+  policy: TokenAccessPolicy,
+  doc: string,
+  right: AccessRight,
+  expiresAt: number,
+): Promise<{ token: string; doc: string; right: AccessRight; expiresAt: string }> {
   const token = await policy.sign({ doc, right, expiresAt })
   return { token, doc, right, expiresAt: new Date(expiresAt).toISOString() }
 }

@@ -59,7 +59,8 @@ export async function runRevokeCommand(argv: readonly string[], env: Readonly<Re
   const parsed = parseCommandLine(storageArgs, env)
   if (parsed.kind !== 'serve') throw new ConfigError('unexpected flags')
   const { config } = parsed
-  if (config.storage === 'memory') throw new ConfigError('a server with --storage memory keeps revocations in its own memory only; nothing outside it can revoke')
+  if (config.storage === 'memory')
+    throw new ConfigError('a server with --storage memory keeps revocations in its own memory only; nothing outside it can revoke')
   const store = storageFor(config)
   try {
     await store.addRevocation(revocation)
@@ -77,7 +78,13 @@ export async function runRevokeCommand(argv: readonly string[], env: Readonly<Re
   }
   if (values.json) return `${JSON.stringify(output)}\n`
   const what = revocation.kind === 'token' ? `token ${revocation.id}` : `every token for ${revocation.doc} issued before ${output.revoked.issuedBefore ?? ''}`
-  return [`revoked  ${what}`, `store    ${output.store}`, `kept     until ${output.keptUntil} (then every token it names has expired)`, 'Running servers close sessions holding it within a few seconds.', ''].join('\n')
+  return [
+    `revoked  ${what}`,
+    `store    ${output.store}`,
+    `kept     until ${output.keptUntil} (then every token it names has expired)`,
+    'Running servers close sessions holding it within a few seconds.',
+    '',
+  ].join('\n')
 }
 
 function where(config: { storage: string; dataDir: string; databaseUrl: string | null }): string {

@@ -59,7 +59,9 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const access = config.secret === null ? OPEN_ACCESS : new TokenAccessPolicy(config.secret, { revocations })
   const cluster = config.redisUrl ? new RedisRelay({ url: config.redisUrl, log }) : undefined
   if (cluster && config.storage !== 'postgres') {
-    log.warn('REDIS_URL without shared storage: each server keeps its own copy of what the others relay; use DATABASE_URL so any server can load every document')
+    log.warn(
+      'REDIS_URL without shared storage: each server keeps its own copy of what the others relay; use DATABASE_URL so any server can load every document',
+    )
   }
   const sync = new SyncServer({
     access,
@@ -97,7 +99,9 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     if (!hostAllowed(request, allowedHosts)) {
       response.writeHead(403, { 'content-type': 'application/json; charset=utf-8' })
-      response.end(JSON.stringify({ error: `host ${request.headers.host ?? ''} is not allowed: this server answers to ${allowedHosts.join(', ')} (--allowed-hosts)` }))
+      response.end(
+        JSON.stringify({ error: `host ${request.headers.host ?? ''} is not allowed: this server answers to ${allowedHosts.join(', ')} (--allowed-hosts)` }),
+      )
       return
     }
     if (sync.handleHttp(request, response)) return
@@ -137,11 +141,17 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     },
     `Coedit is listening on ${url}`,
   )
-  log.info({ mode: access.mode }, access.mode === 'token' ? 'token mode: every connection needs a signed token (coedit token --help)' : 'open mode: anyone who can reach this port can edit every document')
+  log.info(
+    { mode: access.mode },
+    access.mode === 'token'
+      ? 'token mode: every connection needs a signed token (coedit token --help)'
+      : 'open mode: anyone who can reach this port can edit every document',
+  )
   if (access.mode === 'open' && !isLoopback(config.host)) {
     log.warn(
       { host: config.host },
-      `open mode on a non-loopback address: anyone who can reach ${url} can read and change every document. Set COEDIT_SECRET or --secret-file to require signed links.`,
+      `open mode on a non-loopback address: anyone who can reach ${url} can read and ` +
+        `change every document. Set COEDIT_SECRET or --secret-file to require signed links.`,
     )
   }
 

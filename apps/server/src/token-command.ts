@@ -60,11 +60,15 @@ export async function runTokenCommand(argv: readonly string[], env: Readonly<Rec
   const ttlText = typeof values.ttl === 'string' ? values.ttl : '7d'
   const ttl = parseDuration(ttlText)
   if (ttl === null) throw new ConfigError(`--ttl must be a duration like 30m, 12h, 7d or 2w, got '${ttlText}'`)
-  if (ttl * 1000 > MAX_TOKEN_LIFETIME_MS) throw new ConfigError(`--ttl must be at most ${MAX_TOKEN_LIFETIME_MS / 86_400_000}d, got '${ttlText}' (revocations are kept as long as the longest token lives)`)
+  if (ttl * 1000 > MAX_TOKEN_LIFETIME_MS)
+    throw new ConfigError(
+      `--ttl must be at most ${MAX_TOKEN_LIFETIME_MS / 86_400_000}d, got '${ttlText}' (revocations are kept as long as the longest token lives)`,
+    )
   const secretFile = typeof values['secret-file'] === 'string' ? values['secret-file'] : (env.COEDIT_SECRET_FILE ?? null)
   const secret = readSecret(secretFile || null, env.COEDIT_SECRET)
   if (secret === null) throw new ConfigError('no secret: set COEDIT_SECRET or pass --secret-file <path> (the same the server uses)')
-  const base = (typeof values['public-url'] === 'string' ? values['public-url'] : env.COEDIT_PUBLIC_URL) || `http://${DEFAULT_CONFIG.host}:${DEFAULT_CONFIG.port}`
+  const base =
+    (typeof values['public-url'] === 'string' ? values['public-url'] : env.COEDIT_PUBLIC_URL) || `http://${DEFAULT_CONFIG.host}:${DEFAULT_CONFIG.port}`
   if (!isHttpUrl(base)) throw new ConfigError(`--public-url must be an http(s) URL, got '${base}'`)
 
   const expiresAt = now + ttl * 1000

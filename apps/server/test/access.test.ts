@@ -55,7 +55,10 @@ describe('token mode in the CLI', () => {
     expect(editLink.status).toBe(201)
     expect((await postLink(server, viewToken, { doc: 'notes', right: 'view' })).status).toBe(201)
 
-    expect(await postLink(server, viewToken, { doc: 'notes', right: 'edit' })).toMatchObject({ status: 403, json: { error: 'only holders of an edit token can share edit links' } })
+    expect(await postLink(server, viewToken, { doc: 'notes', right: 'edit' })).toMatchObject({
+      status: 403,
+      json: { error: 'only holders of an edit token can share edit links' },
+    })
     expect(await postLink(server, editToken, { doc: 'other', right: 'view' })).toMatchObject({ status: 403 })
     expect(await postLink(server, null, { doc: 'notes', right: 'view' })).toMatchObject({ status: 401 })
     expect(await postLink(server, 'garbage', { doc: 'notes', right: 'view' })).toMatchObject({ status: 401, json: { error: 'malformed token' } })
@@ -69,7 +72,9 @@ describe('token mode in the CLI', () => {
   it('warns at start when open mode listens beyond loopback', async () => {
     const server = await cli(['--host', '0.0.0.0'])
     // The warning follows the "listening" line that startCli waits for.
-    const warning = await waitFor('the open-mode warning', () => server.logs.find((l) => l.level === 40 && String(l.msg).includes('open mode on a non-loopback address')))
+    const warning = await waitFor('the open-mode warning', () =>
+      server.logs.find((l) => l.level === 40 && String(l.msg).includes('open mode on a non-loopback address')),
+    )
     expect(warning.host).toBe('0.0.0.0')
     expect(await (await fetch(`${server.httpUrl}/api/access`)).json()).toEqual({ mode: 'open' })
     expect((await postLink(server, null, { doc: 'x', right: 'view' })).status).toBe(404)

@@ -1,7 +1,19 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import pg from 'pg'
-import { attemptUpgrade, connectClient, readMetric, spawnPresenceClient, startPostgres, startRedis, waitFor, type PresenceProcess, type ServiceProcess, type TestClient, seededRandom } from '@coedit/test-utils'
+import {
+  attemptUpgrade,
+  connectClient,
+  readMetric,
+  spawnPresenceClient,
+  startPostgres,
+  startRedis,
+  waitFor,
+  type PresenceProcess,
+  type ServiceProcess,
+  type TestClient,
+  seededRandom,
+} from '@coedit/test-utils'
 import { execFile, execFileSync } from 'node:child_process'
 import { promisify } from 'node:util'
 import { CLI, useCli } from './cli-harness.js'
@@ -12,7 +24,10 @@ import { CLI, useCli } from './cli-harness.js'
  */
 let redis: ServiceProcess
 let postgres: ServiceProcess
-const { cli, client, track, destroyClients } = useCli(['--log-level', 'info', '--web-dir', 'none', '--compact-after-updates', '50'], () => ({ REDIS_URL: redis.url, DATABASE_URL: postgres.url }))
+const { cli, client, track, destroyClients } = useCli(['--log-level', 'info', '--web-dir', 'none', '--compact-after-updates', '50'], () => ({
+  REDIS_URL: redis.url,
+  DATABASE_URL: postgres.url,
+}))
 const presences: PresenceProcess[] = []
 
 beforeAll(async () => {
@@ -78,7 +93,7 @@ describe('several servers, one Redis, one PostgreSQL', () => {
     await randomEdits(peers, 300, 7)
     const text = await converged(peers)
     expect(text.length).toBeGreaterThan(100)
-    await waitFor('A\'s presence on B', () => [...peers[2]!.provider.awareness.getStates().values()].some((s) => s.user?.name === 'on-A'))
+    await waitFor("A's presence on B", () => [...peers[2]!.provider.awareness.getStates().values()].some((s) => s.user?.name === 'on-A'))
     expect(await readMetric(b.httpUrl, 'coedit_relay_consumed_total', { type: 'u' })).toBeGreaterThan(0)
     expect(await readMetric(a.httpUrl, 'coedit_relay_published_total', { type: 'u' })).toBeGreaterThan(0)
     await waitFor('storage to hold the converged text', async () => (await storedText('duo')) === text)
@@ -133,7 +148,9 @@ describe('several servers, one Redis, one PostgreSQL', () => {
     expect(text.match(/a/g)?.length).toBe(100)
     expect(text.match(/b/g)?.length).toBe(100)
     expect(text.startsWith('offline-')).toBe(true)
-    await waitFor('the ghost to leave B\'s presence', () => ![...onB.provider.awareness.getStates().values()].some((s) => s.user?.name === 'ghost-on-A'), { timeoutMs: 15_000 })
+    await waitFor("the ghost to leave B's presence", () => ![...onB.provider.awareness.getStates().values()].some((s) => s.user?.name === 'ghost-on-A'), {
+      timeoutMs: 15_000,
+    })
     const goneAfter = Date.now() - killedAt
     console.log(`presence of a killed server's client removed from the other server after ${goneAfter} ms`)
     expect(goneAfter).toBeLessThanOrEqual(14_000)
@@ -148,10 +165,14 @@ describe('several servers, one Redis, one PostgreSQL', () => {
     const restarting = redis.restart()
     await randomEdits(peers, 100, 12)
     await restarting
-    await waitFor('both servers healthy again', async () => {
-      const health = await Promise.all([a, b].map((p) => fetch(`${p.httpUrl}/healthz`).then((r) => r.status)))
-      return health.every((status) => status === 200)
-    }, { timeoutMs: 15_000 })
+    await waitFor(
+      'both servers healthy again',
+      async () => {
+        const health = await Promise.all([a, b].map((p) => fetch(`${p.httpUrl}/healthz`).then((r) => r.status)))
+        return health.every((status) => status === 200)
+      },
+      { timeoutMs: 15_000 },
+    )
     await randomEdits(peers, 50, 13)
     await converged(peers, 15_000)
     expect(peers.every((p) => p.provider.wsconnected)).toBe(true)
@@ -207,7 +228,10 @@ describe('several servers, one Redis, one PostgreSQL', () => {
     await Promise.all(peers.map((p) => p.synced()))
     await randomEdits(peers, 400, 21)
     const text = await converged(peers)
-    await waitFor('compactions on both servers', async () => (await readMetric(a.httpUrl, 'coedit_compactions_total')) > 0 && (await readMetric(b.httpUrl, 'coedit_compactions_total')) > 0)
+    await waitFor(
+      'compactions on both servers',
+      async () => (await readMetric(a.httpUrl, 'coedit_compactions_total')) > 0 && (await readMetric(b.httpUrl, 'coedit_compactions_total')) > 0,
+    )
     await waitFor('the stored document to match the clients', async () => (await storedText('compact')) === text, { timeoutMs: 10_000 })
   })
 
@@ -237,7 +261,9 @@ describe('several servers, one Redis, one PostgreSQL', () => {
     const storedAt = performance.now()
     const closedAt = await Promise.all(closes)
     const slowest = Math.max(...closedAt) - storedAt
-    console.log(`revoke --doc: stored ${Math.round(storedAt - startedAt)} ms after the CLI started; sessions on both servers closed ${Math.round(slowest)} ms after that`)
+    console.log(
+      `revoke --doc: stored ${Math.round(storedAt - startedAt)} ms after the CLI started; sessions on both servers closed ${Math.round(slowest)} ms after that`,
+    )
     expect(slowest).toBeLessThan(3_000)
     const refused = await attemptUpgrade(`${b.wsUrl}/leak?token=${token}`)
     expect(refused).toMatchObject({ opened: false, status: 401 })

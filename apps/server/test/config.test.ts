@@ -67,7 +67,10 @@ describe('parseCommandLine', () => {
   })
 
   it('selects PostgreSQL storage when a database URL is given, and checks the service URLs', () => {
-    expect(serve([], { DATABASE_URL: 'postgres://u:p@db:5432/coedit', REDIS_URL: 'redis://cache:6379' })).toMatchObject({ storage: 'postgres', redisUrl: 'redis://cache:6379' })
+    expect(serve([], { DATABASE_URL: 'postgres://u:p@db:5432/coedit', REDIS_URL: 'redis://cache:6379' })).toMatchObject({
+      storage: 'postgres',
+      redisUrl: 'redis://cache:6379',
+    })
     expect(serve(['--storage', 'memory'], { DATABASE_URL: 'postgres://db/coedit' }).storage).toBe('memory')
     expect(() => serve(['--storage', 'postgres'])).toThrow(/--storage postgres needs --database-url/)
     expect(() => serve(['--database-url', 'mysql://u:secret@db/x'])).toThrow(/must start with postgres:\/\/, got 'mysql:\/\/u:\*\*\*@db\/x'/)

@@ -97,7 +97,11 @@ describe('the HTTP side under abuse (issue 11: items 2, 13, 14, 15)', () => {
 
   it('answers an oversized /api/links body with 413 and JSON', async () => {
     const p = await cli(['--web-dir', 'none'], { COEDIT_SECRET: 'http-hardening-secret-long-enough-for-hs256' })
-    const response = await fetch(`${p.httpUrl}/api/links`, { method: 'POST', headers: { authorization: 'Bearer x.y.z' }, body: JSON.stringify({ doc: 'a', pad: 'p'.repeat(10_000) }) })
+    const response = await fetch(`${p.httpUrl}/api/links`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer x.y.z' },
+      body: JSON.stringify({ doc: 'a', pad: 'p'.repeat(10_000) }),
+    })
     expect(response.status).toBe(413)
     expect(((await response.json()) as { error: string }).error).toMatch(/at most 4096 bytes/)
   })

@@ -66,11 +66,17 @@ describe('coedit token revoke', () => {
     const storedAt = performance.now()
     expect(out).toContain(`revoked  token ${leaked.id}`)
     const { code, reason, atMs } = await closed
-    console.log(`revoke --id: stored ${Math.round(storedAt - startedAt)} ms after the CLI started; the session closed ${Math.round(atMs - storedAt)} ms after that`)
+    console.log(
+      `revoke --id: stored ${Math.round(storedAt - startedAt)} ms after the CLI started; the session closed ${Math.round(atMs - storedAt)} ms after that`,
+    )
     expect({ code, reason }).toEqual({ code: 1008, reason: 'link revoked: ask whoever shared it for a new one' })
     expect(atMs - storedAt).toBeLessThan(3_000)
     await expectRefused(server, 'budget', leaked.token)
-    const api = await fetch(`${server.httpUrl}/api/links`, { method: 'POST', headers: { authorization: `Bearer ${leaked.token}` }, body: JSON.stringify({ doc: 'budget', right: 'view' }) })
+    const api = await fetch(`${server.httpUrl}/api/links`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${leaked.token}` },
+      body: JSON.stringify({ doc: 'budget', right: 'view' }),
+    })
     expect(api.status).toBe(401)
     expect(((await api.json()) as { error: string }).error).toMatch(/link revoked/)
     expect(colleague.provider.wsconnected).toBe(true)
@@ -114,7 +120,11 @@ describe('coedit token revoke', () => {
     await viewer.synced()
     const closed = closedBy(viewer)
     const reset = (bearer: string) =>
-      fetch(`${server.httpUrl}/api/links/reset`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify({ doc: 'essay' }) })
+      fetch(`${server.httpUrl}/api/links/reset`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ doc: 'essay' }),
+      })
     const refusedForViewer = await reset(view.token)
     expect(refusedForViewer.status).toBe(403)
     const answer = await reset(edit.token)

@@ -26,7 +26,23 @@ function makePair(dir: string, name: string): Pair {
   const key = join(dir, `${name}.key`)
   const result = spawnSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
     { encoding: 'utf8' },
   )
   if (result.error || result.status !== 0) {
@@ -49,7 +65,7 @@ function httpsGet(url: string, ca: Buffer[]): Promise<{ status: number; body: st
 /** The subject name of the certificate a fresh TLS handshake gets. */
 function servedName(port: number, ca: Buffer[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, ca}, () => {
+    const socket = connect({ host: '127.0.0.1', port, ca }, () => {
       const name = socket.getPeerCertificate().subject.CN
       socket.end()
       resolve(Array.isArray(name) ? name.join(',') : (name ?? ''))

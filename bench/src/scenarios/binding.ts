@@ -19,7 +19,9 @@ const CHARACTERS = 200_000
 async function pageServer(): Promise<{ url: string; close(): void }> {
   const bundle = await build({ entryPoints: [ENTRY], bundle: true, format: 'esm', write: false, minify: true, target: 'es2022' })
   const script = bundle.outputFiles[0]!.text
-  const html = '<!doctype html><meta charset="utf-8"><textarea style="width:800px;height:600px;font:16px/1.5 serif"></textarea><script type="module" src="/main.js"></script>'
+  const html =
+    '<!doctype html><meta charset="utf-8"><textarea style="width:800px;height:600px;font:16px/1.5 ' +
+    'serif"></textarea><script type="module" src="/main.js"></script>'
   const server = createServer((req, res) => {
     if (req.url === '/main.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' })
@@ -52,7 +54,15 @@ export const binding: Scenario = {
     const site = await pageServer()
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     })
     try {
       const page = await browser.newPage()

@@ -29,7 +29,8 @@ async function join(server: Awaited<ReturnType<ScenarioContext['start']>>, room:
   const started = performance.now()
   const client = new FullClient(server, room)
   await client.opened
-  if (!(await until(() => client.doc.getText('text').length === length, 30_000, 1))) throw new Error(`joiner got ${client.doc.getText('text').length}/${length}`)
+  if (!(await until(() => client.doc.getText('text').length === length, 30_000, 1)))
+    throw new Error(`joiner got ${client.doc.getText('text').length}/${length}`)
   const full = performance.now() - started
   const step2 = client.firstStep2At - started
   client.close()
@@ -67,8 +68,14 @@ export const coldSync: Scenario = {
       const loaded = [] as Array<{ step2: number; full: number }>
       for (let i = 0; i < (context.quick ? 2 : 5); i++) loaded.push(await join(server, room, built.length))
       const result: Metrics = {
-        step2: percentile(loaded.map((l) => l.step2), 50),
-        full: percentile(loaded.map((l) => l.full), 50),
+        step2: percentile(
+          loaded.map((l) => l.step2),
+          50,
+        ),
+        full: percentile(
+          loaded.map((l) => l.full),
+          50,
+        ),
       }
       if (server.spec.persistent) {
         writer.close()

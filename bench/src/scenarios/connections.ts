@@ -12,7 +12,8 @@ async function roomsLoaded(port: number): Promise<number> {
 /** Idle connections over rooms of 5: memory per connection, then all close: what stays behind. */
 export function connections(counts: readonly number[], cycles: number): Scenario {
   const metrics: Scenario['metrics'] = {}
-  for (const n of counts) metrics[`kbPerConnection${n}`] = { unit: 'KB', lowerIsBetter: true, label: `idle connections: RSS per connection at ${n.toLocaleString('en')}` }
+  for (const n of counts)
+    metrics[`kbPerConnection${n}`] = { unit: 'KB', lowerIsBetter: true, label: `idle connections: RSS per connection at ${n.toLocaleString('en')}` }
   metrics.rssGrowth = { unit: 'MB', lowerIsBetter: true, label: `idle connections: RSS growth over ${cycles} open/close cycles` }
   metrics.roomsAfterClose = { unit: '', lowerIsBetter: true, label: 'idle connections: rooms loaded 10 s after all closed (Coedit /metrics)' }
   return {
@@ -42,7 +43,10 @@ export function connections(counts: readonly number[], cycles: number): Scenario
           // Only the repeated cycles at the largest size check what stays behind after closing.
           await sleep(n === largest ? settleMs : 1_000)
           afterClose.push(rssBytes(server.pid))
-          context.log(`${n} connections: ${((rss - baseline) / n / 1024).toFixed(1)} KB each; RSS after close ${(afterClose[afterClose.length - 1]! / 1048576).toFixed(0)} MB`)
+          context.log(
+            `${n} connections: ${((rss - baseline) / n / 1024).toFixed(1)} KB each; RSS ` +
+              `after close ${(afterClose[afterClose.length - 1]! / 1048576).toFixed(0)} MB`,
+          )
         }
         const cycleRss = afterClose.slice(counts.length - 1)
         if (cycleRss.length > 1) result.rssGrowth = (cycleRss[cycleRss.length - 1]! - cycleRss[0]!) / 1048576

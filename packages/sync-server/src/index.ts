@@ -11,6 +11,15 @@ export type { AccessPolicy, AccessDecision, SessionAccess, TokenPolicyOptions, G
 export { hostAllowed, originAllowed } from './access/origin-policy.js'
 export { RevocationList, MemoryRevocations, revokeToken, revokeDocument, isRevocationStore, REVOKED_REASON } from './access/revocations.js'
 export type { Revocation, RevocationStore, StoredRevocation, RevocationListOptions, TokenIdentity } from './access/revocations.js'
-export { signAccessToken, verifyAccessToken, grantCovers, secretKey, tokenIdExpiry, WeakSecretError, MIN_SECRET_BYTES, MAX_TOKEN_LIFETIME_MS } from './access/access-token.js'
+export {
+  signAccessToken,
+  verifyAccessToken,
+  grantCovers,
+  secretKey,
+  tokenIdExpiry,
+  WeakSecretError,
+  MIN_SECRET_BYTES,
+  MAX_TOKEN_LIFETIME_MS,
+} from './access/access-token.js'
 export type { AccessGrant, AccessRight, Clock, TokenCheck, TokenRequest } from './access/access-token.js'
 export type { ClusterRelay, RoomChannel, RemoteEvents } from './cluster/cluster-relay.js'

@@ -24,9 +24,7 @@ export interface RoomPort<S extends SessionPort> {
   awarenessSnapshot(): Uint8Array | null
 }
 
-export type MessageOutcome =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly cause: CloseCause; readonly code: number; readonly reason: string }
+export type MessageOutcome = { readonly ok: true } | { readonly ok: false; readonly cause: CloseCause; readonly code: number; readonly reason: string }
 
 const OK: MessageOutcome = { ok: true }
 

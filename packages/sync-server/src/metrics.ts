@@ -32,7 +32,7 @@ export class ServerMetrics {
   })
   readonly presenceSpoofsDropped = new Counter({
     name: 'coedit_presence_spoofs_dropped_total',
-    help: "Presence entries dropped because another connection owns the client id",
+    help: 'Presence entries dropped because another connection owns the client id',
     registers: [this.registry],
   })
   readonly throttled = new Counter({
@@ -81,7 +81,11 @@ export class ServerMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
     registers: [this.registry],
   })
-  readonly relayReconnects = new Counter({ name: 'coedit_relay_reconnects_total', help: 'Times the relay got its Redis connection back', registers: [this.registry] })
+  readonly relayReconnects = new Counter({
+    name: 'coedit_relay_reconnects_total',
+    help: 'Times the relay got its Redis connection back',
+    registers: [this.registry],
+  })
   readonly compactions = new Counter({ name: 'coedit_compactions_total', help: 'Update logs compacted into a snapshot', registers: [this.registry] })
 
   recordSent(frames: number, bytesEach: number): void {

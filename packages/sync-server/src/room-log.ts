@@ -78,10 +78,12 @@ export class RoomLog<S> {
     }
     if (appended instanceof Promise) {
       const result = appended
-      this.chain = this.chain.then(() => result).then(
-        () => this.afterAppend(batch, started),
-        (error: unknown) => this.fail(error),
-      )
+      this.chain = this.chain
+        .then(() => result)
+        .then(
+          () => this.afterAppend(batch, started),
+          (error: unknown) => this.fail(error),
+        )
     } else {
       this.afterAppend(batch, started)
     }

@@ -189,7 +189,8 @@ export class RoomPresence<S extends PresenceSession> {
       const [onlyOrigin] = this.origins.size === 1 ? this.origins : [null]
       this.changed = new Set()
       this.origins = new Set()
-      const recipients: RelayTarget<S> = newcomers.size === 0 ? this.target : { ...this.target, sessions: new Set([...this.target.sessions].filter((s) => !newcomers.has(s))) }
+      const recipients: RelayTarget<S> =
+        newcomers.size === 0 ? this.target : { ...this.target, sessions: new Set([...this.target.sessions].filter((s) => !newcomers.has(s))) }
       broadcast(frame, onlyOrigin ?? null, recipients)
     }
     if (newcomers.size > 0) {

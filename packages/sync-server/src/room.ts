@@ -109,7 +109,9 @@ export class Room implements RoomPort<Session> {
     readonly name: string,
     private readonly options: RoomOptions,
   ) {
-    this.relay = new UpdateRelay(this.relayTarget, options.relayWindowMs, (error) => options.log.error({ room: name, err: errorMessage(error) }, 'relay batch could not be sent; dropped'))
+    this.relay = new UpdateRelay(this.relayTarget, options.relayWindowMs, (error) =>
+      options.log.error({ room: name, err: errorMessage(error) }, 'relay batch could not be sent; dropped'),
+    )
     this.writes = new RoomLog({
       name,
       storage: options.storage,
@@ -185,7 +187,10 @@ export class Room implements RoomPort<Session> {
     const outcome = handleMessage(this, session, data)
     if (warming && outcome.ok && data[0] === 0 && data[1] === 0) this.answeredOneWhileWarming()
     if (!outcome.ok) {
-      this.options.log.warn({ room: this.name, session: session.id, code: outcome.code, reason: outcome.reason }, outcome.cause === 'protocol' ? 'malformed message; closing session' : 'message refused; closing session')
+      this.options.log.warn(
+        { room: this.name, session: session.id, code: outcome.code, reason: outcome.reason },
+        outcome.cause === 'protocol' ? 'malformed message; closing session' : 'message refused; closing session',
+      )
       session.close(outcome.cause, outcome.code, outcome.reason)
     }
     if (this.needsReset) this.reset()
@@ -211,7 +216,8 @@ export class Room implements RoomPort<Session> {
     }
     const decoded = decode(update)
     this.checkSize(decoded, update.byteLength)
-    if (nestingExceeds(this.doc, decoded)) throw new PolicyViolation('update-refused', `update refused: shared types nested deeper than ${MAX_TYPE_DEPTH} levels`)
+    if (nestingExceeds(this.doc, decoded))
+      throw new PolicyViolation('update-refused', `update refused: shared types nested deeper than ${MAX_TYPE_DEPTH} levels`)
     const { changes, failure, incomplete } = this.integrate(update, origin)
     // What did integrate is a valid part of the document: stored and relayed like any change.
     for (const change of changes) this.writes.add(change, origin)
@@ -338,7 +344,11 @@ export class Room implements RoomPort<Session> {
       this.failLoad(error)
       return
     }
-    if (result instanceof Promise) result.then((stored) => this.finishLoad(stored), (error: unknown) => this.failLoad(error))
+    if (result instanceof Promise)
+      result.then(
+        (stored) => this.finishLoad(stored),
+        (error: unknown) => this.failLoad(error),
+      )
     else this.finishLoad(result)
   }
 
@@ -549,7 +559,6 @@ export class Room implements RoomPort<Session> {
     this.options.metrics.roomsLoaded.dec()
   }
 }
-
 
 /** Decodes a whole update first: Y.applyUpdate integrates as it decodes, so garbage would be half-applied. */
 function decode(update: Uint8Array): DecodedUpdate {

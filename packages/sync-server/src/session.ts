@@ -232,7 +232,8 @@ export class Session {
     this.lastThrottledAt = now
     const limit = this.options.maxThrottledMs
     if (limit > 0 && now - this.throttledSince >= limit) {
-      const what = this.messageRate && this.messageRate.waitFor(1, now) > 0 ? `${this.messageRate.perSecond} messages` : `${this.byteRate?.perSecond ?? 0} bytes`
+      const what =
+        this.messageRate && this.messageRate.waitFor(1, now) > 0 ? `${this.messageRate.perSecond} messages` : `${this.byteRate?.perSecond ?? 0} bytes`
       this.close('rate-limit', 1008, `sent more than ${what} per second for ${limit / 1000} s`)
       return
     }
@@ -266,11 +267,14 @@ export class Session {
 
   private scheduleExpiry(expiresAt: number): void {
     const wait = expiresAt - Date.now()
-    this.expiryTimer = setTimeout(() => {
-      this.expiryTimer = null
-      if (Date.now() < expiresAt) this.scheduleExpiry(expiresAt)
-      else this.close('token-expired', 1008, 'access token expired')
-    }, Math.max(0, Math.min(wait, MAX_TIMER_MS)))
+    this.expiryTimer = setTimeout(
+      () => {
+        this.expiryTimer = null
+        if (Date.now() < expiresAt) this.scheduleExpiry(expiresAt)
+        else this.close('token-expired', 1008, 'access token expired')
+      },
+      Math.max(0, Math.min(wait, MAX_TIMER_MS)),
+    )
     this.expiryTimer.unref()
   }
 

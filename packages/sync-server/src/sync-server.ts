@@ -175,7 +175,11 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     this.cluster?.bindMetrics?.(this.metrics)
     const { allowLoopbackOrigins } = this.options
     this.gate = new UpgradeGate(
-      { ...this.options, access: this.access, allowLoopbackOrigins: allowLoopbackOrigins === 'open-mode-only' ? this.access.mode === 'open' : allowLoopbackOrigins },
+      {
+        ...this.options,
+        access: this.access,
+        allowLoopbackOrigins: allowLoopbackOrigins === 'open-mode-only' ? this.access.mode === 'open' : allowLoopbackOrigins,
+      },
       { isClosing: () => this.closing !== null, roomCount: () => this.rooms.size, hasRoom: (name) => this.rooms.has(name) },
     )
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxMessageBytes, perMessageDeflate: false, handleProtocols: chooseProtocol })
@@ -218,7 +222,10 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
       session.close('revoked', 1008, REVOKED_REASON)
       closed++
     }
-    this.log.info({ revocation: revocation.kind === 'doc' ? { doc: revocation.doc, before: new Date(revocation.before).toISOString() } : { id: revocation.id }, closed }, 'revocation applied')
+    this.log.info(
+      { revocation: revocation.kind === 'doc' ? { doc: revocation.doc, before: new Date(revocation.before).toISOString() } : { id: revocation.id }, closed },
+      'revocation applied',
+    )
   }
 
   get roomCount(): number {
@@ -522,6 +529,7 @@ function validateOptions(options: ResolvedSyncServerOptions): void {
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new RangeError(`${key} must be a positive number, got ${String(value)}`)
   }
   if (!Number.isFinite(options.relayWindowMs) || options.relayWindowMs < 0) throw new RangeError(`relayWindowMs must be >= 0, got ${options.relayWindowMs}`)
-  if (!Number.isFinite(options.roomUnloadDelayMs) || options.roomUnloadDelayMs < 0) throw new RangeError(`roomUnloadDelayMs must be >= 0, got ${options.roomUnloadDelayMs}`)
+  if (!Number.isFinite(options.roomUnloadDelayMs) || options.roomUnloadDelayMs < 0)
+    throw new RangeError(`roomUnloadDelayMs must be >= 0, got ${options.roomUnloadDelayMs}`)
   if (!options.pathPrefix.startsWith('/')) throw new RangeError(`pathPrefix must start with '/', got '${options.pathPrefix}'`)
 }

@@ -64,7 +64,9 @@ export class UpgradeGate {
       if (!admission.ok) this.limiter.release(address)
       return admission
     }
-    return decision instanceof Promise ? decision.then(finish, (error: unknown) => finish({ ok: false, status: 401, reason: `token check failed: ${String(error)}` })) : finish(decision)
+    return decision instanceof Promise
+      ? decision.then(finish, (error: unknown) => finish({ ok: false, status: 401, reason: `token check failed: ${String(error)}` }))
+      : finish(decision)
   }
 
   release(address: string): void {

@@ -99,9 +99,11 @@ describe('view-only sessions', () => {
 
     editor.text.insert(0, 'written by the editor')
     await waitFor('the viewer to see the edit', () => viewer.text.toString() === 'written by the editor')
-    await waitFor('presence both ways', () =>
-      [...viewer.provider.awareness.getStates().values()].some((s) => s.user?.name === 'Ed') &&
-      [...editor.provider.awareness.getStates().values()].some((s) => s.user?.name === 'Vera'),
+    await waitFor(
+      'presence both ways',
+      () =>
+        [...viewer.provider.awareness.getStates().values()].some((s) => s.user?.name === 'Ed') &&
+        [...editor.provider.awareness.getStates().values()].some((s) => s.user?.name === 'Vera'),
     )
 
     viewer.text.insert(0, 'VIEWER ')
@@ -124,7 +126,7 @@ describe('view-only sessions', () => {
     expect(afterRestart.text.toString()).toBe('written by the editor!')
   })
 
-  it('are told once, with the protocol\'s permission-denied message, and stay connected', async () => {
+  it("are told once, with the protocol's permission-denied message, and stay connected", async () => {
     server = await startTestServer({ access: policy })
     const raw = rawClient(server.wsUrl, 'told', { query: `token=${await token('told', 'view')}` })
     await raw.opened()

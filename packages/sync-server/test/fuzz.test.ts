@@ -93,7 +93,9 @@ describe('fuzzing', () => {
     expect(closes).toBeGreaterThan(1_000)
     expect((await fetch(`${server.httpUrl}/healthz`)).status).toBe(200)
     a.text.insert(0, 'after the fuzz ')
-    await waitFor('the bystanders to converge', () => b.text.toString() === a.text.toString() && b.text.toString().startsWith('after the fuzz '), { timeoutMs: 10_000 })
+    await waitFor('the bystanders to converge', () => b.text.toString() === a.text.toString() && b.text.toString().startsWith('after the fuzz '), {
+      timeoutMs: 10_000,
+    })
     const joiner = connectClient(server.wsUrl, 'fuzz')
     clients.push(joiner)
     await joiner.synced()

@@ -101,7 +101,14 @@ describe('presence cannot crash, lock out, grow or forge (items 1, 4, 5, 7, 13)'
     const nulls: Array<[number, number, string]> = []
     for (let id = 1_000_000; id < 1_010_000; id++) nulls.push([id, 1, 'null'])
     attacker.send(presence(nulls))
-    attacker.send(presence([[1, 1, '{}'], [2, 1, '{}'], [3, 1, '{}'], [4, 1, '{}']]))
+    attacker.send(
+      presence([
+        [1, 1, '{}'],
+        [2, 1, '{}'],
+        [3, 1, '{}'],
+        [4, 1, '{}'],
+      ]),
+    )
     attacker.send(presence([[5, 1, '{}']]))
     expect(await attacker.closed).toEqual({ code: 1008, reason: 'presence for more than 4 client ids from one connection' })
     // The 10,000 made-up ids were never recorded; the 4 claimed ones are gone with their holder.

@@ -114,7 +114,9 @@ describe('malformed input closes only the sender', () => {
     expect(closed.code).toBe(code)
     // ws itself answers oversize frames with 1009 and no reason text; our closes say why.
     if (code !== 1009) expect(closed.reason.length).toBeGreaterThan(0)
-    await waitFor('a log line naming the session close', () => logLines.slice(logsBefore).some((l) => l.level >= 40 && (l.code === code || l.msg === 'session closed')))
+    await waitFor('a log line naming the session close', () =>
+      logLines.slice(logsBefore).some((l) => l.level >= 40 && (l.code === code || l.msg === 'session closed')),
+    )
 
     // The bystander is still connected and its edits still flow and are stored.
     expect(bystander.provider.wsconnected).toBe(true)

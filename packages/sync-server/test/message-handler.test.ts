@@ -78,7 +78,10 @@ describe('handleMessage', () => {
     const session = new FakeSession()
     const good = awarenessPayload([[7, 1, '{"user":{"name":"a"}}']])
     expect(handleMessage(room, session, encodeAwarenessMessage(good))).toEqual({ ok: true })
-    const bad = awarenessPayload([[7, 2, '{"user":'], [8, 1, 'null']])
+    const bad = awarenessPayload([
+      [7, 2, '{"user":'],
+      [8, 1, 'null'],
+    ])
     const outcome = handleMessage(room, session, encodeAwarenessMessage(bad))
     expect(outcome.ok).toBe(false)
     expect(room.awareness).toHaveLength(1)
@@ -105,7 +108,14 @@ describe('handleMessage', () => {
 
 describe('decodeAwarenessUpdate', () => {
   it('reads entries, including removals', () => {
-    expect(decodeAwarenessUpdate(awarenessPayload([[1, 3, '{"a":1}'], [2, 4, 'null']]))).toEqual([
+    expect(
+      decodeAwarenessUpdate(
+        awarenessPayload([
+          [1, 3, '{"a":1}'],
+          [2, 4, 'null'],
+        ]),
+      ),
+    ).toEqual([
       { clientId: 1, clock: 3, state: { a: 1 }, json: '{"a":1}' },
       { clientId: 2, clock: 4, state: null, json: 'null' },
     ])

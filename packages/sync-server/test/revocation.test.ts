@@ -1,7 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { attemptUpgrade, connectClient, type TestClient } from '@coedit/test-utils'
 import { startTestServer, type TestServer } from './support/test-server.js'
-import { MemoryStorage, REVOKED_REASON, RevocationList, TokenAccessPolicy, revokeDocument, revokeToken, tokenIdExpiry, verifyAccessToken, secretKey } from '../src/index.js'
+import {
+  MemoryStorage,
+  REVOKED_REASON,
+  RevocationList,
+  TokenAccessPolicy,
+  revokeDocument,
+  revokeToken,
+  tokenIdExpiry,
+  verifyAccessToken,
+  secretKey,
+} from '../src/index.js'
 
 const SECRET = 'revocation-test-secret-long-enough-for-hs256'
 const HOUR = 3_600_000
@@ -87,7 +97,10 @@ describe('revoking access', () => {
 
   it('revoking a document closes every session on it whose token came before, and links minted after work', async () => {
     const { policy, store } = await setUp(100)
-    const before = await Promise.all([policy.sign({ doc: 'plan', right: 'edit', expiresAt: Date.now() + HOUR }), policy.sign({ doc: 'plan', right: 'view', expiresAt: Date.now() + HOUR })])
+    const before = await Promise.all([
+      policy.sign({ doc: 'plan', right: 'edit', expiresAt: Date.now() + HOUR }),
+      policy.sign({ doc: 'plan', right: 'view', expiresAt: Date.now() + HOUR }),
+    ])
     const elsewhere = await policy.sign({ doc: 'other', right: 'edit', expiresAt: Date.now() + HOUR })
     const prefix = await policy.sign({ doc: 'pl*', right: 'edit', expiresAt: Date.now() + HOUR })
     const sessions = [client('plan', before[0]), client('plan', before[1]), client('plan', prefix)]

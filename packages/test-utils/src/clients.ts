@@ -88,8 +88,7 @@ export function rawClient(wsUrl: string, room: string, options: { query?: string
 }
 
 export type UpgradeOutcome =
-  | { readonly opened: true; readonly protocol: string; close(): Promise<void> }
-  | { readonly opened: false; readonly status: number; readonly body: string }
+  { readonly opened: true; readonly protocol: string; close(): Promise<void> } | { readonly opened: false; readonly status: number; readonly body: string }
 
 /** Attempts one WebSocket upgrade and reports what the server answered: the HTTP refusal, or an open socket. */
 export function attemptUpgrade(url: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<UpgradeOutcome> {

@@ -43,7 +43,9 @@ function serviceEnv(): NodeJS.ProcessEnv {
 }
 
 function missing(what: string, install: string): Error {
-  return new Error(`${what} is not installed, and the multi-server tests need it. Install it (Debian/Ubuntu: ${install}); the test command does this itself when run as root.`)
+  return new Error(
+    `${what} is not installed, and the multi-server tests need it. Install it (Debian/Ubuntu: ${install}); the test command does this itself when run as root.`,
+  )
 }
 
 async function stopChild(child: ChildProcess | null): Promise<void> {
@@ -55,18 +57,28 @@ async function stopChild(child: ChildProcess | null): Promise<void> {
 
 /** redis-server from the system packages, without persistence. */
 export async function startRedis(): Promise<ServiceProcess> {
-  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore', env: serviceEnv() }).status !== 0) throw missing('redis-server', 'apt-get install redis-server')
+  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore', env: serviceEnv() }).status !== 0)
+    throw missing('redis-server', 'apt-get install redis-server')
   const port = await freePort()
   let child: ChildProcess | null = null
   let log = ''
   const launch = async (): Promise<void> => {
     log = ''
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'], env: serviceEnv() })
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: serviceEnv(),
+    })
     child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()))
     await waitFor(`redis-server on port ${port} (log: ${log.slice(-300)})`, () => log.includes('Ready to accept connections'), { timeoutMs: 10_000 })
   }
   await launch()
-  return serviceHandle(`redis://127.0.0.1:${port}`, port, () => child, launch, () => {})
+  return serviceHandle(
+    `redis://127.0.0.1:${port}`,
+    port,
+    () => child,
+    launch,
+    () => {},
+  )
 }
 
 /** The handle of a service whose current process is `current()` and which `launch` (re)starts. */
@@ -123,14 +135,37 @@ export async function startPostgres(): Promise<ServiceProcess> {
   let child: ChildProcess | null = null
   const launch = async (): Promise<void> => {
     let log = ''
-    const [command, args] = user(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir.path, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'])
+    const [command, args] = user(join(bin, 'postgres'), [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      dir.path,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'max_connections=200',
+    ])
     child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: serviceEnv() })
     child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()))
-    await waitFor(`postgres on port ${port}`, () => {
-      if (child?.exitCode !== null) throw new Error(`postgres exited: ${log}`)
-      return log.includes('ready to accept connections')
-    }, { timeoutMs: 20_000 })
+    await waitFor(
+      `postgres on port ${port}`,
+      () => {
+        if (child?.exitCode !== null) throw new Error(`postgres exited: ${log}`)
+        return log.includes('ready to accept connections')
+      },
+      { timeoutMs: 20_000 },
+    )
   }
   await launch()
-  return serviceHandle(`postgres://coedit@127.0.0.1:${port}/postgres`, port, () => child, launch, () => dir.remove())
+  return serviceHandle(
+    `postgres://coedit@127.0.0.1:${port}/postgres`,
+    port,
+    () => child,
+    launch,
+    () => dir.remove(),
+  )
 }

@@ -93,7 +93,10 @@ function confirms(oldText: string, newText: string, change: TextChange): boolean
   const newTail = index + insert.length
   if (oldText.length - oldTail !== newText.length - newTail) return false
   const headStart = Math.max(0, index - CONFIRM)
-  return oldText.slice(headStart, index) === newText.slice(headStart, index) && oldText.slice(oldTail, oldTail + CONFIRM) === newText.slice(newTail, newTail + CONFIRM)
+  return (
+    oldText.slice(headStart, index) === newText.slice(headStart, index) &&
+    oldText.slice(oldTail, oldTail + CONFIRM) === newText.slice(newTail, newTail + CONFIRM)
+  )
 }
 
 function commonPrefix(a: string, b: string, limit: number): number {

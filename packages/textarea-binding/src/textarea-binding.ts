@@ -64,7 +64,10 @@ export class TextareaBinding {
     const onText = (event: Y.YTextEvent): void => this.applyRemote(event)
     doc.on('beforeTransaction', onBeforeTransaction)
     ytext.observe(onText)
-    this.cleanups.push(() => doc.off('beforeTransaction', onBeforeTransaction), () => ytext.unobserve(onText))
+    this.cleanups.push(
+      () => doc.off('beforeTransaction', onBeforeTransaction),
+      () => ytext.unobserve(onText),
+    )
 
     this.listen(textarea, 'beforeinput', (event) => this.onBeforeInput(event as InputEvent))
     this.listen(textarea, 'input', (event) => this.onInput(event as InputEvent))

@@ -8,11 +8,23 @@ function apply(text: string, change: { index: number; remove: number; insert: st
 
 describe('changeFromInput', () => {
   it('reads typing, replacement, paste and deletion from the event without a diff', () => {
-    expect(changeFromInput('hello world', 'hello, world', { start: 5, end: 5 }, { start: 6, end: 6 }, 'insertText')).toEqual({ index: 5, remove: 0, insert: ',' })
-    expect(changeFromInput('hello world', 'hello there', { start: 6, end: 11 }, { start: 11, end: 11 }, 'insertText')).toEqual({ index: 6, remove: 5, insert: 'there' })
+    expect(changeFromInput('hello world', 'hello, world', { start: 5, end: 5 }, { start: 6, end: 6 }, 'insertText')).toEqual({
+      index: 5,
+      remove: 0,
+      insert: ',',
+    })
+    expect(changeFromInput('hello world', 'hello there', { start: 6, end: 11 }, { start: 11, end: 11 }, 'insertText')).toEqual({
+      index: 6,
+      remove: 5,
+      insert: 'there',
+    })
     expect(changeFromInput('ab', 'aXYZb', { start: 1, end: 1 }, { start: 4, end: 4 }, 'insertFromPaste')).toEqual({ index: 1, remove: 0, insert: 'XYZ' })
     expect(changeFromInput('abc', 'ac', { start: 2, end: 2 }, { start: 1, end: 1 }, 'deleteContentBackward')).toEqual({ index: 1, remove: 1, insert: '' })
-    expect(changeFromInput('one two three', 'one three', { start: 8, end: 8 }, { start: 4, end: 4 }, 'deleteWordBackward')).toEqual({ index: 4, remove: 4, insert: '' })
+    expect(changeFromInput('one two three', 'one three', { start: 8, end: 8 }, { start: 4, end: 4 }, 'deleteWordBackward')).toEqual({
+      index: 4,
+      remove: 4,
+      insert: '',
+    })
     expect(changeFromInput('abcdef', 'abef', { start: 2, end: 4 }, { start: 2, end: 2 }, 'deleteByCut')).toEqual({ index: 2, remove: 2, insert: '' })
     expect(changeFromInput('abef', 'abcdef', { start: 0, end: 0 }, { start: 2, end: 4 }, 'insertFromDrop')).toEqual({ index: 2, remove: 0, insert: 'cd' })
   })

@@ -194,7 +194,10 @@ describe('RemoteCursors', () => {
     const other = 4242
     awareness.states.set(other, {
       user: { name: 'Ada', color: '#aa3377' },
-      cursor: { anchor: Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(text, 6)), head: Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(text, 11)) },
+      cursor: {
+        anchor: Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(text, 6)),
+        head: Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(text, 11)),
+      },
     })
     awareness.meta.set(other, { clock: 1, lastUpdated: Date.now() })
     awareness.emit('change', [{ added: [other], updated: [], removed: [] }, 'remote'])

@@ -11,7 +11,13 @@ export function PresenceBar({ people, onEditName }: Props) {
   return (
     <ul className="presence" aria-label={`${people.length} ${people.length === 1 ? 'person' : 'people'} here`} data-testid="presence">
       {people.map((person) => (
-        <li key={person.clientId} className={`person${person.idle ? ' idle' : ''}`} data-testid="person" data-name={person.name} title={person.idle ? `${person.name} (idle)` : person.name}>
+        <li
+          key={person.clientId}
+          className={`person${person.idle ? ' idle' : ''}`}
+          data-testid="person"
+          data-name={person.name}
+          title={person.idle ? `${person.name} (idle)` : person.name}
+        >
           {person.isSelf ? (
             <button type="button" className="person-chip self" onClick={onEditName} aria-label={`You are ${person.name}. Change your name`}>
               <span className="avatar" style={{ background: person.color }} aria-hidden="true">

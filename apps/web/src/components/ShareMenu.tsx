@@ -55,7 +55,8 @@ export function ShareMenu({ id, held, onResetting, onReset }: Props) {
   const reset = useCallback(async () => {
     if (!held) return
     const sure = window.confirm(
-      'Reset links to this document?\n\nEvery link shared so far stops working at once, yours included, and everyone using one is disconnected. You get a fresh edit link to share again.',
+      'Reset links to this document?\n\nEvery link shared so far stops working at once, yours ' +
+        'included, and everyone using one is disconnected. You get a fresh edit link to share again.',
     )
     if (!sure) return
     setBusy(true)
@@ -92,7 +93,13 @@ export function ShareMenu({ id, held, onResetting, onReset }: Props) {
             {copiedLabel('view link', 'Copy view link')}
           </button>
           {held.right === 'edit' && (
-            <button type="button" className="button ghost danger" disabled={busy} onClick={() => void reset()} title="Make every link shared so far stop working">
+            <button
+              type="button"
+              className="button ghost danger"
+              disabled={busy}
+              onClick={() => void reset()}
+              title="Make every link shared so far stop working"
+            >
               Reset links
             </button>
           )}

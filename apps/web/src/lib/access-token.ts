@@ -22,7 +22,12 @@ export function readClaims(token: string): HeldToken | null {
   const payload = token.split('.')[1]
   if (!payload) return null
   try {
-    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '='))
+    const json = atob(
+      payload
+        .replace(/-/g, '+')
+        .replace(/_/g, '/')
+        .padEnd(Math.ceil(payload.length / 4) * 4, '='),
+    )
     const claims = JSON.parse(json) as { right?: unknown; exp?: unknown; name?: unknown }
     if ((claims.right !== 'edit' && claims.right !== 'view') || typeof claims.exp !== 'number') return null
     return { token, right: claims.right, expiresAt: claims.exp * 1000, name: typeof claims.name === 'string' ? claims.name : null }

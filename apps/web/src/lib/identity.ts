@@ -3,8 +3,46 @@ export interface Identity {
   readonly color: string
 }
 
-const ADJECTIVES = ['Amber', 'Brisk', 'Calm', 'Clever', 'Curious', 'Gentle', 'Golden', 'Happy', 'Jolly', 'Kind', 'Lucky', 'Mellow', 'Nimble', 'Quiet', 'Sunny', 'Swift', 'Witty', 'Zesty']
-const ANIMALS = ['Otter', 'Heron', 'Fox', 'Panda', 'Lynx', 'Robin', 'Badger', 'Koala', 'Puffin', 'Marten', 'Wren', 'Ibis', 'Seal', 'Hare', 'Finch', 'Moose', 'Yak', 'Gecko']
+const ADJECTIVES = [
+  'Amber',
+  'Brisk',
+  'Calm',
+  'Clever',
+  'Curious',
+  'Gentle',
+  'Golden',
+  'Happy',
+  'Jolly',
+  'Kind',
+  'Lucky',
+  'Mellow',
+  'Nimble',
+  'Quiet',
+  'Sunny',
+  'Swift',
+  'Witty',
+  'Zesty',
+]
+const ANIMALS = [
+  'Otter',
+  'Heron',
+  'Fox',
+  'Panda',
+  'Lynx',
+  'Robin',
+  'Badger',
+  'Koala',
+  'Puffin',
+  'Marten',
+  'Wren',
+  'Ibis',
+  'Seal',
+  'Hare',
+  'Finch',
+  'Moose',
+  'Yak',
+  'Gecko',
+]
 /** Saturated enough to read a white label on, distinct from each other and from the UI accent. */
 export const COLORS = ['#d1495b', '#e07a1f', '#c99700', '#4f9d2d', '#1f9e89', '#2d7dd2', '#5b5bd6', '#9c4dcc', '#c2417f', '#6d6875']
 

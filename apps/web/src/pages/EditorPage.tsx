@@ -85,11 +85,15 @@ export function EditorPage({ id }: { id: string }) {
         {!blocked && <StatusBadge status={status} />}
         <div className="topbar-actions">
           {!blocked && <ShareMenu id={id} held={held} onResetting={onResetting} onReset={onReset} />}
-          <button type="button" className="button ghost" onClick={() => {
+          <button
+            type="button"
+            className="button ghost"
+            onClick={() => {
               // The live text, not the throttled copy used for counts.
               const current = session?.text.toString() ?? text
               downloadText(fileNameFor(titleOf(current)), current)
-            }}>
+            }}
+          >
             Download .txt
           </button>
         </div>

@@ -25,7 +25,9 @@ export function HomePage() {
           <span>Coedit</span>
         </div>
         <h1>Write together, in real time.</h1>
-        <p className="lede">Start a document, share its link, and everyone with the link edits the same text at once. It keeps working offline and catches up when you are back.</p>
+        <p className="lede">
+          Start a document, share its link, and everyone with the link edits the same text at once. It keeps working offline and catches up when you are back.
+        </p>
         {mode === 'token' ? (
           <p className="muted" data-testid="token-mode-note">
             This server opens documents from shared links only. Its operator creates them with <code>coedit token --doc &lt;id&gt; --right edit</code>.

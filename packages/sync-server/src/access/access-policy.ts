@@ -1,6 +1,15 @@
 import type { IncomingMessage } from 'node:http'
 import type { MaybePromise } from '../storage/document-storage.js'
-import { grantCovers, secretKey, signAccessToken, verifyAccessToken, type AccessGrant, type AccessRight, type Clock, type TokenRequest } from './access-token.js'
+import {
+  grantCovers,
+  secretKey,
+  signAccessToken,
+  verifyAccessToken,
+  type AccessGrant,
+  type AccessRight,
+  type Clock,
+  type TokenRequest,
+} from './access-token.js'
 import type { Revocation, RevocationList } from './revocations.js'
 
 /** What a session may do, decided once at the upgrade. */
@@ -31,7 +40,10 @@ export interface RevocationFeed {
   off(event: 'revoked', listener: (revocation: Revocation) => void): unknown
 }
 
-const FULL_ACCESS: AccessDecision = Object.freeze({ ok: true, access: Object.freeze({ right: 'edit', user: null, expiresAt: null, tokenId: null, issuedAt: null }) })
+const FULL_ACCESS: AccessDecision = Object.freeze({
+  ok: true,
+  access: Object.freeze({ right: 'edit', user: null, expiresAt: null, tokenId: null, issuedAt: null }),
+})
 
 /** Anyone who can reach the server edits every document. */
 export const OPEN_ACCESS: AccessPolicy = Object.freeze({ mode: 'open', decide: () => FULL_ACCESS })

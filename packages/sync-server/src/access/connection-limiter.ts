@@ -56,8 +56,10 @@ export class ConnectionLimiter {
   admit(address: string, now = performance.now()): Admission {
     const usage = this.usageOf(address, now)
     const { maxNewConnectionsPerMinute: perMinute, maxConnectionsPerIp: concurrent } = this.limits
-    if (concurrent > 0 && usage.open >= concurrent) return { ok: false, limit: 'ip-connections', reason: `more than ${concurrent} open connections from this address` }
-    if (usage.attempts && !usage.attempts.take(1, now)) return { ok: false, limit: 'ip-rate', reason: `more than ${perMinute} new connections per minute from this address` }
+    if (concurrent > 0 && usage.open >= concurrent)
+      return { ok: false, limit: 'ip-connections', reason: `more than ${concurrent} open connections from this address` }
+    if (usage.attempts && !usage.attempts.take(1, now))
+      return { ok: false, limit: 'ip-rate', reason: `more than ${perMinute} new connections per minute from this address` }
     usage.open++
     return { ok: true }
   }

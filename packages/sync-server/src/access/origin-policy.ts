@@ -42,5 +42,7 @@ export function hostAllowed(request: IncomingMessage, allowedHosts: readonly str
   if (allowedHosts.length === 0) return true
   const host = request.headers.host?.toLowerCase() ?? ''
   const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.replace(/:\d+$/, '')
-  return allowedHosts.some((allowed) => (allowed === 'loopback' ? LOOPBACK_HOSTS.test(hostname) : allowed.toLowerCase() === hostname || allowed.toLowerCase() === host))
+  return allowedHosts.some((allowed) =>
+    allowed === 'loopback' ? LOOPBACK_HOSTS.test(hostname) : allowed.toLowerCase() === hostname || allowed.toLowerCase() === host,
+  )
 }

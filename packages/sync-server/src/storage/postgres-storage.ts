@@ -78,10 +78,10 @@ export class PostgresStorage implements DocumentStorage, RevocationStore {
         // The in-memory state may hold what other servers relayed; merging it in is harmless.
         parts.push(state)
         const merged = Y.mergeUpdates(parts)
-        await client.query(
-          'INSERT INTO coedit_documents (name, snapshot) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET snapshot = EXCLUDED.snapshot',
-          [name, Buffer.from(merged)],
-        )
+        await client.query('INSERT INTO coedit_documents (name, snapshot) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET snapshot = EXCLUDED.snapshot', [
+          name,
+          Buffer.from(merged),
+        ])
         // Exactly the rows folded in: rows appended since (by any server) stay in the log.
         if (rows.rows.length > 0) await client.query('DELETE FROM coedit_updates WHERE id = ANY($1::bigint[])', [rows.rows.map((row) => row.id)])
       }),
@@ -104,7 +104,10 @@ export class PostgresStorage implements DocumentStorage, RevocationStore {
 
   async revocationsAfter(after: number): Promise<StoredRevocation[]> {
     await this.ready
-    const result = await this.pool.query<RevocationRow>('SELECT seq, kind, token_id, doc, issued_before, expires_at FROM coedit_revocations WHERE seq > $1 ORDER BY seq', [after])
+    const result = await this.pool.query<RevocationRow>(
+      'SELECT seq, kind, token_id, doc, issued_before, expires_at FROM coedit_revocations WHERE seq > $1 ORDER BY seq',
+      [after],
+    )
     return result.rows.map(revocationFromRow)
   }
 
@@ -124,15 +127,20 @@ export class PostgresStorage implements DocumentStorage, RevocationStore {
   }
 
   private async createSchema(): Promise<void> {
-    await this.transaction('READ COMMITTED', async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK])
-      await client.query('CREATE TABLE IF NOT EXISTS coedit_documents (name text PRIMARY KEY, snapshot bytea NOT NULL)')
-      await client.query('CREATE TABLE IF NOT EXISTS coedit_updates (id bigserial PRIMARY KEY, name text NOT NULL, data bytea NOT NULL)')
-      await client.query('CREATE INDEX IF NOT EXISTS coedit_updates_name_id ON coedit_updates (name, id)')
-      await client.query(
-        'CREATE TABLE IF NOT EXISTS coedit_revocations (seq bigserial PRIMARY KEY, kind text NOT NULL, token_id text, doc text, issued_before bigint, expires_at bigint NOT NULL)',
-      )
-    }, false)
+    await this.transaction(
+      'READ COMMITTED',
+      async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK])
+        await client.query('CREATE TABLE IF NOT EXISTS coedit_documents (name text PRIMARY KEY, snapshot bytea NOT NULL)')
+        await client.query('CREATE TABLE IF NOT EXISTS coedit_updates (id bigserial PRIMARY KEY, name text NOT NULL, data bytea NOT NULL)')
+        await client.query('CREATE INDEX IF NOT EXISTS coedit_updates_name_id ON coedit_updates (name, id)')
+        await client.query(
+          'CREATE TABLE IF NOT EXISTS coedit_revocations (seq bigserial PRIMARY KEY, kind text ' +
+            'NOT NULL, token_id text, doc text, issued_before bigint, expires_at bigint NOT NULL)',
+        )
+      },
+      false,
+    )
   }
 
   private async transaction<T>(isolation: 'READ COMMITTED' | 'REPEATABLE READ', work: (client: pg.PoolClient) => Promise<T>, waitForSchema = true): Promise<T> {

@@ -122,7 +122,13 @@ export class SqliteStorage implements DocumentStorage, RevocationStore {
       if (revocation.kind === 'doc') this.db.prepare("DELETE FROM revocations WHERE kind = 'doc' AND doc = ?").run(revocation.doc)
       this.db
         .prepare('INSERT INTO revocations (kind, token_id, doc, issued_before, expires_at) VALUES (?, ?, ?, ?, ?)')
-        .run(revocation.kind, revocation.kind === 'token' ? revocation.id : null, revocation.kind === 'doc' ? revocation.doc : null, revocation.kind === 'doc' ? revocation.before : null, revocation.expiresAt)
+        .run(
+          revocation.kind,
+          revocation.kind === 'token' ? revocation.id : null,
+          revocation.kind === 'doc' ? revocation.doc : null,
+          revocation.kind === 'doc' ? revocation.before : null,
+          revocation.expiresAt,
+        )
     })
     insert()
   }
