@@ -127,12 +127,17 @@ switch (task) {
     build()
     say('type-checking')
     pnpm('-r', '--sort', 'run', 'typecheck')
+    say('lint (ESLint) and format check (Prettier)')
+    pnpm('exec', 'eslint', '.')
+    pnpm('exec', 'prettier', '--check', '.')
     say('unit and integration tests (vitest)')
     pnpm('exec', 'vitest', 'run', ...rest)
     if (e2e) {
       say('multi-browser tests (Playwright, Chromium)')
       pnpm('--filter', '@coedit/e2e', 'run', 'test')
     }
+    say('the packages as a new user installs them: npm pack, npm install in an empty folder, npx coedit')
+    run(process.execPath, [join(root, 'scripts/try-packages.mjs')])
     break
   }
   case 'bench':

@@ -22,8 +22,16 @@ function say(message) {
 
 function fail(message) {
   process.stderr.write(`\x1b[31m[packages] ${message}\x1b[0m\n`)
-  for (const child of children) child.kill('SIGKILL')
+  for (const child of children) stop(child, 'SIGKILL')
   process.exit(1)
+}
+
+function stop(child, signal = 'SIGTERM') {
+  try {
+    process.kill(-child.pid, signal)
+  } catch {
+    // already gone
+  }
 }
 
 function run(command, args, cwd, options = {}) {
@@ -39,7 +47,8 @@ function run(command, args, cwd, options = {}) {
 
 /** Starts a process and resolves with the first stdout line matching `pattern`. */
 function startAndWait(command, args, cwd, pattern, env = {}) {
-  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  // Its own process group: npx runs coedit as a child, and stopping npx alone would leave it.
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   children.push(child)
   let output = ''
   return new Promise((resolve, reject) => {
@@ -54,7 +63,10 @@ function startAndWait(command, args, cwd, pattern, env = {}) {
     }
     child.stdout.on('data', onData)
     child.stderr.on('data', (chunk) => (output += chunk.toString()))
-    child.on('exit', (code) => reject(new Error(`${command} exited with ${code}:\n${output}`)))
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${command} exited with ${code}:\n${output}`))
+    })
   })
 }
 
@@ -116,7 +128,7 @@ try {
   if (health !== 'ok\n') fail(`/healthz said ${health}`)
   const frame = await firstFrame(app, `ws://127.0.0.1:${port}/try-it`)
   if (frame[0] !== 0 || frame[1] !== 0) fail(`a room's first frame is not sync step 1: ${[...frame.slice(0, 4)]}`)
-  serve.child.kill('SIGTERM')
+  stop(serve.child)
   const files = readdirSync(join(app, 'data'))
   if (!files.includes('coedit.db')) fail(`no embedded store in ./data: ${files.join(', ')}`)
   say(`npx coedit served the editor, /healthz and a room on ${port}, store ./data/coedit.db; node_modules ${sizeOf(app)}`)
@@ -129,7 +141,7 @@ try {
   const lib = await startAndWait(process.execPath, ['example.mjs'], app, /listening on (\d+)/, { PORT: String(examplePort) })
   const libFrame = await firstFrame(app, `ws://127.0.0.1:${examplePort}/collab/from-the-readme`)
   if (libFrame[0] !== 0) fail('the README example does not answer a room with sync step 1')
-  lib.child.kill('SIGTERM')
+  stop(lib.child)
   say('the library README example ran as written and served a room')
 
   // 3. The library alone: no driver is installed or loaded.
@@ -155,6 +167,6 @@ try {
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error))
 } finally {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
+  for (const child of children) stop(child, 'SIGKILL')
   rmSync(work, { recursive: true, force: true })
 }
