@@ -13,6 +13,7 @@ export default defineConfig({
       '@coedit/sync-server/redis': source('./packages/sync-server/src/redis.ts'),
       '@coedit/sync-server': source('./packages/sync-server/src/index.ts'),
       '@coedit/textarea-binding': source('./packages/textarea-binding/src/index.ts'),
+      '@coedit/wire': source('./packages/wire/src/index.ts'),
     },
   },
   test: {

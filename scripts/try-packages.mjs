@@ -100,8 +100,8 @@ function sizeOf(dir) {
 try {
   const packs = join(work, 'packs')
   mkdirSync(packs)
-  say('packing @coedit/sync-server, @coedit/textarea-binding and @coedit/server (with the web app)')
-  for (const name of ['@coedit/sync-server', '@coedit/textarea-binding', '@coedit/server']) {
+  say('packing @coedit/wire, @coedit/sync-server, @coedit/textarea-binding and @coedit/server (with the web app)')
+  for (const name of ['@coedit/wire', '@coedit/sync-server', '@coedit/textarea-binding', '@coedit/server']) {
     run('pnpm', ['--filter', name, 'pack', '--pack-destination', packs], root)
   }
   const tarballs = readdirSync(packs).map((file) => join(packs, file))
@@ -111,8 +111,8 @@ try {
   const app = join(work, 'app')
   mkdirSync(app)
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'try-coedit', private: true, type: 'module' }))
-  say('npm install of the three tarballs in an empty folder (builds better-sqlite3 where no binary is at hand)')
-  run('npm', ['install', tarball('coedit-sync-server'), tarball('coedit-textarea-binding'), tarball('coedit-server')], app)
+  say('npm install of the tarballs in an empty folder (builds better-sqlite3 where no binary is at hand)')
+  run('npm', ['install', tarball('coedit-wire'), tarball('coedit-sync-server'), tarball('coedit-textarea-binding'), tarball('coedit-server')], app)
   const help = run('npx', ['--no-install', 'coedit', '--help'], app)
   if (!help.includes('Usage: coedit')) fail(`npx coedit --help printed:\n${help}`)
   // The default port, as a new user gets it, unless something here already holds it.
@@ -148,7 +148,7 @@ try {
   const bare = join(work, 'bare')
   mkdirSync(bare)
   writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'try-library', private: true, type: 'module' }))
-  run('npm', ['install', tarball('coedit-sync-server')], bare)
+  run('npm', ['install', tarball('coedit-wire'), tarball('coedit-sync-server')], bare)
   for (const driver of ['better-sqlite3', 'pg', 'ioredis']) {
     if (readdirSync(join(bare, 'node_modules')).includes(driver)) fail(`installing the library alone installed ${driver}`)
   }

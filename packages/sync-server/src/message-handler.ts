@@ -1,4 +1,5 @@
 import { decodeAwarenessUpdate, type AwarenessEntry, type PresenceLimits } from './awareness-update.js'
+import { CLOSE } from '@coedit/wire'
 import { PolicyViolation } from './policy-violation.js'
 import { ProtocolError, decodeMessage } from './protocol.js'
 import type { CloseCause } from './session.js'
@@ -57,8 +58,8 @@ export function handleMessage<S extends SessionPort>(room: RoomPort<S>, session:
         return OK
     }
   } catch (error) {
-    if (error instanceof ProtocolError) return { ok: false, cause: 'protocol', code: 1007, reason: error.message }
-    if (error instanceof PolicyViolation) return { ok: false, cause: error.closeCause, code: 1008, reason: error.message }
+    if (error instanceof ProtocolError) return { ok: false, cause: 'protocol', code: CLOSE.invalidData, reason: error.message }
+    if (error instanceof PolicyViolation) return { ok: false, cause: error.closeCause, code: CLOSE.policy, reason: error.message }
     throw error
   }
 }

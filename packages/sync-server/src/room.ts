@@ -1,14 +1,16 @@
 import * as Y from 'yjs'
+import { CLOSE } from '@coedit/wire'
 import type { Awareness } from 'y-protocols/awareness'
 import type { Logger } from 'pino'
 import type { DocumentStorage, StoredDocument } from './storage/document-storage.js'
 import type { ServerMetrics } from './metrics.js'
-import type { Session } from './session.js'
-import { ProtocolError, encodePermissionDenied, encodeSyncStep1, encodeSyncStep2 } from './protocol.js'
+import type { CloseCause } from './session.js'
+import type { PresenceSession } from './room-presence.js'
+import { ProtocolError, encodePermissionDenied, encodeSyncStep1 } from './protocol.js'
 import { RoomPresence } from './room-presence.js'
 import { PolicyViolation, handleMessage, type RoomPort } from './message-handler.js'
-import { insertsContent, addsStructs, type DecodedUpdate } from './update-effect.js'
-import { MAX_TYPE_DEPTH, nestingExceeds } from './type-nesting.js'
+import { addsStructs, type DecodedUpdate } from './update-effect.js'
+import { RoomDocument } from './room-document.js'
 import { DEFAULT_PRESENCE_LIMITS, type AwarenessEntry, type PresenceLimits } from './awareness-update.js'
 import { UpdateRelay, type RelayTarget } from './update-relay.js'
 import { RoomLog, type LoggedUpdate } from './room-log.js'
@@ -36,33 +38,41 @@ export interface RoomOptions {
 }
 
 type RoomState =
-  | { readonly kind: 'loading'; readonly queue: Array<{ session: Session; data: Uint8Array }> }
+  | { readonly kind: 'loading'; readonly queue: Array<{ session: RoomMember; data: Uint8Array }> }
   /**
    * Stored bytes are in; the Y.Doc is not built yet. Sync step 1 is answered from the bytes;
    * the server's own step 1 waits for the doc (`awaitingStep1`).
    */
-  | { readonly kind: 'warming'; readonly awaitingStep1: Set<Session> }
+  | { readonly kind: 'warming'; readonly awaitingStep1: Set<RoomMember> }
   | { readonly kind: 'ready' }
   | { readonly kind: 'failed' }
   | { readonly kind: 'unloaded' }
 
-/** Origin of the transactions that rebuild a document from storage: never stored again. */
-const FROM_STORAGE = Symbol('from-storage')
 /** Origin of updates another server of the cluster accepted. */
 const FROM_CLUSTER = Symbol('from-cluster')
 
-/** A session of this room, or null for a change that came from another server. */
-type Origin = Session | null
+/**
+ * What a room needs of a session: a way to send and close, what it may do, and its presence
+ * bookkeeping. The server's sessions are sockets; a test can hand the room plain objects.
+ */
+export interface RoomMember extends PresenceSession {
+  readonly id: number
+  readonly canEdit: boolean
+  /** Open, or closing for a shutdown (its last edits are still taken). */
+  readonly acceptsMessages: boolean
+  /** Bytes queued for the peer and not yet sent. */
+  readonly bufferedAmount: number
+  /** A view-only peer is told once that its edits are dropped. */
+  toldViewOnly: boolean
+  send(message: Uint8Array): boolean
+  close(cause: CloseCause, code: number, reason: string): void
+}
 
-/** State vectors up to this size are answered whatever they list. */
-const MAX_PLAIN_STATE_VECTOR_BYTES = 65_536
+/** A session of this room, or null for a change that came from another server. */
+type Origin = RoomMember | null
 
 /** How long a warming room waits for its first peers' sync step 1 before building its Y.Doc. */
 const WARM_MS = 50
-
-function isEmptyStateVector(stateVector: Uint8Array): boolean {
-  return stateVector.length === 1 && stateVector[0] === 0
-}
 
 /** Whether a frame is a sync step 2 or update, which need the Y.Doc (peeks two bytes). */
 function changesDocument(data: Uint8Array): boolean {
@@ -74,25 +84,16 @@ function changesDocument(data: Uint8Array): boolean {
  * they are relayed; updates that arrive in the same tick are stored in one batch and relayed
  * as one frame per recipient group.
  */
-export class Room implements RoomPort<Session> {
-  readonly doc = new Y.Doc({ gc: true })
+export class Room implements RoomPort<RoomMember> {
+  readonly document: RoomDocument
   readonly awareness: Awareness
-  readonly sessions = new Set<Session>()
+  readonly sessions = new Set<RoomMember>()
   private state: RoomState = { kind: 'loading', queue: [] }
-  private capture: Uint8Array[] | null = null
   private unloadTimer: NodeJS.Timeout | null = null
   private needsReset = false
-  /** The whole document as one update, kept while it is unchanged: most joiners need exactly this. */
-  private encodedState: Uint8Array | null = null
-  private step2ForEmpty: Uint8Array | null = null
   private buildTimer: NodeJS.Timeout | null = null
   private answeredWhileWarming = 0
   private warmDeadline = 0
-  /**
-   * An upper bound of the encoded document's size: exact after load or a re-measure, then
-   * grown by each stored change. Re-measured only when it nears the cap.
-   */
-  private sizeBound = 0
   /** Cluster updates that arrived while the room was loading. */
   private remoteBacklog: Uint8Array[] = []
   private readonly channel: RoomChannel | null
@@ -103,12 +104,15 @@ export class Room implements RoomPort<Session> {
   }
   private readonly relay: UpdateRelay<Origin>
   private readonly writes: RoomLog<Origin>
-  private readonly presence: RoomPresence<Session>
+  private readonly presence: RoomPresence<RoomMember>
 
   constructor(
     readonly name: string,
     private readonly options: RoomOptions,
   ) {
+    this.document = new RoomDocument(options.maxDocumentBytes, () =>
+      options.log.error({ room: name }, 'document changed outside a peer update; change not stored'),
+    )
     this.relay = new UpdateRelay(this.relayTarget, options.relayWindowMs, (error) =>
       options.log.error({ room: name, err: errorMessage(error) }, 'relay batch could not be sent; dropped'),
     )
@@ -124,12 +128,12 @@ export class Room implements RoomPort<Session> {
         this.publish(batch)
       },
       failed: (error) => this.failStore(error),
-      snapshot: () => (this.state.kind === 'loading' || this.state.kind === 'failed' || this.disposed ? null : this.currentState()),
+      snapshot: () => (this.state.kind === 'loading' || this.state.kind === 'failed' || this.disposed ? null : this.document.state()),
     })
     // Without a cluster nobody needs presence changes encoded for publishing.
     const publishPresence = options.cluster ? (update: Uint8Array) => this.channel?.publishAwareness(update) : null
     this.presence = new RoomPresence(
-      this.doc,
+      this.document.doc,
       { ...this.relayTarget, sessions: this.sessions, send: (session, frame) => session.send(frame) },
       undefined,
       publishPresence,
@@ -143,7 +147,6 @@ export class Room implements RoomPort<Session> {
         resync: () => this.resync(),
       }) ?? null
     this.awareness = this.presence.awareness
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => this.onDocUpdate(update, origin))
     options.metrics.roomsLoaded.inc()
     this.load()
   }
@@ -162,16 +165,16 @@ export class Room implements RoomPort<Session> {
     return this.state.kind === 'failed'
   }
 
-  join(session: Session): void {
+  join(session: RoomMember): void {
     this.cancelUnload()
     this.sessions.add(session)
     if (this.serving) this.greet(session)
     else if (this.state.kind === 'failed' || this.state.kind === 'unloaded') {
-      session.close('load-failed', 1011, 'document failed to load')
+      session.close('load-failed', CLOSE.serverError, 'document failed to load')
     }
   }
 
-  receive(session: Session, data: Uint8Array): void {
+  receive(session: RoomMember, data: Uint8Array): void {
     const state = this.state
     if (state.kind === 'loading') {
       if (state.queue.length >= this.options.maxQueuedMessages) {
@@ -196,7 +199,7 @@ export class Room implements RoomPort<Session> {
     if (this.needsReset) this.reset()
   }
 
-  leave(session: Session): void {
+  leave(session: RoomMember): void {
     if (!this.sessions.delete(session)) return
     if (this.serving) this.presence.remove(session)
     if (this.sessions.size === 0) this.scheduleUnload()
@@ -208,17 +211,14 @@ export class Room implements RoomPort<Session> {
     return this.options.presenceLimits ?? DEFAULT_PRESENCE_LIMITS
   }
 
-  applyUpdate(update: Uint8Array, origin: Session, kind: 'sync-step-2' | 'update'): void {
+  applyUpdate(update: Uint8Array, origin: RoomMember, kind: 'sync-step-2' | 'update'): void {
     // A view-only peer's edits are dropped before any work on the document.
     if (!origin.canEdit) {
       this.dropViewOnlyUpdate(update, kind, origin)
       return
     }
-    const decoded = decode(update)
-    this.checkSize(decoded, update.byteLength)
-    if (nestingExceeds(this.doc, decoded))
-      throw new PolicyViolation('update-refused', `update refused: shared types nested deeper than ${MAX_TYPE_DEPTH} levels`)
-    const { changes, failure, incomplete } = this.integrate(update, origin)
+    this.document.check(decode(update), update.byteLength)
+    const { changes, failure, incomplete } = this.document.integrate(update, origin)
     // What did integrate is a valid part of the document: stored and relayed like any change.
     for (const change of changes) this.writes.add(change, origin)
     if (failure) throw new ProtocolError(`Yjs update could not be applied: ${failure.message}`)
@@ -229,44 +229,12 @@ export class Room implements RoomPort<Session> {
   }
 
   /**
-   * Applies an update and returns what it changed, which is not yet stored nor relayed.
-   *
-   * Yjs keeps what it cannot integrate yet (structs after a gap in a client's clock, deletions
-   * of ranges it has not seen) as pending state, sends it to every joiner and writes it into
-   * snapshots. Peers of one server never need that (the server has everything they build on),
-   * so it is dropped here and the update reported as incomplete. If Yjs throws, its transaction
-   * still ends: what integrated before the throw is in `changes` and consistent.
-   */
-  private integrate(update: Uint8Array, origin: Session | typeof FROM_CLUSTER): { changes: Uint8Array[]; failure: Error | null; incomplete: boolean } {
-    const captured: Uint8Array[] = []
-    let failure: Error | null = null
-    this.capture = captured
-    try {
-      Y.applyUpdate(this.doc, update, origin)
-    } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error))
-    } finally {
-      this.capture = null
-    }
-    const store = this.doc.store
-    const incomplete = store.pendingStructs !== null || store.pendingDs !== null
-    store.pendingStructs = null
-    store.pendingDs = null
-    for (const change of captured) this.sizeBound += change.byteLength
-    if (captured.length > 0 || incomplete || failure) {
-      this.encodedState = null
-      this.step2ForEmpty = null
-    }
-    return { changes: captured, failure, incomplete }
-  }
-
-  /**
    * Dropped, never stored nor relayed; the peer hears why once. Its answer to sync step 1 is
    * counted only when it carries content the room lacks (a peer's answer always carries its
    * delete set, so its deletions are not compared: that would cost a scan of the document).
    */
-  private dropViewOnlyUpdate(update: Uint8Array, kind: 'sync-step-2' | 'update', session: Session): void {
-    if (kind === 'sync-step-2' && !addsStructs(this.doc, decode(update))) return
+  private dropViewOnlyUpdate(update: Uint8Array, kind: 'sync-step-2' | 'update', session: RoomMember): void {
+    if (kind === 'sync-step-2' && !addsStructs(this.document.doc, decode(update))) return
     this.options.metrics.viewOnlyUpdatesDropped.inc()
     if (session.toldViewOnly) return
     session.toldViewOnly = true
@@ -274,41 +242,17 @@ export class Room implements RoomPort<Session> {
     session.send(encodePermissionDenied('view-only access: your edits are not saved or shared'))
   }
 
-  private checkSize(decoded: DecodedUpdate, bytes: number): void {
-    const cap = this.options.maxDocumentBytes
-    // Deletions never grow a document, and must stay possible for one already over the cap.
-    if (cap <= 0 || this.sizeBound + bytes <= cap || !insertsContent(decoded)) return
-    this.sizeBound = this.currentState().byteLength
-    if (this.sizeBound + bytes > cap) throw new PolicyViolation('document-too-large', `update refused: the document would grow past ${cap} bytes`)
-  }
-
-  applyAwareness(update: Uint8Array, entries: readonly AwarenessEntry[], origin: Session): void {
+  applyAwareness(update: Uint8Array, entries: readonly AwarenessEntry[], origin: RoomMember): void {
     const dropped = this.presence.spoofsDropped
     this.presence.apply(update, entries, origin)
     if (this.presence.spoofsDropped > dropped) this.options.metrics.presenceSpoofsDropped.inc(this.presence.spoofsDropped - dropped)
   }
 
   syncStep2For(stateVector: Uint8Array): Uint8Array {
-    // A state vector is a few bytes per client that ever wrote; one listing far more clients
-    // than the document has only makes the diff expensive.
-    if (stateVector.byteLength > MAX_PLAIN_STATE_VECTOR_BYTES && stateVector.byteLength > 24 * (this.doc.store.clients.size + 16)) {
-      throw new PolicyViolation('update-refused', `state vector of ${stateVector.byteLength} bytes lists far more clients than this document has`)
-    }
     // Store what is pending first, so a peer is never sent an edit the server could still lose.
     this.writes.flush()
-    if (isEmptyStateVector(stateVector)) return (this.step2ForEmpty ??= encodeSyncStep2(this.currentState()))
-    try {
-      // A returning peer lacks little: the Y.Doc finds that without a scan; the stored
-      // bytes are only used while the doc is not built yet.
-      const diff = this.state.kind === 'warming' ? Y.diffUpdate(this.currentState(), stateVector) : Y.encodeStateAsUpdate(this.doc, stateVector)
-      return encodeSyncStep2(diff)
-    } catch (error) {
-      throw new ProtocolError(`invalid state vector: ${(error as Error).message}`)
-    }
-  }
-
-  private currentState(): Uint8Array {
-    return (this.encodedState ??= Y.encodeStateAsUpdate(this.doc))
+    // Until the doc is built (warming), the stored bytes answer.
+    return this.document.step2For(stateVector, this.state.kind !== 'warming')
   }
 
   awarenessSnapshot(): Uint8Array | null {
@@ -356,14 +300,13 @@ export class Room implements RoomPort<Session> {
     const loading = this.state
     if (loading.kind !== 'loading') return
     this.writes.loaded(stored.logCount, stored.logBytes)
-    for (const update of stored.updates) this.sizeBound += update.byteLength
     if (stored.updates.length === 0) {
       this.state = { kind: 'ready' }
     } else {
       // Answer joiners from the stored bytes first; rebuilding a Y.Doc of a large document
       // takes far longer than sending it, and the joiners do not need the server's copy.
       try {
-        this.encodedState = stored.updates.length === 1 ? stored.updates[0]! : Y.mergeUpdates(stored.updates as Uint8Array[])
+        this.document.setStored(stored.updates)
       } catch (error) {
         this.failLoad(error)
         return
@@ -402,16 +345,16 @@ export class Room implements RoomPort<Session> {
   private build(): void {
     if (this.buildTimer) clearTimeout(this.buildTimer)
     this.buildTimer = null
-    if (this.state.kind !== 'warming' || !this.encodedState) return
+    if (this.state.kind !== 'warming' || !this.document.hasStored) return
     try {
-      Y.applyUpdate(this.doc, this.encodedState, FROM_STORAGE)
+      this.document.build()
     } catch (error) {
       this.failLoad(error)
       return
     }
     const greeted = this.state.awaitingStep1
     this.state = { kind: 'ready' }
-    for (const session of greeted) if (this.sessions.has(session)) session.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
+    for (const session of greeted) if (this.sessions.has(session)) session.send(encodeSyncStep1(this.document.stateVector()))
     this.writes.maybeCompact()
   }
 
@@ -421,13 +364,13 @@ export class Room implements RoomPort<Session> {
     this.options.metrics.storageErrors.inc({ operation: 'load' })
     this.options.log.error({ room: this.name, err: errorMessage(error) }, 'document failed to load; refusing connections')
     this.state = { kind: 'failed' }
-    for (const session of this.sessions) session.close('load-failed', 1011, 'document failed to load')
+    for (const session of this.sessions) session.close('load-failed', CLOSE.serverError, 'document failed to load')
     this.dispose()
   }
 
-  private greet(session: Session): void {
+  private greet(session: RoomMember): void {
     if (this.state.kind === 'warming') this.state.awaitingStep1.add(session)
-    else session.send(encodeSyncStep1(Y.encodeStateVector(this.doc)))
+    else session.send(encodeSyncStep1(this.document.stateVector()))
     this.presence.welcome(session)
   }
 
@@ -448,7 +391,7 @@ export class Room implements RoomPort<Session> {
     }
     if (this.state.kind === 'warming') this.build()
     if (this.state.kind !== 'ready') return
-    const { changes, failure } = this.integrate(update, FROM_CLUSTER)
+    const { changes, failure } = this.document.integrate(update, FROM_CLUSTER)
     if (failure) {
       // Another server accepted it: failing here means this copy cannot be trusted.
       this.needsReset = true
@@ -480,24 +423,18 @@ export class Room implements RoomPort<Session> {
     else apply(result)
   }
 
-  private onDocUpdate(update: Uint8Array, origin: unknown): void {
-    if (origin === FROM_STORAGE) return
-    if (this.capture) this.capture.push(update)
-    else this.options.log.error({ room: this.name }, 'document changed outside a peer update; change not stored')
-  }
-
   private failStore(error: unknown): void {
     // The edit is in memory but not on disk, so it must not be relayed. Closing everyone and
     // dropping the document makes peers reconnect and push their edits into a fresh load.
     this.options.log.error({ room: this.name, err: errorMessage(error) }, 'storing an update failed; closing the room')
-    this.closeAllAndDispose('storage-failed', 1011, 'storage failed; reconnect')
+    this.closeAllAndDispose('storage-failed', CLOSE.serverError, 'storage failed; reconnect')
   }
 
   private reset(): void {
     this.needsReset = false
     this.options.log.error({ room: this.name }, 'document state no longer trusted after a failed update; reloading')
     this.writes.flush()
-    this.closeAllAndDispose('room-reset', 1011, 'document reloaded; reconnect')
+    this.closeAllAndDispose('room-reset', CLOSE.serverError, 'document reloaded; reconnect')
   }
 
   private closeAllAndDispose(cause: 'storage-failed' | 'room-reset', code: number, reason: string): void {
@@ -555,7 +492,7 @@ export class Room implements RoomPort<Session> {
     this.writes.close()
     this.relay.dispose()
     this.presence.destroy()
-    this.doc.destroy()
+    this.document.destroy()
     this.options.metrics.roomsLoaded.dec()
   }
 }

@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws'
+import { CLOSE, TOKEN_EXPIRED_REASON } from '@coedit/wire'
 import type { Logger } from 'pino'
 import type { SessionAccess } from './access/access-policy.js'
 import { RateLimiter } from './access/rate-limiter.js'
@@ -153,7 +154,7 @@ export class Session {
     if (buffered + message.byteLength > cap + (large ? message.byteLength : this.largeFrameCredit)) {
       // A close frame would queue behind the backlog the peer is not reading, so drop the
       // connection now: the memory it pins is the problem.
-      this.terminate('backpressure', 1008, `send buffer over ${this.options.maxBufferedBytes} bytes`)
+      this.terminate('backpressure', CLOSE.policy, `send buffer over ${this.options.maxBufferedBytes} bytes`)
       return false
     }
     if (large) this.largeFrameCredit = message.byteLength
@@ -234,7 +235,7 @@ export class Session {
     if (limit > 0 && now - this.throttledSince >= limit) {
       const what =
         this.messageRate && this.messageRate.waitFor(1, now) > 0 ? `${this.messageRate.perSecond} messages` : `${this.byteRate?.perSecond ?? 0} bytes`
-      this.close('rate-limit', 1008, `sent more than ${what} per second for ${limit / 1000} s`)
+      this.close('rate-limit', CLOSE.policy, `sent more than ${what} per second for ${limit / 1000} s`)
       return
     }
     this.socket.pause()
@@ -271,7 +272,7 @@ export class Session {
       () => {
         this.expiryTimer = null
         if (Date.now() < expiresAt) this.scheduleExpiry(expiresAt)
-        else this.close('token-expired', 1008, 'access token expired')
+        else this.close('token-expired', CLOSE.policy, TOKEN_EXPIRED_REASON)
       },
       Math.max(0, Math.min(wait, MAX_TIMER_MS)),
     )

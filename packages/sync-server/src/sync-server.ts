@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { CLOSE } from '@coedit/wire'
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -13,114 +14,10 @@ import { REVOKED_REASON, RevocationList, type Revocation } from './access/revoca
 import type { DocumentStorage } from './storage/document-storage.js'
 import { MemoryStorage } from './storage/memory-storage.js'
 import type { ClusterRelay } from './cluster/cluster-relay.js'
+import { resolveOptions, type ResolvedSyncServerOptions, type SyncServerOptions } from './sync-server-options.js'
 
-export interface SyncServerOptions {
-  /** Where documents are kept. Default: in memory (lost on exit); the CLI uses SQLite. */
-  readonly storage?: DocumentStorage
-  /** Structured logger. Default: pino at level info on stdout. */
-  readonly logger?: Logger
-  /** URL path under which rooms live: `${pathPrefix}/<room>`. Default '/'. */
-  readonly pathPrefix?: string
-  readonly maxRoomNameLength?: number
-  /** How often each session is pinged. Default 10 000 ms. */
-  readonly heartbeatIntervalMs?: number
-  /** How long a ping may go unanswered before the session is dropped. Default 4 000 ms. */
-  readonly heartbeatTimeoutMs?: number
-  /** Largest frame accepted; larger ones close the session with 1009. Default 32 MiB. */
-  readonly maxMessageBytes?: number
-  /** Unsent bytes a session may hold before it is dropped as a slow consumer. Default 16 MiB. */
-  readonly maxBufferedBytes?: number
-  /** How long an empty room stays in memory before it is unloaded. Default 2 000 ms. */
-  readonly roomUnloadDelayMs?: number
-  /** Compact a document's log into a snapshot after this many updates... Default 1 000. */
-  readonly compactAfterUpdates?: number
-  /** ...or this many bytes of updates. Default 4 MiB. */
-  readonly compactAfterBytes?: number
-  /** Frames a session may send while its room loads. Default 1 000. */
-  readonly maxQueuedMessages?: number
-  /**
-   * Under load (concurrent writers), updates relayed within this window share one frame per
-   * recipient; a lone edit is relayed at once. 0 relays every tick. Default 10 ms.
-   */
-  readonly relayWindowMs?: number
-  /** Who may open which document. Default: open (everyone edits everything); see TokenAccessPolicy. */
-  readonly access?: AccessPolicy
-  /** Browser origins allowed besides the server's own; '*' allows any. Default none. */
-  readonly allowedOrigins?: readonly string[]
-  /** Allow pages on localhost/127.0.0.0/8/[::1]. Default: only when access is open. */
-  readonly allowLoopbackOrigins?: boolean | 'open-mode-only'
-  /**
-   * Host names upgrades must be addressed to ('loopback' = localhost, 127.0.0.0/8, [::1]);
-   * others get 403, which stops DNS rebinding. Default: any (the CLI limits a loopback server
-   * in open mode to loopback names).
-   */
-  readonly allowedHosts?: readonly string[]
-  /**
-   * Open sessions per client address (IPv6: per /64); 0 = no limit. Default 0: one office behind
-   * one address, or a bot with hundreds of documents, must not be refused. Set it for public
-   * deployments where each person has an address of their own.
-   */
-  readonly maxConnectionsPerIp?: number
-  /**
-   * New sessions per client address per minute, as a bucket that holds a minute's worth (so
-   * everyone behind one address reconnecting after a restart gets in at once); refused
-   * attempts do not count. 0 = no limit. Default 3 000.
-   */
-  readonly maxNewConnectionsPerMinute?: number
-  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). Default false. */
-  readonly trustProxy?: boolean
-  /**
-   * Messages one session may send per second (burst of one second). Over it the session is
-   * slowed, not closed: its socket is not read until the budget refills. 0 = no limit. Default 300.
-   */
-  readonly maxMessagesPerSecond?: number
-  /** Bytes one session may send per second (burst of one second); over it: slowed likewise. 0 = no limit. Default 32 MiB. */
-  readonly maxBytesPerSecond?: number
-  /** A session kept over its rates this long without a break is closed with 1008; 0 = never. Default 60 000 ms. */
-  readonly maxThrottledMs?: number
-  /** Documents in memory at once; upgrades for further ones get 503. 0 = no limit. Default 5 000. */
-  readonly maxLoadedRooms?: number
-  /** Encoded size a document may grow to; an update past it is refused with 1008. 0 = no limit. Default 32 MiB. */
-  readonly maxDocumentBytes?: number
-  /** Share rooms with other servers (RedisRelay); pair it with shared storage (PostgresStorage). */
-  readonly cluster?: ClusterRelay
-  /** Largest presence state (JSON) one client may publish; over it: close 1008. Default 8 192 bytes. */
-  readonly maxPresenceBytes?: number
-  /**
-   * Unsent bytes across all sessions. Checked every second; past it the sessions holding the
-   * most unsent bytes are dropped until the total is back under. 0 = no limit. Default 1 GiB.
-   */
-  readonly maxTotalBufferedBytes?: number
-}
-
-export type ResolvedSyncServerOptions = Required<Omit<SyncServerOptions, 'storage' | 'logger' | 'access' | 'cluster'>>
-
-export const DEFAULT_SYNC_SERVER_OPTIONS: ResolvedSyncServerOptions = Object.freeze({
-  pathPrefix: '/',
-  maxRoomNameLength: 128,
-  heartbeatIntervalMs: 10_000,
-  heartbeatTimeoutMs: 4_000,
-  maxMessageBytes: 32 * 1024 * 1024,
-  maxBufferedBytes: 16 * 1024 * 1024,
-  roomUnloadDelayMs: 2_000,
-  compactAfterUpdates: 1_000,
-  compactAfterBytes: 4 * 1024 * 1024,
-  maxQueuedMessages: 1_000,
-  relayWindowMs: 10,
-  allowedOrigins: [],
-  allowLoopbackOrigins: 'open-mode-only',
-  allowedHosts: [],
-  maxConnectionsPerIp: 0,
-  maxNewConnectionsPerMinute: 3_000,
-  trustProxy: false,
-  maxMessagesPerSecond: 300,
-  maxBytesPerSecond: 32 * 1024 * 1024,
-  maxThrottledMs: 60_000,
-  maxLoadedRooms: 5_000,
-  maxDocumentBytes: 32 * 1024 * 1024,
-  maxPresenceBytes: 8_192,
-  maxTotalBufferedBytes: 1024 * 1024 * 1024,
-})
+export { DEFAULT_SYNC_SERVER_OPTIONS } from './sync-server-options.js'
+export type { ResolvedSyncServerOptions, SyncServerOptions } from './sync-server-options.js'
 
 export interface SessionClosedEvent {
   readonly room: string
@@ -166,8 +63,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
 
   constructor(options: SyncServerOptions = {}) {
     super()
-    this.options = { ...DEFAULT_SYNC_SERVER_OPTIONS, ...definedOnly(options) }
-    validateOptions(this.options)
+    this.options = resolveOptions(options)
     this.storage = options.storage ?? new MemoryStorage()
     this.log = options.logger ?? pino({ level: 'info' })
     this.access = options.access ?? OPEN_ACCESS
@@ -206,7 +102,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     for (const session of greediest) {
       if (total <= budget) break
       total -= session.bufferedAmount
-      session.terminate('backpressure', 1008, `server send budget of ${budget} bytes exhausted; this connection held the most unsent data`)
+      session.terminate('backpressure', CLOSE.policy, `server send budget of ${budget} bytes exhausted; this connection held the most unsent data`)
       dropped++
     }
     this.log.warn({ dropped, budget }, 'unsent bytes over the server budget; dropped the connections holding the most')
@@ -219,7 +115,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     for (const session of this.sessions) {
       const { tokenId, issuedAt } = session.access
       if (!session.isOpen || !RevocationList.covers(revocation, { id: tokenId, issuedAt }, session.roomName)) continue
-      session.close('revoked', 1008, REVOKED_REASON)
+      session.close('revoked', CLOSE.policy, REVOKED_REASON)
       closed++
     }
     this.log.info(
@@ -239,7 +135,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
   /** A loaded room's sessions and the client ids its presence tracks; null when not loaded. */
   roomInfo(name: string): { sessions: number; presenceClients: number; text: string } | null {
     const room = this.rooms.get(name)
-    return room ? { sessions: room.sessions.size, presenceClients: room.presenceClients, text: room.doc.getText('text').toString() } : null
+    return room ? { sessions: room.sessions.size, presenceClients: room.presenceClients, text: room.document.doc.getText('text').toString() } : null
   }
 
   /** Takes over WebSocket upgrades on `pathPrefix` of an existing server. */
@@ -297,7 +193,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
       if (admission.ok) this.openSession(socket, admission)
       else {
         this.metrics.upgradesRefused.inc({ status: String(admission.status), reason: admission.kind })
-        socket.close(admission.status === 503 ? (admission.kind === 'shutting-down' ? 1012 : 1013) : 1008, admission.reason)
+        socket.close(admission.status === 503 ? (admission.kind === 'shutting-down' ? CLOSE.restart : CLOSE.tryAgainLater) : CLOSE.policy, admission.reason)
       }
     })
   }
@@ -492,44 +388,4 @@ function chooseProtocol(offered: Set<string>): string | false {
   if (offered.has(COEDIT_PROTOCOL)) return COEDIT_PROTOCOL
   for (const protocol of offered) if (!protocol.startsWith(TOKEN_PROTOCOL_PREFIX)) return protocol
   return false
-}
-
-function definedOnly<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>
-}
-
-function validateOptions(options: ResolvedSyncServerOptions): void {
-  const positive: Array<keyof ResolvedSyncServerOptions> = [
-    'maxRoomNameLength',
-    'heartbeatIntervalMs',
-    'heartbeatTimeoutMs',
-    'maxMessageBytes',
-    'maxBufferedBytes',
-    'compactAfterUpdates',
-    'compactAfterBytes',
-    'maxQueuedMessages',
-    'maxPresenceBytes',
-  ]
-  const zeroMeansNone: Array<keyof ResolvedSyncServerOptions> = [
-    'maxConnectionsPerIp',
-    'maxNewConnectionsPerMinute',
-    'maxMessagesPerSecond',
-    'maxBytesPerSecond',
-    'maxLoadedRooms',
-    'maxDocumentBytes',
-    'maxThrottledMs',
-    'maxTotalBufferedBytes',
-  ]
-  for (const key of zeroMeansNone) {
-    const value = options[key]
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new RangeError(`${key} must be >= 0 (0 = no limit), got ${String(value)}`)
-  }
-  for (const key of positive) {
-    const value = options[key]
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new RangeError(`${key} must be a positive number, got ${String(value)}`)
-  }
-  if (!Number.isFinite(options.relayWindowMs) || options.relayWindowMs < 0) throw new RangeError(`relayWindowMs must be >= 0, got ${options.relayWindowMs}`)
-  if (!Number.isFinite(options.roomUnloadDelayMs) || options.roomUnloadDelayMs < 0)
-    throw new RangeError(`roomUnloadDelayMs must be >= 0, got ${options.roomUnloadDelayMs}`)
-  if (!options.pathPrefix.startsWith('/')) throw new RangeError(`pathPrefix must start with '/', got '${options.pathPrefix}'`)
 }

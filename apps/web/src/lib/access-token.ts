@@ -5,7 +5,9 @@
  * so copying the URL by hand does not hand out edit rights.
  */
 
-export type AccessRight = 'edit' | 'view'
+import { isAccessRight, type AccessRight } from '@coedit/wire'
+
+export type { AccessRight }
 
 export interface HeldToken {
   readonly token: string
@@ -29,7 +31,7 @@ export function readClaims(token: string): HeldToken | null {
         .padEnd(Math.ceil(payload.length / 4) * 4, '='),
     )
     const claims = JSON.parse(json) as { right?: unknown; exp?: unknown; name?: unknown }
-    if ((claims.right !== 'edit' && claims.right !== 'view') || typeof claims.exp !== 'number') return null
+    if (!isAccessRight(claims.right) || typeof claims.exp !== 'number') return null
     return { token, right: claims.right, expiresAt: claims.exp * 1000, name: typeof claims.name === 'string' ? claims.name : null }
   } catch {
     return null

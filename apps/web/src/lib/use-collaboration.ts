@@ -3,6 +3,7 @@ import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import type { Awareness } from 'y-protocols/awareness'
+import { CLOSE, isRevokedClose, tokenProtocols } from '@coedit/wire'
 import { syncServerUrl } from './sync-url'
 import type { Identity } from './identity'
 
@@ -26,13 +27,10 @@ export interface CollaborationState {
   readonly revokedToken: string | null
 }
 
-/** The reason the server gives when it closes a session whose link was revoked. */
-const REVOKED_PREFIX = 'link revoked'
-
 /** Close codes after which the server will keep refusing for a while; the provider still retries. */
 const REFUSALS: Record<number, string> = {
-  1008: 'The server closed this connection.',
-  1011: 'The server could not load this document. Your edits are kept on this device and will be sent when it can.',
+  [CLOSE.policy]: 'The server closed this connection.',
+  [CLOSE.serverError]: 'The server could not load this document. Your edits are kept on this device and will be sent when it can.',
 }
 
 /**
@@ -51,7 +49,7 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
     const doc = new Y.Doc()
     const local = new IndexeddbPersistence(`coedit:${id}`, doc)
     // The token rides in a subprotocol rather than the URL, so it stays out of access logs.
-    const protocols = token ? ['coedit', `coedit-token.${token}`] : []
+    const protocols = token ? tokenProtocols(token) : []
     const provider = new WebsocketProvider(syncServerUrl(), id, doc, { connect: navigator.onLine, protocols })
     const awareness = provider.awareness
     let disposed = false
@@ -63,7 +61,7 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
       setStatus(!navigator.onLine ? 'offline' : next === 'connected' ? 'connected' : 'connecting')
     }
     const onClose = (event: CloseEvent | null): void => {
-      if (event?.code === 1008 && event.reason.startsWith(REVOKED_PREFIX)) {
+      if (event && isRevokedClose(event.code, event.reason)) {
         provider.disconnect()
         setRevokedToken(token)
         return

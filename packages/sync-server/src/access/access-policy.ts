@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import { TOKEN_PROTOCOL_PREFIX } from '@coedit/wire'
 import type { MaybePromise } from '../storage/document-storage.js'
 import {
   grantCovers,
@@ -48,12 +49,8 @@ const FULL_ACCESS: AccessDecision = Object.freeze({
 /** Anyone who can reach the server edits every document. */
 export const OPEN_ACCESS: AccessPolicy = Object.freeze({ mode: 'open', decide: () => FULL_ACCESS })
 
-/**
- * Browsers cannot set headers on a WebSocket, but they can offer subprotocols: a client that
- * wants its token out of URLs (and access logs) offers `coedit` and `coedit-token.<token>`.
- */
-export const TOKEN_PROTOCOL_PREFIX = 'coedit-token.'
-export const COEDIT_PROTOCOL = 'coedit'
+// A client that wants its token out of URLs (and access logs) offers `coedit` and `coedit-token.<token>`.
+export { COEDIT_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from '@coedit/wire'
 
 /** The token from the Sec-WebSocket-Protocol header, else from the `token` query parameter. */
 export function tokenFromUpgrade(request: IncomingMessage): string | null {

@@ -6,7 +6,9 @@ import { SignJWT, errors, jwtVerify } from 'jose'
  * compares in constant time.
  */
 
-export type AccessRight = 'edit' | 'view'
+import type { AccessRight } from '@coedit/wire'
+
+export type { AccessRight }
 
 export interface AccessGrant {
   /** A document id, or a prefix ending in '*' ('team-*'; '*' alone is every document). */

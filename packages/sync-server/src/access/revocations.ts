@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { REVOKED_REASON } from '@coedit/wire'
 import type { Logger } from 'pino'
 import type { MaybePromise } from '../storage/document-storage.js'
 import { MAX_TOKEN_LIFETIME_MS, tokenIdExpiry, type Clock } from './access-token.js'
@@ -51,7 +52,7 @@ export interface TokenIdentity {
   readonly issuedAt: number | null
 }
 
-export const REVOKED_REASON = 'link revoked: ask whoever shared it for a new one'
+export { REVOKED_REASON }
 
 export interface RevocationListOptions {
   /** How often the store is read for revocations made elsewhere (the CLI, other servers). Default 1 000 ms. */
