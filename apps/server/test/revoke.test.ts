@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { attemptUpgrade, tempDir, type CliProcess, type TestClient } from '@coedit/test-utils'
+import { attemptUpgrade, closedByServer, tempDir, type CliProcess } from '@coedit/test-utils'
 import { CLI, useCli } from './cli-harness.js'
 
 const SECRET = 'cli-revoke-test-secret-with-enough-bytes!'
@@ -33,19 +33,6 @@ async function mint(doc: string, right: 'edit' | 'view' = 'edit'): Promise<{ tok
   return { token, id }
 }
 
-/** When the server closes the client, and why; the provider is stopped from retrying. */
-function closedBy(c: TestClient): Promise<{ code: number; reason: string; atMs: number }> {
-  return new Promise((resolve) => {
-    const onClose = (event: { code: number; reason: string } | null): void => {
-      if (!event) return
-      c.provider.off('connection-close', onClose)
-      c.provider.disconnect()
-      resolve({ code: event.code, reason: event.reason, atMs: performance.now() })
-    }
-    c.provider.on('connection-close', onClose)
-  })
-}
-
 async function expectRefused(server: CliProcess, room: string, token: string): Promise<void> {
   const outcome = await attemptUpgrade(`${server.wsUrl}/${room}?token=${token}`)
   expect(outcome).toMatchObject({ opened: false, status: 401, body: 'link revoked: ask whoever shared it for a new one' })
@@ -60,7 +47,7 @@ describe('coedit token revoke', () => {
     const holder = client(server, 'budget', { params: { token: leaked.token } })
     const colleague = client(server, 'budget', { params: { token: other.token } })
     await Promise.all([holder.synced(), colleague.synced()])
-    const closed = closedBy(holder)
+    const closed = closedByServer(holder)
     const startedAt = performance.now()
     const out = await coeditToken(['revoke', '--id', leaked.id, '--data-dir', dir])
     const storedAt = performance.now()
@@ -101,7 +88,7 @@ describe('coedit token revoke', () => {
     const viewer = client(server, 'roadmap', { params: { token: view.token } })
     const bystander = client(server, 'minutes', { params: { token: unrelated.token } })
     await Promise.all([editor.synced(), viewer.synced(), bystander.synced()])
-    const closes = [closedBy(editor), closedBy(viewer)]
+    const closes = [closedByServer(editor), closedByServer(viewer)]
     const out = JSON.parse(await coeditToken(['revoke', '--doc', 'roadmap', '--data-dir', dir, '--json'])) as { revoked: { doc: string } }
     expect(out.revoked.doc).toBe('roadmap')
     for (const result of await Promise.all(closes)) expect(result.reason).toMatch(/link revoked/)
@@ -118,7 +105,7 @@ describe('coedit token revoke', () => {
     const view = await mint('essay', 'view')
     const viewer = client(server, 'essay', { params: { token: view.token } })
     await viewer.synced()
-    const closed = closedBy(viewer)
+    const closed = closedByServer(viewer)
     const reset = (bearer: string) =>
       fetch(`${server.httpUrl}/api/links/reset`, {
         method: 'POST',

@@ -4,6 +4,7 @@ import * as encoding from 'lib0/encoding'
 import { attemptUpgrade, connectClient, rawClient, waitFor, type RawClient, type TestClient } from '@coedit/test-utils'
 import { startTestServer, type TestServer } from './support/test-server.js'
 import { MemoryStorage, TokenAccessPolicy } from '../src/index.js'
+import { encodeAwarenessEntries } from '../src/awareness-update.js'
 import { encodeAwarenessMessage, encodeSyncStep1, encodeUpdate } from '../src/protocol.js'
 
 // One regression test per finding of the hardening probe (issue 11), with the same input scaled
@@ -34,14 +35,7 @@ async function raw(room: string, options?: Parameters<typeof rawClient>[2]): Pro
 }
 
 function presence(entries: Array<[clientId: number, clock: number, json: string]>): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, entries.length)
-  for (const [id, clock, json] of entries) {
-    encoding.writeVarUint(encoder, id)
-    encoding.writeVarUint(encoder, clock)
-    encoding.writeVarString(encoder, json)
-  }
-  return encodeAwarenessMessage(encoding.toUint8Array(encoder))
+  return encodeAwarenessMessage(encodeAwarenessEntries(entries.map(([clientId, clock, json]) => ({ clientId, clock, json, state: null }))))
 }
 
 /** Two stock clients that must keep editing each other while someone misbehaves. */

@@ -1,9 +1,8 @@
-import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { handleMessage, type RoomPort, type SessionPort } from '../src/message-handler.js'
 import { ProtocolError, decodeMessage, encodeAwarenessMessage, encodeQueryAwareness, encodeSyncStep1, encodeUpdate } from '../src/protocol.js'
-import { decodeAwarenessUpdate } from '../src/awareness-update.js'
+import { decodeAwarenessUpdate, encodeAwarenessEntries } from '../src/awareness-update.js'
 import { PolicyViolation } from '../src/policy-violation.js'
 
 class FakeSession implements SessionPort {
@@ -38,14 +37,7 @@ class FakeRoom implements RoomPort<FakeSession> {
 }
 
 function awarenessPayload(entries: Array<[number, number, string]>): Uint8Array {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, entries.length)
-  for (const [client, clock, json] of entries) {
-    encoding.writeVarUint(encoder, client)
-    encoding.writeVarUint(encoder, clock)
-    encoding.writeVarString(encoder, json)
-  }
-  return encoding.toUint8Array(encoder)
+  return encodeAwarenessEntries(entries.map(([clientId, clock, json]) => ({ clientId, clock, json, state: null })))
 }
 
 describe('handleMessage', () => {

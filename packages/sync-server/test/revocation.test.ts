@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { attemptUpgrade, connectClient, type TestClient } from '@coedit/test-utils'
+import { attemptUpgrade, connectClient, type TestClient, closedByServer } from '@coedit/test-utils'
 import { startTestServer, type TestServer } from './support/test-server.js'
 import {
   MemoryStorage,
@@ -42,20 +42,6 @@ function client(room: string, token: string): TestClient {
   return c
 }
 
-/** Resolves with the close reason the next time the client's socket is closed by the server. */
-function nextClose(c: TestClient): Promise<{ code: number; reason: string; atMs: number }> {
-  return new Promise((resolve) => {
-    const onClose = (event: { code: number; reason: string } | null): void => {
-      if (!event) return
-      c.provider.off('connection-close', onClose)
-      // The server keeps refusing: stop the provider from retrying for this test.
-      c.provider.disconnect()
-      resolve({ code: event.code, reason: event.reason, atMs: performance.now() })
-    }
-    c.provider.on('connection-close', onClose)
-  })
-}
-
 async function idOf(token: string): Promise<string> {
   const check = await verifyAccessToken(secretKey(SECRET), token)
   if (!check.ok || check.grant.id === null) throw new Error('token without id')
@@ -81,7 +67,7 @@ describe('revoking access', () => {
     const holder = client('memo', leaked)
     const other = client('memo', kept)
     await Promise.all([holder.synced(), other.synced()])
-    const closed = nextClose(holder)
+    const closed = closedByServer(holder)
     const revokedAt = performance.now()
     await list.revoke(revokeToken(await idOf(leaked)))
     const { code, reason, atMs } = await closed
@@ -106,7 +92,7 @@ describe('revoking access', () => {
     const sessions = [client('plan', before[0]), client('plan', before[1]), client('plan', prefix)]
     const bystander = client('other', elsewhere)
     await Promise.all([...sessions, bystander].map((c) => c.synced()))
-    const closes = sessions.map(nextClose)
+    const closes = sessions.map(closedByServer)
     // Written to the store as another process (the CLI, another server) would: the poll finds it.
     const revokedAt = performance.now()
     store.addRevocation(revokeDocument('plan', Date.now()))

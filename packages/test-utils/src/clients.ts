@@ -117,3 +117,19 @@ export function attemptUpgrade(url: string, options: { protocols?: string[]; hea
     })
   })
 }
+
+/**
+ * Resolves with how the server closed this client's socket the next time it does (and when),
+ * and stops the provider from retrying: for tests of refusals that last (revoked links).
+ */
+export function closedByServer(client: TestClient): Promise<{ code: number; reason: string; atMs: number }> {
+  return new Promise((resolve) => {
+    const onClose = (event: { code: number; reason: string } | null): void => {
+      if (!event) return
+      client.provider.off('connection-close', onClose)
+      client.provider.disconnect()
+      resolve({ code: event.code, reason: event.reason, atMs: performance.now() })
+    }
+    client.provider.on('connection-close', onClose)
+  })
+}

@@ -1,7 +1,7 @@
 export { waitFor, nextEvent } from './wait-for.js'
 export type { WaitOptions } from './wait-for.js'
 export { readMetric } from './metrics.js'
-export { connectClient, rawClient, attemptUpgrade } from './clients.js'
+export { connectClient, rawClient, attemptUpgrade, closedByServer } from './clients.js'
 export type { TestClient, RawClient, UpgradeOutcome } from './clients.js'
 export { startCli, tempDir } from './processes.js'
 export type { CliProcess } from './processes.js'
