@@ -13,8 +13,9 @@ import { addsStructs, type DecodedUpdate } from './update-effect.js'
 import { RoomDocument } from './room-document.js'
 import { DEFAULT_PRESENCE_LIMITS, type AwarenessEntry, type PresenceLimits } from './awareness-update.js'
 import { UpdateRelay, type RelayTarget } from './update-relay.js'
-import { RoomLog, type LoggedUpdate } from './room-log.js'
-import type { ClusterRelay, RoomChannel } from './cluster/cluster-relay.js'
+import { RoomLog } from './room-log.js'
+import type { ClusterRelay } from './cluster/cluster-relay.js'
+import { RoomClusterLink, type ClusterLinkHost } from './room-cluster-link.js'
 
 export interface RoomOptions {
   readonly storage: DocumentStorage
@@ -84,7 +85,7 @@ function changesDocument(data: Uint8Array): boolean {
  * they are relayed; updates that arrive in the same tick are stored in one batch and relayed
  * as one frame per recipient group.
  */
-export class Room implements RoomPort<RoomMember> {
+export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
   readonly document: RoomDocument
   readonly awareness: Awareness
   readonly sessions = new Set<RoomMember>()
@@ -94,9 +95,7 @@ export class Room implements RoomPort<RoomMember> {
   private buildTimer: NodeJS.Timeout | null = null
   private answeredWhileWarming = 0
   private warmDeadline = 0
-  /** Cluster updates that arrived while the room was loading. */
-  private remoteBacklog: Uint8Array[] = []
-  private readonly channel: RoomChannel | null
+  private readonly link: RoomClusterLink
   private readonly relayTarget: RelayTarget<Origin> = {
     sessions: this.sessions,
     send: (session, frame) => session !== null && session.send(frame),
@@ -125,13 +124,13 @@ export class Room implements RoomPort<RoomMember> {
       compactAfterBytes: options.compactAfterBytes,
       stored: (batch) => {
         this.relay.push(batch)
-        this.publish(batch)
+        this.link.publishUpdates(batch.filter((item) => item.origin !== null).map((item) => item.update))
       },
       failed: (error) => this.failStore(error),
       snapshot: () => (this.state.kind === 'loading' || this.state.kind === 'failed' || this.disposed ? null : this.document.state()),
     })
     // Without a cluster nobody needs presence changes encoded for publishing.
-    const publishPresence = options.cluster ? (update: Uint8Array) => this.channel?.publishAwareness(update) : null
+    const publishPresence = options.cluster ? (update: Uint8Array) => this.link.publishPresence(update) : null
     this.presence = new RoomPresence(
       this.document.doc,
       { ...this.relayTarget, sessions: this.sessions, send: (session, frame) => session.send(frame) },
@@ -139,20 +138,32 @@ export class Room implements RoomPort<RoomMember> {
       publishPresence,
       (error) => options.log.error({ room: name, err: errorMessage(error) }, 'presence batch could not be sent; dropped'),
     )
-    this.channel =
-      options.cluster?.join(name, {
-        update: (update) => this.receiveRemote(update),
-        awareness: (update, server) => this.presence.applyRemote(update, server),
-        serverGone: (server) => this.presence.serverGone(server),
-        resync: () => this.resync(),
-      }) ?? null
+    this.link = new RoomClusterLink(name, options.cluster, options.storage, options.log, this)
     this.awareness = this.presence.awareness
     options.metrics.roomsLoaded.inc()
     this.load()
   }
 
+  // ClusterLinkHost: what the cluster link asks of the room.
+
+  get loading(): boolean {
+    return this.state.kind === 'loading'
+  }
+
+  get disposed(): boolean {
+    return this.isDisposed
+  }
+
+  applyRemotePresence(update: Uint8Array, server: string): void {
+    this.presence.applyRemote(update, server)
+  }
+
+  serverGone(server: string): void {
+    this.presence.serverGone(server)
+  }
+
   /** Answering peers: loaded, or warming from stored bytes. */
-  private get serving(): boolean {
+  get serving(): boolean {
     return this.state.kind === 'ready' || this.state.kind === 'warming'
   }
 
@@ -317,9 +328,7 @@ export class Room implements RoomPort<RoomMember> {
     }
     for (const session of this.sessions) this.greet(session)
     for (const { session, data } of loading.queue) this.receive(session, data)
-    const backlog = this.remoteBacklog
-    this.remoteBacklog = []
-    for (const update of backlog) this.receiveRemote(update)
+    this.link.drainBacklog()
     if (this.state.kind === 'ready') this.writes.maybeCompact()
   }
 
@@ -376,19 +385,8 @@ export class Room implements RoomPort<RoomMember> {
 
   // Updates: store, then relay.
 
-  /** Local changes go to the other servers once stored; theirs are not sent back. */
-  private publish(batch: ReadonlyArray<LoggedUpdate<Origin>>): void {
-    if (!this.channel) return
-    const local = batch.filter((item) => item.origin !== null).map((item) => item.update)
-    if (local.length > 0) this.channel.publishUpdate(local.length === 1 ? local[0]! : Y.mergeUpdates(local))
-  }
-
   /** An update another server accepted (and, with shared storage, stored). */
-  private receiveRemote(update: Uint8Array): void {
-    if (this.state.kind === 'loading') {
-      this.remoteBacklog.push(update)
-      return
-    }
+  applyRemote(update: Uint8Array): void {
     if (this.state.kind === 'warming') this.build()
     if (this.state.kind !== 'ready') return
     const { changes, failure } = this.document.integrate(update, FROM_CLUSTER)
@@ -403,24 +401,6 @@ export class Room implements RoomPort<RoomMember> {
       else this.writes.add(change, null)
     }
     if (this.needsReset) this.reset()
-  }
-
-  /** The relay may have missed messages: what storage holds is merged in (Yjs ignores what we have). */
-  private resync(): void {
-    if (!this.serving || !this.options.storage.shared) return
-    let result: ReturnType<DocumentStorage['load']>
-    try {
-      result = this.options.storage.load(this.name)
-    } catch (error) {
-      this.options.log.warn({ room: this.name, err: errorMessage(error) }, 'resync failed')
-      return
-    }
-    const apply = (stored: StoredDocument): void => {
-      if (this.disposed || stored.updates.length === 0) return
-      this.receiveRemote(stored.updates.length === 1 ? stored.updates[0]! : Y.mergeUpdates(stored.updates as Uint8Array[]))
-    }
-    if (result instanceof Promise) result.then(apply, (error: unknown) => this.options.log.warn({ room: this.name, err: errorMessage(error) }, 'resync failed'))
-    else apply(result)
   }
 
   private failStore(error: unknown): void {
@@ -474,7 +454,7 @@ export class Room implements RoomPort<RoomMember> {
   }
 
   private forgotten = false
-  private disposed = false
+  private isDisposed = false
 
   private forget(): void {
     if (this.forgotten) return
@@ -483,12 +463,12 @@ export class Room implements RoomPort<RoomMember> {
   }
 
   private dispose(): void {
-    if (this.disposed) return
-    this.disposed = true
+    if (this.isDisposed) return
+    this.isDisposed = true
     this.cancelUnload()
     if (this.buildTimer) clearTimeout(this.buildTimer)
     this.forget()
-    this.channel?.leave()
+    this.link.leave()
     this.writes.close()
     this.relay.dispose()
     this.presence.destroy()

@@ -1,0 +1,93 @@
+import * as Y from 'yjs'
+import type { Logger } from 'pino'
+import type { ClusterRelay, RoomChannel } from './cluster/cluster-relay.js'
+import type { DocumentStorage, StoredDocument } from './storage/document-storage.js'
+
+/** What the link needs from its room. */
+export interface ClusterLinkHost {
+  /** Still loading: updates from other servers wait until it is done. */
+  readonly loading: boolean
+  /** Answering peers (loaded, or warming from stored bytes). */
+  readonly serving: boolean
+  readonly disposed: boolean
+  /** Applies an update another server accepted. */
+  applyRemote(update: Uint8Array): void
+  /** Presence another server relayed, and a server that stopped answering. */
+  applyRemotePresence(update: Uint8Array, server: string): void
+  serverGone(server: string): void
+}
+
+/**
+ * A room's line to the other servers of a cluster: publishes what this server stored, hands
+ * over what the others accepted (held while the room loads), and after a relay outage merges
+ * in what shared storage holds. Without a cluster every method does nothing.
+ */
+export class RoomClusterLink {
+  private readonly channel: RoomChannel | null
+  private backlog: Uint8Array[] = []
+
+  constructor(
+    private readonly name: string,
+    cluster: ClusterRelay | null,
+    private readonly storage: DocumentStorage,
+    private readonly log: Logger,
+    private readonly host: ClusterLinkHost,
+  ) {
+    this.channel =
+      cluster?.join(name, {
+        update: (update) => this.receive(update),
+        awareness: (update, server) => host.applyRemotePresence(update, server),
+        serverGone: (server) => host.serverGone(server),
+        resync: () => this.resync(),
+      }) ?? null
+  }
+
+  get active(): boolean {
+    return this.channel !== null
+  }
+
+  /** This server's stored changes (those with a local origin), merged into one message. */
+  publishUpdates(local: readonly Uint8Array[]): void {
+    if (!this.channel || local.length === 0) return
+    this.channel.publishUpdate(local.length === 1 ? local[0]! : Y.mergeUpdates(local as Uint8Array[]))
+  }
+
+  publishPresence(update: Uint8Array): void {
+    this.channel?.publishAwareness(update)
+  }
+
+  /** The room has loaded: what arrived meanwhile applies now. */
+  drainBacklog(): void {
+    const backlog = this.backlog
+    this.backlog = []
+    for (const update of backlog) this.host.applyRemote(update)
+  }
+
+  leave(): void {
+    this.channel?.leave()
+  }
+
+  private receive(update: Uint8Array): void {
+    if (this.host.loading) this.backlog.push(update)
+    else this.host.applyRemote(update)
+  }
+
+  /** The relay may have missed messages: what storage holds is merged in (Yjs ignores what we have). */
+  private resync(): void {
+    if (!this.host.serving || !this.storage.shared) return
+    const failed = (error: unknown): void => this.log.warn({ room: this.name, err: error instanceof Error ? error.message : String(error) }, 'resync failed')
+    let result: ReturnType<DocumentStorage['load']>
+    try {
+      result = this.storage.load(this.name)
+    } catch (error) {
+      failed(error)
+      return
+    }
+    const apply = (stored: StoredDocument): void => {
+      if (this.host.disposed || stored.updates.length === 0) return
+      this.host.applyRemote(stored.updates.length === 1 ? stored.updates[0]! : Y.mergeUpdates(stored.updates as Uint8Array[]))
+    }
+    if (result instanceof Promise) result.then(apply, failed)
+    else apply(result)
+  }
+}
