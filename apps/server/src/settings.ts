@@ -42,6 +42,7 @@ export interface ServerConfig {
   readonly frameAncestors: readonly string[]
   readonly maxPresenceBytes: number
   readonly maxTotalBufferedBytes: number
+  readonly maxBufferedBytesPerAddress: number
   /** PEM files: when both are set the server speaks HTTPS and WSS on its port. */
   readonly tlsCert: string | null
   readonly tlsKey: string | null
@@ -304,6 +305,14 @@ export const SETTINGS: readonly Setting[] = [
     help: 'Unsent bytes across all connections; past it the connections holding the most are dropped (0 = no limit)',
   },
   {
+    key: 'maxBufferedBytesPerAddress',
+    flag: 'max-buffered-bytes-per-address',
+    env: 'COEDIT_MAX_BUFFERED_BYTES_PER_ADDRESS',
+    kind: 'int',
+    min: 0,
+    help: 'Unsent bytes across the connections of one client address; past it its connections holding the most are dropped (0 = no limit; for public servers)',
+  },
+  {
     key: 'maxDocumentBytes',
     flag: 'max-document-bytes',
     env: 'COEDIT_MAX_DOCUMENT_BYTES',
@@ -352,6 +361,7 @@ export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
   frameAncestors: ["'self'"],
   maxPresenceBytes: DEFAULT_SYNC_SERVER_OPTIONS.maxPresenceBytes,
   maxTotalBufferedBytes: DEFAULT_SYNC_SERVER_OPTIONS.maxTotalBufferedBytes,
+  maxBufferedBytesPerAddress: DEFAULT_SYNC_SERVER_OPTIONS.maxBufferedBytesPerAddress,
 })
 
 /** A setting that cannot be used; the message names the flag, the variable and what is allowed. */

@@ -75,6 +75,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     maxThrottledMs: config.maxThrottledMs,
     maxPresenceBytes: config.maxPresenceBytes,
     maxTotalBufferedBytes: config.maxTotalBufferedBytes,
+    maxBufferedBytesPerAddress: config.maxBufferedBytesPerAddress,
     allowedHosts: hostsFor(config, access.mode),
     maxLoadedRooms: config.maxLoadedRooms,
     maxDocumentBytes: config.maxDocumentBytes,

@@ -65,4 +65,54 @@ describe('the default limits never refuse a legitimate user', () => {
     writer.socket.close()
     doc.destroy()
   }, 40_000)
+
+  it('ten writers from one address at 200 updates/s each do not starve the server: /healthz and another room stay responsive', async () => {
+    const dir = tempDir()
+    dirs.push(dir)
+    const server = await cli(['--data-dir', dir.path])
+    const writers = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        const socket = rawClient(server.wsUrl, `busy-${i}`)
+        await socket.opened()
+        const doc = new Y.Doc()
+        doc.on('update', (update: Uint8Array) => socket.send(protocol.encodeUpdate(update)))
+        return { socket, doc }
+      }),
+    )
+    const [a, b] = [client(server, 'quiet'), client(server, 'quiet')]
+    await Promise.all([a.synced(), b.synced()])
+    const healthMs: number[] = []
+    const crossMs: number[] = []
+    const started = performance.now()
+    // 5 s of load, 10 updates per writer every 50 ms (200/s each, 2,000/s in all).
+    const load = (async () => {
+      for (let tick = 0; tick < 100; tick++) {
+        for (const w of writers) for (let k = 0; k < 10; k++) w.doc.getText('text').insert(0, 'x')
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    })()
+    while (performance.now() - started < 5_000) {
+      const t0 = performance.now()
+      expect((await fetch(`${server.httpUrl}/healthz`)).status).toBe(200)
+      healthMs.push(performance.now() - t0)
+      const t1 = performance.now()
+      const mark = `${healthMs.length};`
+      a.text.insert(a.text.length, mark)
+      await waitFor('the quiet room to follow', () => b.text.toString().endsWith(mark), { timeoutMs: 5_000 })
+      crossMs.push(performance.now() - t1)
+    }
+    await load
+    const worst = (values: number[]) => Math.round(Math.max(...values))
+    console.log(
+      `under 2,000 updates/s from one address: /healthz worst ${worst(healthMs)} ms, an edit in another room worst ${worst(crossMs)} ms (${crossMs.length} samples)`,
+    )
+    expect(Math.max(...healthMs)).toBeLessThan(1_000)
+    expect(Math.max(...crossMs)).toBeLessThan(1_000)
+    await waitFor('every busy update to arrive', async () => (await readMetric(server.httpUrl, 'coedit_messages_in_total')) >= 10_000, { timeoutMs: 20_000 })
+    expect(await readMetric(server.httpUrl, 'coedit_evictions_total', {})).toBe(0)
+    for (const w of writers) {
+      w.socket.socket.close()
+      w.doc.destroy()
+    }
+  }, 60_000)
 })

@@ -80,6 +80,12 @@ export interface SyncServerOptions {
    * most unsent bytes are dropped until the total is back under. 0 = no limit. Default 1 GiB.
    */
   readonly maxTotalBufferedBytes?: number
+  /**
+   * Unsent bytes across the sessions of one client address (IPv6: /64), checked likewise. 0 = no
+   * limit, the default: joiners of one big document share one answer in memory, and an office
+   * behind one address must not be dropped. Set it on public servers.
+   */
+  readonly maxBufferedBytesPerAddress?: number
 }
 
 export type ResolvedSyncServerOptions = Required<Omit<SyncServerOptions, 'storage' | 'logger' | 'access' | 'cluster'>>
@@ -109,6 +115,7 @@ export const DEFAULT_SYNC_SERVER_OPTIONS: ResolvedSyncServerOptions = Object.fre
   maxDocumentBytes: 32 * 1024 * 1024,
   maxPresenceBytes: 8_192,
   maxTotalBufferedBytes: 1024 * 1024 * 1024,
+  maxBufferedBytesPerAddress: 0,
 })
 
 /** Options as given, with the defaults filled in and every value checked. */
@@ -143,6 +150,7 @@ function validateOptions(options: ResolvedSyncServerOptions): void {
     'maxDocumentBytes',
     'maxThrottledMs',
     'maxTotalBufferedBytes',
+    'maxBufferedBytesPerAddress',
   ]
   for (const key of zeroMeansNone) {
     const value = options[key]

@@ -80,7 +80,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     )
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxMessageBytes, perMessageDeflate: false, handleProtocols: chooseProtocol })
     this.access.revocations?.on('revoked', this.onRevoked)
-    if (this.options.maxTotalBufferedBytes > 0) {
+    if (this.options.maxTotalBufferedBytes > 0 || this.options.maxBufferedBytesPerAddress > 0) {
       this.budgetTimer = setInterval(() => this.enforceSendBudget(), 1_000)
       this.budgetTimer.unref()
     }
@@ -90,22 +90,39 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
 
   /**
    * Peers that never read pin what is queued for them; each stays under its own cap, but many
-   * together could exhaust memory. Past the total budget the greediest are dropped first.
+   * together could exhaust memory. Past a budget (per address, then server-wide) the sessions
+   * holding the most unsent bytes are dropped first. Returns how many were dropped.
    */
   enforceSendBudget(): number {
-    const budget = this.options.maxTotalBufferedBytes
-    let total = 0
-    for (const session of this.sessions) total += session.bufferedAmount
-    if (budget <= 0 || total <= budget) return 0
-    const greediest = [...this.sessions].sort((a, b) => b.bufferedAmount - a.bufferedAmount)
     let dropped = 0
-    for (const session of greediest) {
-      if (total <= budget) break
-      total -= session.bufferedAmount
-      session.terminate('backpressure', CLOSE.policy, `server send budget of ${budget} bytes exhausted; this connection held the most unsent data`)
+    const perAddress = this.options.maxBufferedBytesPerAddress
+    if (perAddress > 0) {
+      const byAddress = new Map<string, Session[]>()
+      for (const session of this.sessions) {
+        const list = byAddress.get(session.address)
+        if (list) list.push(session)
+        else byAddress.set(session.address, [session])
+      }
+      for (const [address, sessions] of byAddress) dropped += this.dropGreediest(sessions, perAddress, `the send budget of ${perAddress} bytes for ${address}`)
+    }
+    const total = this.options.maxTotalBufferedBytes
+    if (total > 0) dropped += this.dropGreediest(this.sessions, total, `the server's send budget of ${total} bytes`)
+    return dropped
+  }
+
+  private dropGreediest(sessions: Iterable<Session>, budget: number, what: string): number {
+    const open = [...sessions].filter((session) => session.isOpen)
+    let unsent = 0
+    for (const session of open) unsent += session.bufferedAmount
+    if (unsent <= budget) return 0
+    let dropped = 0
+    for (const session of open.sort((a, b) => b.bufferedAmount - a.bufferedAmount)) {
+      if (unsent <= budget) break
+      unsent -= session.bufferedAmount
+      session.terminate('backpressure', CLOSE.policy, `${what} is spent; this connection held the most unsent data`)
       dropped++
     }
-    this.log.warn({ dropped, budget }, 'unsent bytes over the server budget; dropped the connections holding the most')
+    this.log.warn({ dropped, budget: what }, 'unsent bytes over budget; dropped the connections holding the most')
     return dropped
   }
 

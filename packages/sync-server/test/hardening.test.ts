@@ -261,6 +261,40 @@ describe('one message cannot cost everyone (items 3, 9, 10, 11)', () => {
   })
 })
 
+describe('per-address send budget (item 11)', () => {
+  it("drops the greediest connections of an address past its budget, and leaves other addresses' alone", async () => {
+    server = await startTestServer({ maxBufferedBytesPerAddress: 4 * 1024 * 1024, maxBufferedBytes: 64 * 1024 * 1024, trustProxy: true })
+    const writer = client('per-address')
+    await writer.synced()
+    writer.text.insert(0, 'z'.repeat(2_000_000))
+    await waitFor('the document to be in the room', () => server.sync.roomInfo('per-address')?.text.length === 2_000_000)
+    const stopReading = (h: RawClient): void => (h.socket as unknown as { _socket: { pause(): void } })._socket.pause()
+    const greedy: RawClient[] = []
+    for (let i = 0; i < 3; i++) {
+      const h = await raw('per-address', { headers: { 'X-Forwarded-For': '198.51.100.7' } })
+      stopReading(h)
+      greedy.push(h)
+    }
+    const modest = await raw('per-address', { headers: { 'X-Forwarded-For': '203.0.113.9' } })
+    stopReading(modest)
+    for (const h of greedy) for (let k = 0; k < 4; k++) h.send(encodeSyncStep1(new Uint8Array([1, 100 + k, 1])))
+    modest.send(encodeSyncStep1(new Uint8Array([1, 100, 1])))
+    type Held = { address: string; isOpen: boolean; bufferedAmount: number }
+    const sessions = (): Held[] => [...(server.sync as unknown as { sessions: Set<Held> }).sessions]
+    const unsentFrom = (address: string): number =>
+      sessions()
+        .filter((s) => s.address === address && s.isOpen)
+        .reduce((sum, s) => sum + s.bufferedAmount, 0)
+    await waitFor(
+      'the greedy address to be dropped under its budget',
+      async () => (await server.metric('coedit_evictions_total', { reason: 'backpressure' })) > 0,
+      { timeoutMs: 10_000 },
+    )
+    await waitFor('its unsent bytes to be under the budget', () => unsentFrom('198.51.100.7') <= 4 * 1024 * 1024)
+    expect(sessions().some((s) => s.address === '203.0.113.9' && s.isOpen)).toBe(true)
+  })
+})
+
 describe('the upgrade (items 15, 16)', () => {
   it('never echoes a token in Sec-WebSocket-Protocol', async () => {
     const policy = new TokenAccessPolicy('hardening-test-secret-long-enough-for-hs256')
