@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs'
 import { defineConfig } from '@playwright/test'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@coedit/test-utils'
 
 // Playwright cannot download its own browsers here: use the system Chromium, and say so
 // loudly when it is missing rather than skipping.
-const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const chromium = CHROMIUM_PATH
 if (!existsSync(chromium)) {
   throw new Error(`The browser tests need Chromium at ${chromium}. Install it (Debian/Ubuntu: apt-get install chromium) or set CHROMIUM_PATH.`)
 }
@@ -23,15 +24,7 @@ export default defineConfig({
     browserName: 'chromium',
     launchOptions: {
       executablePath: chromium,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      args: [...CHROMIUM_ARGS],
     },
     viewport: { width: 1200, height: 760 },
     trace: 'retain-on-failure',

@@ -12,18 +12,24 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError'
 }
 
+type FlagSpec = Record<string, { type: 'string' | 'boolean' }>
+
+/** parseArgs for a command's flags (strict, no positionals); a bad flag is a ConfigError that points at --help. */
+export function parseFlags(argv: readonly string[], options: FlagSpec, command: string): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\nRun '${command} --help' for the flags.`)
+  }
+}
+
 export type ParsedCommand = { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'serve'; readonly config: ServerConfig }
 
 /** Flags win over environment variables, which win over defaults. */
 export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParsedCommand {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' }, version: { type: 'boolean' } }
+  const options: FlagSpec = { help: { type: 'boolean' }, version: { type: 'boolean' } }
   for (const setting of SETTINGS) options[setting.flag] = { type: setting.kind === 'bool' ? 'boolean' : 'string' }
-  let values: Record<string, string | boolean | undefined>
-  try {
-    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>
-  } catch (error) {
-    throw new ConfigError(`${(error as Error).message}\nRun 'coedit --help' for the list of flags.`)
-  }
+  const values = parseFlags(argv, options, 'coedit')
   if (values.help) return { kind: 'help' }
   if (values.version) return { kind: 'version' }
 

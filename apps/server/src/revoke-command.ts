@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util'
 import { revokeDocument, revokeToken, type Revocation } from '@coedit/sync-server'
-import { ConfigError, parseCommandLine, redact } from './config.js'
+import { ConfigError, parseCommandLine, parseFlags, redact } from './config.js'
 import { storageFor } from './start-server.js'
 
 export const REVOKE_HELP = `Usage: coedit token revoke --id <id> [--json]
@@ -21,25 +20,19 @@ from then on. Run it with the server's environment: the same --data-dir / DATA_D
 
 /** Runs `coedit token revoke ...`; returns the text to print. Throws ConfigError on bad input. */
 export async function runRevokeCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, now = Date.now()): Promise<string> {
-  let values: Record<string, string | boolean | undefined>
-  try {
-    values = parseArgs({
-      args: [...argv],
-      options: {
-        id: { type: 'string' },
-        doc: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'database-url': { type: 'string' },
-        storage: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values
-  } catch (error) {
-    throw new ConfigError(`${(error as Error).message}\nRun 'coedit token revoke --help' for the flags.`)
-  }
+  const values = parseFlags(
+    argv,
+    {
+      id: { type: 'string' },
+      doc: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'database-url': { type: 'string' },
+      storage: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    'coedit token revoke',
+  )
   if (values.help) return REVOKE_HELP
   const id = typeof values.id === 'string' ? values.id.trim() : ''
   const doc = typeof values.doc === 'string' ? values.doc.trim() : ''

@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util'
 import { MAX_TOKEN_LIFETIME_MS, TokenAccessPolicy, verifyAccessToken, secretKey, type AccessRight } from '@coedit/sync-server'
-import { ConfigError, DEFAULT_CONFIG, isHttpUrl, readSecret } from './config.js'
+import { ConfigError, DEFAULT_CONFIG, isHttpUrl, parseFlags, readSecret } from './config.js'
 import { formatDuration, parseDuration } from './duration.js'
 import { runRevokeCommand } from './revoke-command.js'
 
@@ -32,26 +31,20 @@ export interface TokenOutput {
 /** Runs `coedit token ...`; returns the text to print. Throws ConfigError on bad input. */
 export async function runTokenCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, now = Date.now()): Promise<string> {
   if (argv[0] === 'revoke') return runRevokeCommand(argv.slice(1), env, now)
-  let values: Record<string, string | boolean | undefined>
-  try {
-    values = parseArgs({
-      args: [...argv],
-      options: {
-        doc: { type: 'string' },
-        right: { type: 'string' },
-        ttl: { type: 'string' },
-        name: { type: 'string' },
-        'public-url': { type: 'string' },
-        'secret-file': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values
-  } catch (error) {
-    throw new ConfigError(`${(error as Error).message}\nRun 'coedit token --help' for the flags.`)
-  }
+  const values = parseFlags(
+    argv,
+    {
+      doc: { type: 'string' },
+      right: { type: 'string' },
+      ttl: { type: 'string' },
+      name: { type: 'string' },
+      'public-url': { type: 'string' },
+      'secret-file': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    'coedit token',
+  )
   if (values.help) return TOKEN_HELP
   const doc = values.doc
   if (typeof doc !== 'string' || doc.trim() === '') throw new ConfigError("coedit token needs --doc <id> (or a prefix ending in '*')")

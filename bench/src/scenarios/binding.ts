@@ -5,6 +5,7 @@ import { build } from 'esbuild'
 import { chromium } from '@playwright/test'
 import { median, percentile } from '../stats.js'
 import type { Metrics, Scenario, ScenarioContext } from './types.js'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '@coedit/test-utils'
 import type { BindingBench } from '../../binding-page/main.js'
 
 /** What the bench page puts on window for the harness to drive. */
@@ -13,7 +14,7 @@ interface BenchWindow {
 }
 
 const ENTRY = fileURLToPath(new URL('../../binding-page/main.ts', import.meta.url))
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const CHROMIUM = CHROMIUM_PATH
 const CHARACTERS = 200_000
 
 async function pageServer(): Promise<{ url: string; close(): void }> {
@@ -54,15 +55,7 @@ export const binding: Scenario = {
     const site = await pageServer()
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      args: [...CHROMIUM_ARGS],
     })
     try {
       const page = await browser.newPage()
