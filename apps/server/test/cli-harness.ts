@@ -1,7 +1,7 @@
 import { afterEach, beforeAll } from 'vitest'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { connectClient, startCli, type CliProcess, type TestClient } from '@coedit/test-utils'
+import { connectClient, startCli, tempDir, type CliProcess, type TestClient } from '@coedit/test-utils'
 
 export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
 
@@ -12,12 +12,14 @@ export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
 export function useCli(baseArgs: readonly string[], baseEnv: () => Record<string, string> = () => ({})) {
   const running: CliProcess[] = []
   const clients: TestClient[] = []
+  const dirs: Array<{ remove(): void }> = []
   beforeAll(() => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'pnpm build' first (the test command does)`)
   })
   afterEach(() => {
     for (const c of clients.splice(0)) c.destroy()
     for (const p of running.splice(0)) if (p.child.exitCode === null) p.signal('SIGKILL')
+    for (const d of dirs.splice(0)) d.remove()
   })
   return {
     async cli(args: readonly string[] = [], env: Record<string, string> = {}): Promise<CliProcess> {
@@ -33,6 +35,12 @@ export function useCli(baseArgs: readonly string[], baseEnv: () => Record<string
     /** Destroys every client now (before stopping servers, say). */
     destroyClients(): void {
       for (const c of clients.splice(0)) c.destroy()
+    },
+    /** A fresh temporary directory, removed after the test. */
+    tempDir(): string {
+      const dir = tempDir()
+      dirs.push(dir)
+      return dir.path
     },
     /** Clients made by hand, destroyed with the rest. */
     track(client: TestClient): TestClient {

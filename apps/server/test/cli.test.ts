@@ -1,25 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { rawClient, readMetric, startCli, tempDir, waitFor } from '@coedit/test-utils'
+import { rawClient, readMetric, startCli, waitFor } from '@coedit/test-utils'
 import { CLI, useCli } from './cli-harness.js'
 
-const { cli, client } = useCli(['--log-level', 'info', '--web-dir', 'none'])
-const dirs: Array<{ path: string; remove(): void }> = []
-
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.remove()
-})
-
-function dataDir(): string {
-  const dir = tempDir()
-  dirs.push(dir)
-  return dir.path
-}
-
+const { cli, client, tempDir } = useCli(['--log-level', 'info', '--web-dir', 'none'])
 describe('the coedit CLI', () => {
   it('loses nothing it relayed when killed with SIGKILL', async () => {
-    const dir = dataDir()
+    const dir = tempDir()
     const first = await cli(['--data-dir', dir])
     const writer = client(first, 'crash')
     const reader = client(first, 'crash')
@@ -43,7 +31,7 @@ describe('the coedit CLI', () => {
   })
 
   it('on SIGTERM right after an edit: closes sessions with 1012, stores the edit and exits 0', async () => {
-    const dir = dataDir()
+    const dir = tempDir()
     const first = await cli(['--data-dir', dir])
     const writer = client(first, 'term')
     await writer.synced()
@@ -92,7 +80,7 @@ describe('the coedit CLI', () => {
   })
 
   it('serves a built web app, with index.html for client-side routes', async () => {
-    const web = dataDir()
+    const web = tempDir()
     mkdirSync(join(web, 'assets'))
     writeFileSync(join(web, 'index.html'), '<!doctype html><title>Coedit</title>')
     writeFileSync(join(web, 'assets', 'app-123.js'), 'console.log(1)')

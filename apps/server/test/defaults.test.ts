@@ -1,24 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { rawClient, readMetric, tempDir, waitFor, type TestClient } from '@coedit/test-utils'
+import { rawClient, readMetric, waitFor, type TestClient } from '@coedit/test-utils'
 import { useCli } from './cli-harness.js'
 import { protocol } from '@coedit/sync-server'
 
 // No limit flags: these tests are about what a new user gets.
-const { cli, client, destroyClients } = useCli(['--log-level', 'info', '--web-dir', 'none'])
-const dirs: Array<{ remove(): void }> = []
-
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.remove()
-})
-
+const { cli, client, destroyClients, tempDir } = useCli(['--log-level', 'info', '--web-dir', 'none'])
 const DOCUMENTS = 300
 
 describe('the default limits never refuse a legitimate user', () => {
   it('one address opens 300 documents, and after a restart every one is back within 30 s, none refused', async () => {
     const dir = tempDir()
-    dirs.push(dir)
-    const first = await cli(['--data-dir', dir.path])
+    const first = await cli(['--data-dir', dir])
     // One provider per document, as a bot, an indexer or an office behind one NAT address has;
     // the stock reconnect backoff, as browsers use it.
     const clients: TestClient[] = []
@@ -32,7 +25,7 @@ describe('the default limits never refuse a legitimate user', () => {
     first.signal('SIGTERM')
     expect((await first.exited).code).toBe(0)
     const restartedAt = performance.now()
-    const second = await cli(['--data-dir', dir.path, '--port', String(first.port)])
+    const second = await cli(['--data-dir', dir, '--port', String(first.port)])
     await waitFor(`all ${DOCUMENTS} clients to reconnect`, () => clients.every((c) => c.provider.wsconnected && c.provider.synced), { timeoutMs: 30_000 })
     const backAfter = performance.now() - restartedAt
     console.log(`${DOCUMENTS} documents from one address back ${Math.round(backAfter)} ms after the restart`)
@@ -68,8 +61,7 @@ describe('the default limits never refuse a legitimate user', () => {
 
   it('ten writers from one address at 200 updates/s each do not starve the server: /healthz and another room stay responsive', async () => {
     const dir = tempDir()
-    dirs.push(dir)
-    const server = await cli(['--data-dir', dir.path])
+    const server = await cli(['--data-dir', dir])
     const writers = await Promise.all(
       Array.from({ length: 10 }, async (_, i) => {
         const socket = rawClient(server.wsUrl, `busy-${i}`)

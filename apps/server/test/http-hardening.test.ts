@@ -1,24 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
-import { attemptUpgrade, tempDir, waitFor } from '@coedit/test-utils'
+import { attemptUpgrade, waitFor } from '@coedit/test-utils'
 import { useCli } from './cli-harness.js'
 
-const { cli } = useCli(['--log-level', 'info', '--storage', 'memory'])
-const dirs: Array<{ path: string; remove(): void }> = []
-
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.remove()
-})
-
+const { cli, tempDir } = useCli(['--log-level', 'info', '--storage', 'memory'])
 function webDir(): string {
   const dir = tempDir()
-  dirs.push(dir)
-  mkdirSync(join(dir.path, 'assets'))
-  writeFileSync(join(dir.path, 'index.html'), '<!doctype html><title>Coedit</title>')
-  writeFileSync(join(dir.path, 'assets', 'big-123.js'), 'x'.repeat(4 * 1024 * 1024))
-  return dir.path
+  mkdirSync(join(dir, 'assets'))
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Coedit</title>')
+  writeFileSync(join(dir, 'assets', 'big-123.js'), 'x'.repeat(4 * 1024 * 1024))
+  return dir
 }
 
 /** Starts a download and drops the connection once the first bytes arrive. */

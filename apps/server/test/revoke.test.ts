@@ -1,24 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { attemptUpgrade, closedByServer, tempDir, type CliProcess } from '@coedit/test-utils'
+import { attemptUpgrade, closedByServer, type CliProcess } from '@coedit/test-utils'
 import { CLI, useCli } from './cli-harness.js'
 
 const SECRET = 'cli-revoke-test-secret-with-enough-bytes!'
 const run = promisify(execFile)
-const { cli, client } = useCli(['--log-level', 'info', '--web-dir', 'none'], () => ({ COEDIT_SECRET: SECRET }))
-const dirs: Array<{ remove(): void }> = []
-
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.remove()
-})
-
-function dataDir(): string {
-  const dir = tempDir()
-  dirs.push(dir)
-  return dir.path
-}
-
+const { cli, client, tempDir } = useCli(['--log-level', 'info', '--web-dir', 'none'], () => ({ COEDIT_SECRET: SECRET }))
 /** `coedit token ...` as a user runs it, beside the server (same secret and data dir). */
 async function coeditToken(args: string[], env: Record<string, string> = {}): Promise<string> {
   const { stdout } = await run(process.execPath, [CLI, 'token', ...args], { env: { ...process.env, COEDIT_SECRET: SECRET, ...env } })
@@ -40,7 +28,7 @@ async function expectRefused(server: CliProcess, room: string, token: string): P
 
 describe('coedit token revoke', () => {
   it('revokes one token by id on a running server: its session closes within 3 s, the token is refused, also after a restart', async () => {
-    const dir = dataDir()
+    const dir = tempDir()
     const server = await cli(['--data-dir', dir])
     const leaked = await mint('budget')
     const other = await mint('budget')
@@ -79,7 +67,7 @@ describe('coedit token revoke', () => {
   })
 
   it('revokes every token for a document issued before now; links minted later work', async () => {
-    const dir = dataDir()
+    const dir = tempDir()
     const server = await cli(['--data-dir', dir])
     const edit = await mint('roadmap', 'edit')
     const view = await mint('roadmap', 'view')
@@ -128,7 +116,7 @@ describe('coedit token revoke', () => {
 
   it('explains what is missing or wrong', async () => {
     await expect(coeditToken(['revoke'])).rejects.toThrow(/exactly one of --id <token id> or --doc <document id>/)
-    await expect(coeditToken(['revoke', '--id', 'nonsense', '--data-dir', dataDir()])).rejects.toThrow(/'nonsense' is not a Coedit token id/)
+    await expect(coeditToken(['revoke', '--id', 'nonsense', '--data-dir', tempDir()])).rejects.toThrow(/'nonsense' is not a Coedit token id/)
     await expect(coeditToken(['revoke', '--doc', 'a', '--storage', 'memory'])).rejects.toThrow(/--storage memory keeps revocations in its own memory only/)
     expect(await coeditToken(['revoke', '--help'])).toContain('Usage: coedit token revoke')
   })

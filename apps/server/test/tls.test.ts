@@ -1,19 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { get } from 'node:https'
 import { connect } from 'node:tls'
 import { join } from 'node:path'
-import { startCli, tempDir, waitFor } from '@coedit/test-utils'
+import { startCli, waitFor } from '@coedit/test-utils'
 import { CLI, useCli } from './cli-harness.js'
 
-const { cli, client } = useCli(['--log-level', 'info', '--web-dir', 'none', '--storage', 'memory'])
-const dirs: Array<{ remove(): void }> = []
-
-afterEach(() => {
-  for (const d of dirs.splice(0)) d.remove()
-})
-
+const { cli, client, tempDir } = useCli(['--log-level', 'info', '--web-dir', 'none', '--storage', 'memory'])
 interface Pair {
   readonly cert: string
   readonly key: string
@@ -77,10 +71,9 @@ function servedName(port: number, ca: Buffer[]): Promise<string> {
 describe('TLS on the server itself', () => {
   it('serves HTTPS and WSS on one port, and picks up a renewed certificate on SIGHUP', async () => {
     const dir = tempDir()
-    dirs.push(dir)
-    const first = makePair(dir.path, 'coedit-first')
-    const second = makePair(dir.path, 'coedit-second')
-    const live = { cert: join(dir.path, 'live.crt'), key: join(dir.path, 'live.key') }
+    const first = makePair(dir, 'coedit-first')
+    const second = makePair(dir, 'coedit-second')
+    const live = { cert: join(dir, 'live.crt'), key: join(dir, 'live.key') }
     copyFileSync(first.cert, live.cert)
     copyFileSync(first.key, live.key)
     const ca = [first.pem, second.pem]
@@ -117,11 +110,10 @@ describe('TLS on the server itself', () => {
 
   it('stops the start with a clear message when a file is missing or the key does not match', async () => {
     const dir = tempDir()
-    dirs.push(dir)
-    const one = makePair(dir.path, 'one')
-    const other = makePair(dir.path, 'other')
+    const one = makePair(dir, 'one')
+    const other = makePair(dir, 'other')
     const cases: Array<[string[], RegExp]> = [
-      [['--tls-cert', join(dir.path, 'missing.crt'), '--tls-key', one.key], /--tls-cert \/ COEDIT_TLS_CERT: cannot read .*missing\.crt: ENOENT/],
+      [['--tls-cert', join(dir, 'missing.crt'), '--tls-key', one.key], /--tls-cert \/ COEDIT_TLS_CERT: cannot read .*missing\.crt: ENOENT/],
       [['--tls-cert', one.cert, '--tls-key', other.key], /cannot be used together: .*key values mismatch/],
       [['--tls-cert', one.cert], /--tls-cert and --tls-key .* go together/],
     ]

@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
-import { connectClient, rawClient, seededRandom, waitFor, type RawClient, type TestClient } from '@coedit/test-utils'
-import { startTestServer, type TestServer } from './support/test-server.js'
+import { seededRandom, waitFor, type RawClient } from '@coedit/test-utils'
+import { useTestServer } from './support/test-server.js'
 import { encodeAwarenessMessage, encodeQueryAwareness, encodeSyncStep1, encodeUpdate } from '../src/protocol.js'
 
-let server: TestServer
-const clients: TestClient[] = []
-const sockets: RawClient[] = []
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy()
-  for (const s of sockets.splice(0)) s.socket.terminate()
-  await server?.close()
-})
+const harness = useTestServer()
 
 /** Valid frames of every kind the protocol has, from real documents and real presence. */
 function validFrames(rnd: () => number): Uint8Array[] {
@@ -58,10 +50,9 @@ function mutate(frame: Uint8Array, rnd: () => number): Uint8Array {
 
 describe('fuzzing', () => {
   it('survives 10,000 frames mutated from valid ones (seeded): no crash, bystanders keep syncing', async () => {
-    server = await startTestServer({ maxMessagesPerSecond: 0, maxBytesPerSecond: 0, maxNewConnectionsPerMinute: 0 })
-    const a = connectClient(server.wsUrl, 'fuzz')
-    const b = connectClient(server.wsUrl, 'fuzz')
-    clients.push(a, b)
+    const server = await harness.start({ maxMessagesPerSecond: 0, maxBytesPerSecond: 0, maxNewConnectionsPerMinute: 0 })
+    const a = harness.client('fuzz')
+    const b = harness.client('fuzz')
     await Promise.all([a.synced(), b.synced()])
     const rnd = seededRandom(20261126)
     const valid = validFrames(rnd)
@@ -71,9 +62,7 @@ describe('fuzzing', () => {
     for (let i = 0; i < 10_000; i++) {
       if (!socket || socket.socket.readyState !== socket.socket.OPEN) {
         if (socket) closes++
-        socket = rawClient(server.wsUrl, 'fuzz')
-        sockets.push(socket)
-        await socket.opened()
+        socket = await harness.raw('fuzz')
       }
       // Each frame is followed by a probe the server always answers (query-awareness), and the
       // next frame waits for an answer or the close: every frame is really handled.
@@ -85,9 +74,6 @@ describe('fuzzing', () => {
       current.send(mutate(valid[Math.floor(rnd() * valid.length)]!, rnd))
       if (current.socket.readyState === current.socket.OPEN) current.send(encodeQueryAwareness())
       await handled
-      if (i % 500 === 499) {
-        for (const s of sockets.splice(0, Math.max(0, sockets.length - 1))) s.socket.terminate()
-      }
     }
     console.log(`10,000 mutated frames in ${Math.round(performance.now() - started)} ms; ${closes} sessions closed by the server along the way`)
     expect(closes).toBeGreaterThan(1_000)
@@ -96,8 +82,7 @@ describe('fuzzing', () => {
     await waitFor('the bystanders to converge', () => b.text.toString() === a.text.toString() && b.text.toString().startsWith('after the fuzz '), {
       timeoutMs: 10_000,
     })
-    const joiner = connectClient(server.wsUrl, 'fuzz')
-    clients.push(joiner)
+    const joiner = harness.client('fuzz')
     await joiner.synced()
     await waitFor('a joiner to get the same document', () => joiner.text.toString() === a.text.toString())
     expect(joiner.doc.store.pendingStructs).toBeNull()

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
-import { attemptUpgrade, connectClient, rawClient, waitFor, type RawClient, type TestClient } from '@coedit/test-utils'
-import { startTestServer, type TestServer } from './support/test-server.js'
+import { attemptUpgrade, waitFor, type RawClient, type TestClient } from '@coedit/test-utils'
+import { useTestServer, type TestServer } from './support/test-server.js'
 import { MemoryStorage, TokenAccessPolicy } from '../src/index.js'
 import { encodeAwarenessEntries } from '../src/awareness-update.js'
 import { encodeAwarenessMessage, encodeSyncStep1, encodeUpdate } from '../src/protocol.js'
@@ -11,28 +11,9 @@ import { encodeAwarenessMessage, encodeSyncStep1, encodeUpdate } from '../src/pr
 // to the bound it meets. Each asserts the safe outcome: the sender alone is closed, the others
 // keep syncing, the document is intact.
 
+const harness = useTestServer()
+const { client, raw } = harness
 let server: TestServer
-const clients: TestClient[] = []
-const sockets: RawClient[] = []
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy()
-  for (const s of sockets.splice(0)) s.socket.terminate()
-  await server?.close()
-})
-
-function client(room: string, options?: Parameters<typeof connectClient>[2]): TestClient {
-  const c = connectClient(server.wsUrl, room, options)
-  clients.push(c)
-  return c
-}
-
-async function raw(room: string, options?: Parameters<typeof rawClient>[2]): Promise<RawClient> {
-  const r = rawClient(server.wsUrl, room, options)
-  sockets.push(r)
-  await r.opened()
-  return r
-}
 
 function presence(entries: Array<[clientId: number, clock: number, json: string]>): Uint8Array {
   return encodeAwarenessMessage(encodeAwarenessEntries(entries.map(([clientId, clock, json]) => ({ clientId, clock, json, state: null }))))
@@ -63,7 +44,7 @@ function otherNames(c: TestClient): string[] {
 
 describe('presence cannot crash, lock out, grow or forge (items 1, 4, 5, 7, 13)', () => {
   it('a presence state nested thousands deep is refused at the door (1008); the process and the room carry on', async () => {
-    server = await startTestServer()
+    server = await harness.start()
     const [a, b] = await pair('deep')
     const attacker = await raw('deep')
     const deep = `{"a":${'['.repeat(3_000)}${']'.repeat(3_000)}}`
@@ -74,7 +55,7 @@ describe('presence cannot crash, lock out, grow or forge (items 1, 4, 5, 7, 13)'
 
   it('a view-only session cannot lock editors out with a huge presence state', async () => {
     const policy = new TokenAccessPolicy('hardening-test-secret-long-enough-for-hs256')
-    server = await startTestServer({ access: policy })
+    server = await harness.start({ access: policy })
     const edit = await policy.sign({ doc: 'big-presence', right: 'edit', expiresAt: Date.now() + 3_600_000 })
     const view = await policy.sign({ doc: 'big-presence', right: 'view', expiresAt: Date.now() + 3_600_000 })
     const a = client('big-presence', { params: { token: edit } })
@@ -88,7 +69,7 @@ describe('presence cannot crash, lock out, grow or forge (items 1, 4, 5, 7, 13)'
   })
 
   it('null states for made-up client ids leave no trace, and one connection holds at most 4 ids', async () => {
-    server = await startTestServer()
+    server = await harness.start()
     const [a, b] = await pair('ids')
     const before = server.sync.roomInfo('ids')!.presenceClients
     const attacker = await raw('ids')
@@ -112,7 +93,7 @@ describe('presence cannot crash, lock out, grow or forge (items 1, 4, 5, 7, 13)'
 
   it("nobody can rename, remove or freeze someone else's presence; the victim keeps its own", async () => {
     const policy = new TokenAccessPolicy('hardening-test-secret-long-enough-for-hs256')
-    server = await startTestServer({ access: policy })
+    server = await harness.start({ access: policy })
     const token = (name: string) => policy.sign({ doc: 'spoof', right: 'edit', expiresAt: Date.now() + 3_600_000, name })
     const victim = client('spoof', { params: { token: await token('victim') } })
     const bystander = client('spoof', { params: { token: await token('bystander') } })
@@ -135,7 +116,7 @@ describe('presence cannot crash, lock out, grow or forge (items 1, 4, 5, 7, 13)'
   })
 
   it('a presence colour that is not a hex colour is refused (it would reach peers as a style)', async () => {
-    server = await startTestServer()
+    server = await harness.start()
     const [a, b] = await pair('colour')
     const attacker = await raw('colour')
     attacker.send(presence([[99, 1, JSON.stringify({ user: { name: 'x', color: 'url(http://evil.example/track)' } })]]))
@@ -147,7 +128,7 @@ describe('presence cannot crash, lock out, grow or forge (items 1, 4, 5, 7, 13)'
 describe('updates that cannot apply are not kept (items 6, 12)', () => {
   it('structs after a gap and deletions of unknown ranges are dropped, never served nor stored, and the sender closed', async () => {
     const storage = new MemoryStorage()
-    server = await startTestServer({ storage })
+    server = await harness.start({ storage })
     const [a, b] = await pair('gaps')
     const author = new Y.Doc()
     author.clientID = 5_000
@@ -178,7 +159,7 @@ describe('updates that cannot apply are not kept (items 6, 12)', () => {
   })
 
   it('an update Yjs decodes but cannot apply closes only its sender (1007); the room is not reset', async () => {
-    server = await startTestServer()
+    server = await harness.start()
     const [a, b] = await pair('unapplicable')
     const base = new Y.Doc()
     base.clientID = 1
@@ -202,7 +183,7 @@ describe('updates that cannot apply are not kept (items 6, 12)', () => {
 
 describe('one message cannot cost everyone (items 3, 9, 10, 11)', () => {
   it('a document larger than the send-buffer cap is served to every joiner, not evicted as a slow consumer', async () => {
-    server = await startTestServer({ maxBufferedBytes: 256 * 1024 })
+    server = await harness.start({ maxBufferedBytes: 256 * 1024 })
     const writer = client('large')
     await writer.synced()
     writer.text.insert(0, 'x'.repeat(1_500_000))
@@ -215,7 +196,7 @@ describe('one message cannot cost everyone (items 3, 9, 10, 11)', () => {
   })
 
   it('a state vector listing a million made-up clients is refused without building the answer', async () => {
-    server = await startTestServer()
+    server = await harness.start()
     const [a, b] = await pair('sv')
     const encoder = encoding.createEncoder()
     encoding.writeVarUint(encoder, 200_000)
@@ -233,7 +214,7 @@ describe('one message cannot cost everyone (items 3, 9, 10, 11)', () => {
 
   it('clients that never read are dropped, greediest first, once the server-wide unsent budget is spent', async () => {
     const budget = 8 * 1024 * 1024
-    server = await startTestServer({ maxTotalBufferedBytes: budget, maxBufferedBytes: 64 * 1024 * 1024 })
+    server = await harness.start({ maxTotalBufferedBytes: budget, maxBufferedBytes: 64 * 1024 * 1024 })
     const writer = client('hoard')
     await writer.synced()
     writer.text.insert(0, 'y'.repeat(2_000_000))
@@ -263,7 +244,7 @@ describe('one message cannot cost everyone (items 3, 9, 10, 11)', () => {
 
 describe('per-address send budget (item 11)', () => {
   it("drops the greediest connections of an address past its budget, and leaves other addresses' alone", async () => {
-    server = await startTestServer({ maxBufferedBytesPerAddress: 4 * 1024 * 1024, maxBufferedBytes: 64 * 1024 * 1024, trustProxy: true })
+    server = await harness.start({ maxBufferedBytesPerAddress: 4 * 1024 * 1024, maxBufferedBytes: 64 * 1024 * 1024, trustProxy: true })
     const writer = client('per-address')
     await writer.synced()
     writer.text.insert(0, 'z'.repeat(2_000_000))
@@ -298,7 +279,7 @@ describe('per-address send budget (item 11)', () => {
 describe('the upgrade (items 15, 16)', () => {
   it('never echoes a token in Sec-WebSocket-Protocol', async () => {
     const policy = new TokenAccessPolicy('hardening-test-secret-long-enough-for-hs256')
-    server = await startTestServer({ access: policy })
+    server = await harness.start({ access: policy })
     const token = await policy.sign({ doc: 'echo', right: 'edit', expiresAt: Date.now() + 3_600_000 })
     const withCoedit = await attemptUpgrade(`${server.wsUrl}/echo`, { protocols: ['coedit', `coedit-token.${token}`] })
     expect(withCoedit.opened && withCoedit.protocol).toBe('coedit')
@@ -308,7 +289,7 @@ describe('the upgrade (items 15, 16)', () => {
   })
 
   it('refuses upgrades addressed to a host it does not answer to (DNS rebinding)', async () => {
-    server = await startTestServer({ allowedHosts: ['loopback'] })
+    server = await harness.start({ allowedHosts: ['loopback'] })
     const url = `${server.wsUrl}/rebind`
     const refused = await attemptUpgrade(url, { headers: { host: 'evil.example', origin: 'http://evil.example' } })
     expect(refused).toMatchObject({ opened: false, status: 403, body: 'host evil.example is not allowed' })
@@ -336,7 +317,7 @@ describe('deeply nested shared types (item 8)', () => {
   }
 
   it('refuses an update nesting maps thousands deep before applying it; the room carries on', async () => {
-    server = await startTestServer()
+    server = await harness.start()
     const [a, b] = await pair('nest')
     const attacker = await raw('nest')
     const started = performance.now()
@@ -347,7 +328,7 @@ describe('deeply nested shared types (item 8)', () => {
   })
 
   it('accepts ordinary nesting, and counts depth across updates', async () => {
-    server = await startTestServer()
+    server = await harness.start()
     const writer = await raw('layers')
     const doc = new Y.Doc()
     doc.clientID = 4_242

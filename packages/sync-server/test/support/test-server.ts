@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
-import { readMetric } from '@coedit/test-utils'
+import { afterEach } from 'vitest'
+import { connectClient, rawClient, readMetric, type RawClient, type TestClient } from '@coedit/test-utils'
 import { SyncServer, type SyncServerOptions } from '../../src/index.js'
 
 export interface TestServer {
@@ -46,6 +47,43 @@ export async function startTestServer(options: SyncServerOptions & { port?: numb
         await httpClosed
       })()
       return closed
+    },
+  }
+}
+
+/**
+ * A test file's server and clients: `start` a server, then `client` (the stock y-websocket
+ * provider) and `raw` (a bare socket) on it; all of them are stopped after each test.
+ */
+export function useTestServer() {
+  let current: TestServer | null = null
+  const clients: TestClient[] = []
+  const sockets: RawClient[] = []
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.destroy()
+    for (const s of sockets.splice(0)) s.socket.terminate()
+    await current?.close()
+    current = null
+  })
+  const running = (): TestServer => {
+    if (!current) throw new Error('start a server first')
+    return current
+  }
+  return {
+    async start(options: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
+      current = await startTestServer(options)
+      return current
+    },
+    client(room: string, options?: Parameters<typeof connectClient>[2]): TestClient {
+      const c = connectClient(running().wsUrl, room, options)
+      clients.push(c)
+      return c
+    },
+    async raw(room: string, options?: Parameters<typeof rawClient>[2]): Promise<RawClient> {
+      const r = rawClient(running().wsUrl, room, options)
+      sockets.push(r)
+      await r.opened()
+      return r
     },
   }
 }
