@@ -14,6 +14,7 @@ import { manyRooms } from './scenarios/many-rooms.js'
 import { presenceStorm } from './scenarios/presence-storm.js'
 import { binding } from './scenarios/binding.js'
 import { cluster } from './scenarios/cluster.js'
+import { editor } from './scenarios/editor.js'
 
 const RESULTS = fileURLToPath(new URL('../results', import.meta.url))
 
@@ -29,8 +30,8 @@ const { values } = parseArgs({
 
 const quick = values.quick ?? false
 const scenarios: Scenario[] = quick
-  ? [fanout(10), fanout(100), throughput, connections([1_000], 1), coldSync, manyRooms, presenceStorm, binding, cluster]
-  : [fanout(10), fanout(100), fanout(500), throughput, connections([1_000, 5_000, 10_000], 3), coldSync, manyRooms, presenceStorm, binding, cluster]
+  ? [fanout(10), fanout(100), throughput, connections([1_000], 1), coldSync, manyRooms, presenceStorm, binding, editor, cluster]
+  : [fanout(10), fanout(100), fanout(500), throughput, connections([1_000, 5_000, 10_000], 3), coldSync, manyRooms, presenceStorm, binding, editor, cluster]
 
 if (values.help) {
   console.log(`pnpm bench [--quick] [--only <scenario,...>] [--servers <id,...>] [--runs <n>]
@@ -65,9 +66,9 @@ log(`${quick ? 'quick' : 'full'} run: ${selectedScenarios.length} scenarios × $
 for (const scenario of selectedScenarios) {
   results[scenario.id] = {}
   for (const spec of specs.filter((s) => scenario.appliesTo(s))) {
-    if ((scenario.id === 'binding' || scenario.id === 'cluster') && spec.id !== 'coedit') continue
+    if (['binding', 'editor', 'cluster'].includes(scenario.id) && spec.id !== 'coedit') continue
     const collected: Metrics[] = []
-    for (let run = 1; run <= (scenario.id === 'connections' ? 1 : runs); run++) {
+    for (let run = 1; run <= (scenario.id === 'connections' || scenario.id === 'editor' ? 1 : runs); run++) {
       log(`${scenario.id} · ${spec.label} · run ${run}`)
       const context = contextFor(spec, quick, (m) => log(`  ${m}`))
       try {

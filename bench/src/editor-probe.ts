@@ -1,0 +1,146 @@
+// What the editor benchmark puts in every page before its own scripts run, and the floor
+// page it compares against. Times are epoch milliseconds (timeOrigin + now) so that a
+// keydown in one page and the frame that shows it in another can be subtracted.
+
+/** What the probe collects in a page, read back by the harness. */
+export interface EditorProbe {
+  /** Per keydown: epoch ms of the key event. */
+  readonly keys: number[]
+  /** Per keydown: ms from the key event to the end of the next frame. */
+  readonly keyFrames: number[]
+  /** Per burst of textarea changes (setRangeText or a value write): epoch ms of the end of the frame that shows it. */
+  readonly shown: number[]
+  /** Long tasks (> 50 ms): epoch start and duration. */
+  readonly longTasks: Array<{ start: number; duration: number }>
+  /** Resolves once `shown` has `count` entries, or with false after `timeoutMs`. */
+  waitShown(count: number, timeoutMs: number): Promise<boolean>
+  /** Resolves once `keyFrames` has `count` entries, or with false after `timeoutMs`. */
+  waitKeyFrames(count: number, timeoutMs: number): Promise<boolean>
+  reset(): void
+}
+
+/**
+ * The probe as an init script. tsx keeps function names with a `__name` helper that exists
+ * only in this process, so the serialised function gets a stand-in for it.
+ */
+export const EDITOR_PROBE_SCRIPT = { content: `var __name = (target) => target; (${installEditorProbe.toString()})()` }
+
+/** Runs in the page: no closures over module scope. */
+function installEditorProbe(): void {
+  const epoch = (t: number): number => performance.timeOrigin + t
+  const waiters: Array<() => void> = []
+  const probe = {
+    keys: [] as number[],
+    keyFrames: [] as number[],
+    shown: [] as number[],
+    longTasks: [] as Array<{ start: number; duration: number }>,
+    waitShown: (count: number, timeoutMs: number) => until(() => probe.shown.length >= count, timeoutMs),
+    waitKeyFrames: (count: number, timeoutMs: number) => until(() => probe.keyFrames.length >= count, timeoutMs),
+    reset() {
+      probe.keys.length = 0
+      probe.keyFrames.length = 0
+      probe.shown.length = 0
+      probe.longTasks.length = 0
+    },
+  }
+  function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (done()) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(done()), timeoutMs)
+      const check = (): void => {
+        if (!done()) return void waiters.push(check)
+        clearTimeout(timer)
+        resolve(true)
+      }
+      waiters.push(check)
+    })
+  }
+  function notify(): void {
+    for (const waiter of waiters.splice(0)) waiter()
+  }
+  // The end of the next frame: rAF callbacks run before style, layout and paint; a message
+  // posted from one is handled after them.
+  function afterNextFrame(callback: (at: number) => void): void {
+    requestAnimationFrame(() => {
+      const channel = new MessageChannel()
+      channel.port1.onmessage = () => callback(epoch(performance.now()))
+      channel.port2.postMessage(null)
+    })
+  }
+  document.addEventListener(
+    'keydown',
+    (event) => {
+      const at = epoch(event.timeStamp)
+      probe.keys.push(at)
+      afterNextFrame((end) => {
+        probe.keyFrames.push(end - at)
+        notify()
+      })
+    },
+    true,
+  )
+  let pending = false
+  const changed = (): void => {
+    if (pending) return
+    pending = true
+    afterNextFrame((end) => {
+      pending = false
+      probe.shown.push(end)
+      notify()
+    })
+  }
+  const proto = HTMLTextAreaElement.prototype
+  const setRangeText = proto.setRangeText as (this: HTMLTextAreaElement, ...args: unknown[]) => void
+  proto.setRangeText = function (this: HTMLTextAreaElement, ...args: unknown[]) {
+    setRangeText.apply(this, args)
+    if (this.isConnected) changed()
+  } as typeof proto.setRangeText
+  const value = Object.getOwnPropertyDescriptor(proto, 'value')!
+  Object.defineProperty(proto, 'value', {
+    ...value,
+    set(this: HTMLTextAreaElement, next: string) {
+      value.set!.call(this, next)
+      if (this.isConnected) changed()
+    },
+  })
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) probe.longTasks.push({ start: epoch(entry.startTime), duration: entry.duration })
+  }).observe({ type: 'longtask', buffered: true })
+  ;(window as unknown as { probe: typeof probe }).probe = probe
+}
+
+/**
+ * The floor: a textarea with no binding, no carets, no Yjs, on a raw WebSocket relay. A
+ * keystroke is sent as {index, text} and applied by the others with setRangeText: the least
+ * any collaborative textarea can cost. `style` is the editor textarea's computed box and font.
+ */
+export function floorPage(style: string): string {
+  return `<!doctype html><meta charset="utf-8"><title>floor</title>
+<body style="margin:0"><textarea spellcheck="false" style="${style}"></textarea>
+<script>
+const textarea = document.querySelector('textarea')
+let socket
+let before = 0
+window.floor = {
+  connect(url) {
+    return new Promise((resolve, reject) => {
+      socket = new WebSocket(url)
+      socket.onopen = () => resolve()
+      socket.onerror = () => reject(new Error('relay unreachable'))
+      socket.onmessage = (event) => {
+        const { index, text } = JSON.parse(event.data)
+        textarea.setRangeText(text, index, index, 'preserve')
+      }
+    })
+  },
+  load(text, caret) {
+    textarea.value = text
+    textarea.focus()
+    textarea.setSelectionRange(caret, caret)
+  },
+  length: () => textarea.textLength,
+}
+textarea.addEventListener('beforeinput', () => (before = textarea.selectionStart))
+textarea.addEventListener('input', (event) => socket && socket.send(JSON.stringify({ index: before, text: event.data ?? '' })))
+</script>`
+}

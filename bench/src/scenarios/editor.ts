@@ -1,0 +1,285 @@
+import { createServer } from 'node:http'
+import { existsSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type Page } from '@playwright/test'
+import { CHROMIUM_ARGS, CHROMIUM_PATH, connectClient } from '@coedit/test-utils'
+import { SERVERS, removeDataDir, startServer, type RunningServer } from '../servers.js'
+import { median, percentile, sleep } from '../stats.js'
+import { EDITOR_PROBE_SCRIPT, floorPage, type EditorProbe } from '../editor-probe.js'
+import type { Metrics, Scenario, ScenarioContext } from './types.js'
+
+const WEB = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url))
+/** Where the typist types: in the first paragraph, on screen for everyone. */
+const TYPIST_AT = 40
+/** The other two people's carets and selection, on screen too, so carets are drawn. */
+const VIEWER_AT = 600
+const THIRD_SELECTION = [1_200, 1_500] as const
+/** A fast typist: a key every 150 ms at most, and never before the last one is shown. */
+const KEY_GAP_MS = 150
+
+type ProbeWindow = Window & { probe: EditorProbe; floor: { connect(url: string): Promise<void>; load(text: string, caret: number): void; length(): number } }
+
+/** 2,000-character paragraphs, as in a long report. */
+function documentText(characters: number): string {
+  const words = 'the quick brown fox jumps over a lazy dog while everyone edits one shared document together'.split(' ')
+  const paragraphs: string[] = []
+  let total = 0
+  let w = 0
+  while (total < characters) {
+    let paragraph = ''
+    while (paragraph.length < 1_990) paragraph += `${words[w++ % words.length]} `
+    paragraph = `${paragraph.slice(0, Math.min(1_999, characters - total - 1))}\n`
+    paragraphs.push(paragraph)
+    total += paragraph.length
+  }
+  return paragraphs.join('').slice(0, characters)
+}
+
+/** Keystroke figures from the typist's and a viewer's probes, paired key by key. */
+interface Round {
+  local: number[]
+  remote: number[]
+  longTasks: number
+}
+
+async function typeAndMeasure(typist: Page, viewer: Page, keys: number, timeoutMs: number): Promise<Round> {
+  await Promise.all([typist, viewer].map((p) => p.evaluate(() => (window as unknown as ProbeWindow).probe.reset())))
+  for (let i = 0; i < keys; i++) {
+    const started = Date.now()
+    await typist.keyboard.press(String.fromCharCode(97 + (i % 26)))
+    const [typed, shown] = await Promise.all([
+      typist.evaluate(([n, t]) => (window as unknown as ProbeWindow).probe.waitKeyFrames(n, t), [i + 1, timeoutMs] as const),
+      viewer.evaluate(([n, t]) => (window as unknown as ProbeWindow).probe.waitShown(n, t), [i + 1, timeoutMs] as const),
+    ])
+    if (!typed || !shown) throw new Error(`key ${i + 1}: ${typed ? '' : 'no frame in the typist'}${shown ? '' : ' never shown to the viewer'}`)
+    await sleep(Math.max(0, KEY_GAP_MS - (Date.now() - started)))
+  }
+  const a = await typist.evaluate(() => {
+    const { keys, keyFrames, longTasks } = (window as unknown as ProbeWindow).probe
+    return { keys: [...keys], keyFrames: [...keyFrames], longTasks: longTasks.length }
+  })
+  const b = await viewer.evaluate(() => {
+    const { shown, longTasks } = (window as unknown as ProbeWindow).probe
+    return { shown: [...shown], longTasks: longTasks.length }
+  })
+  return { local: a.keyFrames, remote: b.shown.map((at, i) => at - a.keys[i]!), longTasks: a.longTasks + b.longTasks }
+}
+
+async function person(browser: Browser, name: string, url: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } })
+  await context.addInitScript(EDITOR_PROBE_SCRIPT)
+  await context.addInitScript((n) => localStorage.setItem('coedit:identity', JSON.stringify({ name: n, color: '#2d7dd2' })), name)
+  const page = await context.newPage()
+  await page.goto(url)
+  return page
+}
+
+/** Opens the document and returns the ms until its whole text is in an editable textarea. */
+async function openEditor(page: Page, length: number, timeoutMs: number): Promise<number> {
+  const started = performance.now()
+  await page.waitForFunction(
+    (n) => {
+      const textarea = document.querySelector<HTMLTextAreaElement>('textarea.editor-text')
+      return textarea !== null && !textarea.readOnly && textarea.textLength === n
+    },
+    length,
+    { timeout: timeoutMs, polling: 20 },
+  )
+  return performance.now() - started
+}
+
+async function placeCaret(page: Page, start: number, end = start): Promise<void> {
+  await page.evaluate(
+    ([s, e]) => {
+      const textarea = document.querySelector<HTMLTextAreaElement>('textarea.editor-text')!
+      textarea.focus()
+      textarea.setSelectionRange(s, e)
+      textarea.scrollTop = 0
+    },
+    [start, end] as const,
+  )
+}
+
+async function floorServer(style: string): Promise<{ url: string; close(): void }> {
+  const html = floorPage(style)
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+    res.end(html)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`, close: () => server.close() }
+}
+
+/** The editor textarea's box and font, so the floor lays out the same lines. */
+async function editorStyle(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const textarea = document.querySelector<HTMLTextAreaElement>('textarea.editor-text')!
+    const style = getComputedStyle(textarea)
+    const keys = ['box-sizing', 'width', 'height', 'padding', 'border', 'font', 'line-height', 'letter-spacing', 'tab-size', 'white-space', 'overflow-wrap']
+    return keys
+      .map((k) => `${k}:${style.getPropertyValue(k)}`)
+      .join(';')
+      .replace(/"/g, "'")
+  })
+}
+
+interface SizeFigures {
+  open: number
+  local: number[]
+  remote: number[]
+  longTasks: number
+  floorLocal: number[]
+  floorRemote: number[]
+}
+
+async function measureSize(
+  browser: Browser,
+  coedit: RunningServer,
+  relay: RunningServer,
+  characters: number,
+  keys: number,
+  log: (m: string) => void,
+): Promise<SizeFigures> {
+  const text = documentText(characters)
+  const room = randomBytes(16).toString('base64url')
+  const seed = connectClient(`ws://127.0.0.1:${coedit.port}`, room)
+  await seed.synced(10_000)
+  seed.text.insert(0, text)
+  const timeoutMs = 30_000
+  const url = `http://127.0.0.1:${coedit.port}/d/${room}`
+  // Three people: the typist, the viewer whose screen is timed, and a third with a selection.
+  const typist = await person(browser, 'Typist', url)
+  await openEditor(typist, characters, timeoutMs)
+  seed.destroy()
+  const viewer = await person(browser, 'Viewer', url)
+  const open = await openEditor(viewer, characters, timeoutMs)
+  const third = await person(browser, 'Third', url)
+  await openEditor(third, characters, timeoutMs)
+  await placeCaret(viewer, VIEWER_AT)
+  await placeCaret(third, THIRD_SELECTION[0], THIRD_SELECTION[1])
+  await placeCaret(typist, TYPIST_AT)
+  // Everyone's carets drawn in everyone's editor before the timing starts.
+  for (const page of [typist, viewer, third]) {
+    await page.waitForFunction(() => document.querySelectorAll('.coedit-remote-caret').length === 2, undefined, { timeout: timeoutMs })
+  }
+  log(`editor ${characters}: opened in ${open.toFixed(0)} ms; typing ${keys} keys`)
+  await typeAndMeasure(typist, viewer, 5, timeoutMs)
+  const coeditRound = await typeAndMeasure(typist, viewer, keys, timeoutMs)
+  const style = await editorStyle(typist)
+  for (const page of [typist, viewer, third]) await page.context().close()
+
+  // The floor, in the same browser and the same number of pages: bare textareas on a raw relay.
+  const site = await floorServer(style)
+  const floors: Page[] = []
+  for (let i = 0; i < 3; i++) {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } })
+    await context.addInitScript(EDITOR_PROBE_SCRIPT)
+    const page = await context.newPage()
+    await page.goto(site.url)
+    await page.evaluate(
+      async ([relayUrl, t, caret]) => {
+        const w = window as unknown as ProbeWindow
+        await w.floor.connect(relayUrl)
+        w.floor.load(t, caret)
+      },
+      [relay.url(room), text, [TYPIST_AT, VIEWER_AT, THIRD_SELECTION[0]][i]!] as const,
+    )
+    floors.push(page)
+  }
+  await typeAndMeasure(floors[0]!, floors[1]!, 5, timeoutMs)
+  const floorRound = await typeAndMeasure(floors[0]!, floors[1]!, keys, timeoutMs)
+  for (const page of floors) await page.context().close()
+  site.close()
+  return {
+    open,
+    local: coeditRound.local,
+    remote: coeditRound.remote,
+    longTasks: coeditRound.longTasks,
+    floorLocal: floorRound.local,
+    floorRemote: floorRound.remote,
+  }
+}
+
+function sizeMetrics(prefix: string, figures: SizeFigures): Metrics {
+  const floorRemote = median(figures.floorRemote)
+  const floorLocal = median(figures.floorLocal)
+  return {
+    [`${prefix}Open`]: figures.open,
+    [`${prefix}RemoteP50`]: median(figures.remote),
+    [`${prefix}RemoteP95`]: percentile(figures.remote, 95),
+    [`${prefix}RemoteMax`]: Math.max(...figures.remote),
+    [`${prefix}FloorRemoteP50`]: floorRemote,
+    [`${prefix}FloorRemoteMax`]: Math.max(...figures.floorRemote),
+    [`${prefix}RemoteRatio`]: median(figures.remote) / floorRemote,
+    [`${prefix}RemoteMaxRatio`]: Math.max(...figures.remote) / floorRemote,
+    [`${prefix}LocalP50`]: median(figures.local),
+    [`${prefix}LocalP95`]: percentile(figures.local, 95),
+    [`${prefix}LocalMax`]: Math.max(...figures.local),
+    [`${prefix}FloorLocalP50`]: floorLocal,
+    [`${prefix}LocalRatio`]: median(figures.local) / floorLocal,
+    [`${prefix}LongTasks`]: figures.longTasks,
+  }
+}
+
+const SIZES = [
+  { characters: 200_000, prefix: 'k200', label: '200k' },
+  { characters: 1_000_000, prefix: 'm1', label: '1M' },
+] as const
+
+function metricsFor(prefix: string, label: string): Scenario['metrics'] {
+  const ms = (name: string) => ({ unit: 'ms', lowerIsBetter: true, label: `editor (${label}, 3 people): ${name}` })
+  const ratio = (name: string) => ({ unit: '×', lowerIsBetter: true, label: `editor (${label}, 3 people): ${name}` })
+  return {
+    [`${prefix}Open`]: ms('open until editable'),
+    [`${prefix}RemoteP50`]: ms("other's keydown → shown here, p50"),
+    [`${prefix}RemoteP95`]: ms("other's keydown → shown here, p95"),
+    [`${prefix}RemoteMax`]: ms("other's keydown → shown here, max"),
+    [`${prefix}FloorRemoteP50`]: ms('floor (bare textareas, raw relay): keydown → shown, p50'),
+    [`${prefix}FloorRemoteMax`]: ms('floor: keydown → shown, max'),
+    [`${prefix}RemoteRatio`]: ratio('shown p50 / floor p50 (target ≤ 1.3)'),
+    [`${prefix}RemoteMaxRatio`]: ratio('shown max / floor p50 (target ≤ 2)'),
+    [`${prefix}LocalP50`]: ms('own key → next frame, p50'),
+    [`${prefix}LocalP95`]: ms('own key → next frame, p95'),
+    [`${prefix}LocalMax`]: ms('own key → next frame, max'),
+    [`${prefix}FloorLocalP50`]: ms('floor: own key → next frame, p50'),
+    [`${prefix}LocalRatio`]: ratio('own key p50 / floor p50 (target ≤ 1.2)'),
+    [`${prefix}LongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}, 3 people): long tasks (> 50 ms) in typist + viewer while typing` },
+  }
+}
+
+/**
+ * The web editor as people use it: three Chromium pages on one document through the real
+ * server, carets drawn; the typist's key to their next frame, and to the frame that shows
+ * it to another person; against bare textareas on a raw relay in the same run.
+ */
+export const editor: Scenario = {
+  id: 'editor',
+  title: 'Web editor on big documents, three people (Chromium), against bare textareas on a raw relay',
+  appliesTo: (spec) => spec.id === 'coedit',
+  metrics: Object.assign({}, ...SIZES.map((s) => metricsFor(s.prefix, s.label))) as Scenario['metrics'],
+  async run(context: ScenarioContext): Promise<Metrics> {
+    if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium is missing at ${CHROMIUM_PATH}: apt-get install chromium, or set CHROMIUM_PATH`)
+    if (!existsSync(`${WEB}/index.html`)) throw new Error("the web app is not built: run 'pnpm build'")
+    const keys = context.quick ? 15 : 40
+    const coedit = await startServer(
+      SERVERS.find((s) => s.id === 'coedit')!,
+      undefined,
+      { args: ['--web-dir', WEB] },
+    )
+    const relay = await startServer(SERVERS.find((s) => s.id === 'relay')!)
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] })
+    try {
+      const metrics: Metrics = {}
+      for (const size of SIZES) Object.assign(metrics, sizeMetrics(size.prefix, await measureSize(browser, coedit, relay, size.characters, keys, context.log)))
+      return metrics
+    } finally {
+      await browser.close()
+      await coedit.stop()
+      await relay.stop()
+      removeDataDir(coedit.dataDir)
+      removeDataDir(relay.dataDir)
+    }
+  },
+}
