@@ -1,11 +1,15 @@
 import * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
+import { TextMirror, type Delta, type MirrorMark } from './text-mirror.js'
+import { CaretLabels, caretElement } from './caret-labels.js'
 
 export interface RemoteCursorsOptions {
   /** Awareness field with `{ anchor, head }` relative positions. Default 'cursor'. */
   readonly cursorField?: string
   /** Reads a peer's display name and colour from its awareness state. */
   readonly identify?: (state: Record<string, unknown>) => { name: string; color: string }
+  /** Keep the text this person is reading still when others edit above it. Default true. */
+  readonly keepViewStill?: boolean
 }
 
 /** One remote person's caret and selection, resolved to indexes in the current text. */
@@ -63,17 +67,32 @@ function defaultIdentity(state: Record<string, unknown>): { name: string; color:
   return { name: typeof user.name === 'string' ? user.name : 'Anonymous', color: safeColour(user.color) }
 }
 
+/** The line at the top of the view, held by a relative position so edits move it with its text. */
+interface ViewAnchor {
+  readonly position: Y.RelativePosition
+  /** Its line's top minus scrollTop, in pixels. */
+  readonly offset: number
+}
+
 /**
- * Draws other people's carets and selections under a transparent textarea. A mirror element
- * with the textarea's box and font lays out the same text, with selections as highlighted
- * runs and carets as marks; it follows the textarea's scroll. Updates are coalesced to one
- * per animation frame and nothing is measured on the typing path.
+ * Draws other people's carets and selections over a textarea, and keeps this person's view
+ * still when others edit above it. Both rest on a mirror of the text laid out like the
+ * textarea (see TextMirror), kept in step delta by delta. All DOM work happens once per
+ * animation frame; layout is read at most once per frame, and only when something needs it.
  */
 export class RemoteCursors {
   readonly layer: HTMLDivElement
+  private readonly mirror: TextMirror
+  private readonly labels: CaretLabels
+  private readonly carets = new Map<number, HTMLElement>()
   private frame: number | null = null
+  private anchor: ViewAnchor | null = null
+  private anchorStale = true
+  private movedByOthers = false
+  private boxStale = true
   private readonly cursorField: string
   private readonly identify: (state: Record<string, unknown>) => { name: string; color: string }
+  private readonly keepViewStill: boolean
   private readonly cleanups: Array<() => void> = []
 
   constructor(
@@ -84,8 +103,10 @@ export class RemoteCursors {
   ) {
     this.cursorField = options.cursorField ?? 'cursor'
     this.identify = options.identify ?? defaultIdentity
+    this.keepViewStill = options.keepViewStill ?? true
     const doc = textarea.ownerDocument
-    this.layer = doc.createElement('div')
+    this.mirror = new TextMirror(doc, ytext.toString())
+    this.layer = this.mirror.element
     this.layer.className = 'coedit-cursors'
     this.layer.setAttribute('aria-hidden', 'true')
     Object.assign(this.layer.style, {
@@ -98,23 +119,46 @@ export class RemoteCursors {
       margin: '0',
     })
     textarea.insertAdjacentElement('beforebegin', this.layer)
+    this.labels = new CaretLabels(this.layer, () => this.schedule())
 
     const schedule = (): void => this.schedule()
+    const onText = (event: Y.YTextEvent): void => {
+      this.mirror.apply(event.delta as Delta)
+      if (event.transaction.local) this.anchorStale = true
+      else this.movedByOthers = true
+      this.schedule()
+    }
+    // The view is measured before others' edits land, if it moved since the last frame.
+    const beforeTransaction = (transaction: Y.Transaction): void => {
+      if (!transaction.local && this.keepViewStill && this.anchorStale) this.captureView()
+    }
+    const ydoc = ytext.doc!
     awareness.on('change', schedule)
-    ytext.observe(schedule)
+    ytext.observe(onText)
+    ydoc.on('beforeTransaction', beforeTransaction)
     this.cleanups.push(
       () => awareness.off('change', schedule),
-      () => ytext.unobserve(schedule),
+      () => ytext.unobserve(onText),
+      () => ydoc.off('beforeTransaction', beforeTransaction),
     )
-    const onScroll = (): void => this.syncScroll()
+    const onScroll = (): void => {
+      this.syncScroll()
+      this.anchorStale = true
+      this.schedule()
+    }
+    const onPointer = (event: MouseEvent): void => this.labels.hover(event.clientX, event.clientY)
     textarea.addEventListener('scroll', onScroll, { passive: true })
-    textarea.addEventListener('input', schedule)
+    textarea.addEventListener('mousemove', onPointer, { passive: true })
     this.cleanups.push(
       () => textarea.removeEventListener('scroll', onScroll),
-      () => textarea.removeEventListener('input', schedule),
+      () => textarea.removeEventListener('mousemove', onPointer),
     )
     if (typeof ResizeObserver !== 'undefined') {
-      const observer = new ResizeObserver(schedule)
+      const observer = new ResizeObserver(() => {
+        this.boxStale = true
+        this.anchorStale = true
+        this.schedule()
+      })
       observer.observe(textarea)
       this.cleanups.push(() => observer.disconnect())
     }
@@ -141,6 +185,7 @@ export class RemoteCursors {
   destroy(): void {
     for (const cleanup of this.cleanups.splice(0)) cleanup()
     if (this.frame !== null) cancelAnimationFrame(this.frame)
+    this.labels.destroy()
     this.layer.remove()
   }
 
@@ -158,80 +203,64 @@ export class RemoteCursors {
   }
 
   private render(): void {
+    // Writes first, then reads, then the few writes that depend on them: one layout per frame.
+    if (this.boxStale) this.copyBox()
     const cursors = this.resolve()
-    const layer = this.layer
-    if (cursors.length === 0) {
-      layer.replaceChildren()
-      return
-    }
-    this.copyBox()
-    const text = this.textarea.value
-    const doc = layer.ownerDocument
-    // Boundaries where something starts or ends; each run between them is one node.
-    const points = new Set<number>([0, text.length])
-    for (const c of cursors) {
-      points.add(Math.min(c.anchor, text.length))
-      points.add(Math.min(c.head, text.length))
-    }
-    const sorted = [...points].sort((a, b) => a - b)
-    const fragment = doc.createDocumentFragment()
-    for (let i = 0; i < sorted.length; i++) {
-      const at = sorted[i]!
-      for (const c of cursors) if (Math.min(c.head, text.length) === at) fragment.append(this.caret(c))
-      const next = sorted[i + 1]
-      if (next === undefined || next === at) continue
-      const run = text.slice(at, next)
-      const covering = cursors.find((c) => Math.min(c.anchor, c.head) <= at && Math.max(c.anchor, c.head) >= next)
-      if (covering) {
-        const mark = doc.createElement('span')
-        mark.className = 'coedit-remote-selection'
-        mark.style.backgroundColor = withAlpha(covering.color, 0.25)
-        mark.textContent = run
-        fragment.append(mark)
-      } else {
-        fragment.append(doc.createTextNode(run))
-      }
-    }
-    // A trailing newline needs a character after it to take up a line, as in the textarea.
-    fragment.append(doc.createTextNode('\u200b'))
-    layer.replaceChildren(fragment)
+    this.mirror.draw(this.marks(cursors))
+    const moved = this.movedByOthers
+    this.movedByOthers = false
+    if (this.keepViewStill && moved && this.anchor) this.restoreView(this.anchor)
     this.syncScroll()
-    // A label above a caret on the first visible line would be cut off: put it below.
-    for (const caret of layer.querySelectorAll<HTMLElement>('.coedit-remote-caret')) {
-      const label = caret.firstElementChild as HTMLElement | null
-      if (!label) continue
-      const below = caret.offsetTop - layer.scrollTop < label.offsetHeight + 2
-      label.style.bottom = below ? '' : '100%'
-      label.style.top = below ? '100%' : ''
+    if (this.keepViewStill && (this.anchorStale || moved)) this.captureView()
+    this.labels.place()
+  }
+
+  private marks(cursors: readonly ResolvedCursor[]): MirrorMark[] {
+    const seen = new Set<number>()
+    const marks: MirrorMark[] = []
+    for (const cursor of cursors) {
+      seen.add(cursor.clientId)
+      let caret = this.carets.get(cursor.clientId)
+      if (!caret) this.carets.set(cursor.clientId, (caret = caretElement(this.layer.ownerDocument, cursor.clientId)))
+      this.labels.update(caret, cursor.name, cursor.color, cursor.head)
+      marks.push({
+        from: Math.min(cursor.anchor, cursor.head),
+        to: Math.max(cursor.anchor, cursor.head),
+        caret: cursor.head,
+        caretElement: caret,
+        color: cursor.color,
+        key: `${cursor.clientId}:${cursor.color}:${cursor.name}`,
+      })
+    }
+    for (const [clientId, caret] of this.carets) {
+      if (seen.has(clientId)) continue
+      this.carets.delete(clientId)
+      this.labels.forget(caret)
+      caret.remove()
+    }
+    return marks
+  }
+
+  private captureView(): void {
+    this.anchorStale = false
+    const top = this.textarea.scrollTop
+    const index = this.mirror.indexAt(top)
+    this.anchor = {
+      position: Y.createRelativePositionFromTypeIndex(this.ytext, index, 0),
+      offset: this.mirror.topOf(index) - top,
     }
   }
 
-  private caret(cursor: ResolvedCursor): HTMLElement {
-    const doc = this.layer.ownerDocument
-    const caret = doc.createElement('span')
-    caret.className = 'coedit-remote-caret'
-    caret.dataset.clientId = String(cursor.clientId)
-    // Inline layout so the carets work without a stylesheet; classes are there for theming.
-    Object.assign(caret.style, { position: 'relative', borderLeft: `2px solid ${cursor.color}`, marginLeft: '-1px', marginRight: '-1px' })
-    const label = doc.createElement('span')
-    label.className = 'coedit-remote-caret-label'
-    Object.assign(label.style, {
-      position: 'absolute',
-      bottom: '100%',
-      left: '-2px',
-      backgroundColor: cursor.color,
-      color: '#fff',
-      font: '600 11px/1.4 system-ui, sans-serif',
-      padding: '0 4px',
-      borderRadius: '3px 3px 3px 0',
-      whiteSpace: 'nowrap',
-    })
-    label.textContent = cursor.name
-    caret.append(label)
-    return caret
+  private restoreView(anchor: ViewAnchor): void {
+    const doc = this.ytext.doc
+    const absolute = doc ? Y.createAbsolutePositionFromRelativePosition(anchor.position, doc) : null
+    if (!absolute) return
+    const wanted = Math.round(this.mirror.topOf(absolute.index) - anchor.offset)
+    if (Math.abs(wanted - this.textarea.scrollTop) >= 1) this.textarea.scrollTop = wanted
   }
 
   private copyBox(): void {
+    this.boxStale = false
     const style = getComputedStyle(this.textarea)
     const layerStyle = this.layer.style as unknown as Record<string, string>
     for (const key of MIRRORED_STYLES) layerStyle[key] = (style as unknown as Record<string, string>)[key] ?? ''
@@ -241,11 +270,4 @@ export class RemoteCursors {
     const scrollbar = this.textarea.offsetWidth - this.textarea.clientWidth - parseFloat(style.borderLeftWidth) - parseFloat(style.borderRightWidth)
     layerStyle.paddingRight = `${parseFloat(style.paddingRight) + Math.max(0, scrollbar)}px`
   }
-}
-
-function withAlpha(color: string, alpha: number): string {
-  const hex = /^#([0-9a-f]{6})$/i.exec(color)
-  if (!hex) return color
-  const n = parseInt(hex[1]!, 16)
-  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`
 }

@@ -7,7 +7,11 @@ export interface TextareaBindingOptions {
   readonly awareness?: Awareness
   /** Awareness field holding `{ anchor, head }`. Default 'cursor'. */
   readonly cursorField?: string
-  /** Merge local edits closer together than this into one undo step. Default 500 ms. */
+  /**
+   * Edits form one undo step until this person pauses typing for longer than this, or moves
+   * the caret. Default 500 ms. Pauses are read from the input events' own times, so a busy
+   * page (a big document, others typing) does not cut a run of typing into pieces.
+   */
   readonly captureTimeoutMs?: number
 }
 
@@ -40,6 +44,10 @@ export class TextareaBinding {
   private value: string
   private before: Selection | null = null
   private lastEditEnd = -1
+  private lastInputAt = -Infinity
+  /** When the key behind the coming input was pressed: key events carry the hardware time. */
+  private keyDownAt: number | null = null
+  private readonly captureTimeoutMs: number
   private checkTimer: ReturnType<typeof setTimeout> | null = null
   private composition: Composition | null = null
   private savedSelection: { anchor: Y.RelativePosition; head: Y.RelativePosition; backward: boolean } | null = null
@@ -58,7 +66,9 @@ export class TextareaBinding {
     this.cursorField = options.cursorField ?? 'cursor'
     this.value = ytext.toString()
     textarea.value = this.value
-    this.undoManager = new Y.UndoManager(ytext, { trackedOrigins: new Set([this.origin]), captureTimeout: options.captureTimeoutMs ?? 500 })
+    this.captureTimeoutMs = options.captureTimeoutMs ?? 500
+    // The binding decides where undo steps end (see onBeforeInput); the manager merges until told.
+    this.undoManager = new Y.UndoManager(ytext, { trackedOrigins: new Set([this.origin]), captureTimeout: 2 ** 31 })
 
     const onBeforeTransaction = (transaction: Y.Transaction): void => this.rememberSelection(transaction)
     const onText = (event: Y.YTextEvent): void => this.applyRemote(event)
@@ -72,6 +82,7 @@ export class TextareaBinding {
     this.listen(textarea, 'beforeinput', (event) => this.onBeforeInput(event as InputEvent))
     this.listen(textarea, 'input', (event) => this.onInput(event as InputEvent))
     this.listen(textarea, 'keydown', (event) => this.onKeyDown(event as KeyboardEvent))
+    this.listen(textarea, 'keyup', () => (this.keyDownAt = null))
     this.listen(textarea, 'compositionstart', () => this.onCompositionStart())
     this.listen(textarea, 'compositionend', () => this.onCompositionEnd())
     if (options.awareness) {
@@ -89,10 +100,12 @@ export class TextareaBinding {
   }
 
   undo(): void {
+    this.undoManager.stopCapturing()
     this.undoManager.undo()
   }
 
   redo(): void {
+    this.undoManager.stopCapturing()
     this.undoManager.redo()
   }
 
@@ -116,10 +129,15 @@ export class TextareaBinding {
     }
     this.before = { start: this.textarea.selectionStart, end: this.textarea.selectionEnd }
     // Typing somewhere else starts a new undo step, as in any editor, however fast it follows.
-    if (this.before.start !== this.before.end || this.before.start !== this.lastEditEnd) this.undoManager.stopCapturing()
+    const at = this.keyDownAt ?? event.timeStamp
+    this.keyDownAt = null
+    const paused = at - this.lastInputAt > this.captureTimeoutMs
+    this.lastInputAt = at
+    if (paused || this.before.start !== this.before.end || this.before.start !== this.lastEditEnd) this.undoManager.stopCapturing()
   }
 
   private onKeyDown(event: KeyboardEvent): void {
+    this.keyDownAt = event.timeStamp
     if (!(event.ctrlKey || event.metaKey) || event.altKey) return
     const key = event.key.toLowerCase()
     if (key === 'z' && !event.shiftKey) {
@@ -233,7 +251,6 @@ export class TextareaBinding {
     const saved = this.savedSelection
     this.savedSelection = null
     const delta = event.delta as Delta
-    this.savedSelection = null
     if (this.composition) {
       this.composition.held.push(delta)
       return
@@ -255,6 +272,9 @@ export class TextareaBinding {
       }
     }
     this.value = value
+    // Where this person's last edit ended moves with others' edits: otherwise their typing
+    // above would end each undo step after one character.
+    if (this.lastEditEnd >= 0) this.lastEditEnd = transformIndex(this.lastEditEnd, delta, false)
     // No scrollTop read or write here: either would force a layout of the whole text on every
     // remote edit. setRangeText leaves the scroll position alone, and the selection is only
     // touched when it differs from where 'preserve' put it.

@@ -115,6 +115,45 @@ describe('TextareaBinding', () => {
     expect(remote.getText('text').toString()).toBe('theirs base mine')
   })
 
+  it('groups a run of typing into one undo step while someone else types above it', () => {
+    const { textarea, remote, binding } = setup('first line\nsecond line')
+    const end = textarea.value.length
+    textarea.setSelectionRange(end, end)
+    // One keystroke each, interleaved, within the capture timeout: as when two people type at once.
+    for (const [i, ch] of [...' and more'].entries()) {
+      const at = textarea.selectionStart
+      userInput(textarea, 'insertText', () => replace(textarea, ch, at, at))
+      remote.getText('text').insert(i, 'x')
+    }
+    expect(textarea.value).toBe('xxxxxxxxxfirst line\nsecond line and more')
+    binding.undo()
+    expect(textarea.value).toBe('xxxxxxxxxfirst line\nsecond line')
+    expect(binding.undoManager.undoStack).toHaveLength(0)
+  })
+
+  it("ends an undo step where this person paused typing, read from the input events' times", () => {
+    vi.useFakeTimers({ toFake: ['performance', 'Date', 'setTimeout', 'clearTimeout'] })
+    try {
+      const { textarea, binding } = setup('')
+      const type = (text: string): void => {
+        for (const ch of text) {
+          const at = textarea.selectionStart
+          userInput(textarea, 'insertText', () => replace(textarea, ch, at, at))
+          vi.advanceTimersByTime(100)
+        }
+      }
+      type('one two')
+      vi.advanceTimersByTime(600)
+      type(' three')
+      binding.undo()
+      expect(textarea.value).toBe('one two')
+      binding.undo()
+      expect(textarea.value).toBe('')
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('takes a keystroke from the event without reading the value, and reconciles if the event misled it', () => {
     vi.useFakeTimers()
     try {

@@ -1,0 +1,311 @@
+/**
+ * A copy of a textarea's text that the page can measure: the browser gives no coordinates
+ * for a character inside a <textarea>, but it does inside an ordinary element laid out with
+ * the same box and font.
+ *
+ * The text is split into blocks of whole lines (each block but the last ends with a line
+ * break), so the lines fall exactly where they would in one run of text. A change touches
+ * only the blocks it falls in, and the browser re-lays out only those: the cost of an edit
+ * follows the edit, not the document.
+ */
+
+export type Delta = ReadonlyArray<{ retain?: number; insert?: unknown; delete?: number }>
+
+/** Lines are gathered into blocks of about this many characters; one longer line is one block. */
+const BLOCK_CHARACTERS = 2_048
+
+/** What to draw in the mirror: one person's selection and caret. */
+export interface MirrorMark {
+  /** Selection, [from, to) in the text; from === to for none. */
+  readonly from: number
+  readonly to: number
+  readonly color: string
+  /** Where the caret element goes, and the element itself (kept across renders). */
+  readonly caret: number
+  readonly caretElement: HTMLElement
+  /** Changes when anything drawn for this mark changes (name, colour). */
+  readonly key: string
+}
+
+interface Block {
+  text: string
+  readonly element: HTMLDivElement
+  /** What the block was last drawn with; null while it holds just its text. */
+  drawn: string | null
+  /** Its text changed while it had marks: it must be drawn again. */
+  stale: boolean
+}
+
+const CARET_ATTRIBUTE = 'data-coedit-caret'
+
+export class TextMirror {
+  readonly element: HTMLDivElement
+  private blocks: Block[] = []
+  private total = 0
+  private readonly end: Text
+
+  constructor(
+    private readonly doc: Document,
+    text: string,
+  ) {
+    this.element = doc.createElement('div')
+    // A trailing line break takes up a line in a textarea; in an element it needs a character after it.
+    this.end = doc.createTextNode('\u200b')
+    this.reset(text)
+  }
+
+  get length(): number {
+    return this.total
+  }
+
+  /** The mirrored text (for tests and checks; it joins every block). */
+  get text(): string {
+    return this.blocks.map((b) => b.text).join('')
+  }
+
+  reset(text: string): void {
+    this.blocks = this.split(text)
+    this.total = text.length
+    if (this.blocks.length === 0) this.blocks.push(this.block(''))
+    this.element.replaceChildren(...this.blocks.map((b) => b.element))
+    this.blocks[this.blocks.length - 1]!.element.append(this.end)
+  }
+
+  /** Applies a Y.Text delta: the mirror stays equal to the text with work in proportion to the change. */
+  apply(delta: Delta): void {
+    let index = 0
+    for (const op of delta) {
+      if (op.retain !== undefined) {
+        index += op.retain
+      } else if (op.insert !== undefined) {
+        const text = typeof op.insert === 'string' ? op.insert : ''
+        if (text.length > 0) this.replace(index, 0, text)
+        index += text.length
+      } else if (op.delete !== undefined && op.delete > 0) {
+        this.replace(index, op.delete, '')
+      }
+    }
+  }
+
+  /** Draws the marks, redrawing only the blocks whose marks or text changed since the last call. */
+  draw(marks: readonly MirrorMark[]): void {
+    let start = 0
+    for (const block of this.blocks) {
+      const end = start + block.text.length
+      const isLast = block === this.blocks[this.blocks.length - 1]
+      const local = marksIn(marks, start, end, isLast)
+      const signature = local.length === 0 ? null : local.map((m) => `${m.key}@${m.from},${m.to},${m.caret}`).join('|')
+      if (signature !== block.drawn || (signature !== null && block.stale)) this.drawBlock(block, local, isLast)
+      block.drawn = signature
+      block.stale = false
+      start = end
+    }
+  }
+
+  /** The y of the top of the line that holds `index`, in the mirror's content (scrollTop) coordinates. */
+  topOf(index: number): number {
+    const { block, offset } = this.locate(index)
+    const origin = this.element.getBoundingClientRect().top - this.element.scrollTop
+    if (offset === 0 || block.text.length === 0) return block.element.getBoundingClientRect().top - origin
+    const rect = this.characterRect(block, Math.min(offset, block.text.length - 1))
+    return (rect ? rect.top : block.element.getBoundingClientRect().top) - origin
+  }
+
+  /** The first index on the line at content y `y` (or the nearest line). */
+  indexAt(y: number): number {
+    const origin = this.element.getBoundingClientRect().top - this.element.scrollTop
+    // Blocks are laid out top to bottom: a binary search finds the one at y.
+    let low = 0
+    let high = this.blocks.length - 1
+    while (low < high) {
+      const mid = (low + high + 1) >> 1
+      if (this.blocks[mid]!.element.getBoundingClientRect().top - origin <= y) low = mid
+      else high = mid - 1
+    }
+    const block = this.blocks[low]!
+    let start = 0
+    for (let i = 0; i < low; i++) start += this.blocks[i]!.text.length
+    // Within the block: the first character whose line reaches below y.
+    let first = 0
+    let last = block.text.length
+    while (first < last) {
+      const mid = (first + last) >> 1
+      const rect = this.characterRect(block, mid)
+      if (rect && rect.bottom - origin <= y) first = mid + 1
+      else last = mid
+    }
+    // Back to the start of that line, so the anchor is the line, not a character on it.
+    const top = first < block.text.length ? this.characterRect(block, first)?.top : undefined
+    while (top !== undefined && first > 0 && this.characterRect(block, first - 1)?.top === top) first--
+    return start + first
+  }
+
+  private characterRect(block: Block, offset: number): DOMRect | null {
+    const position = this.nodeAt(block, offset)
+    if (!position) return null
+    const range = this.doc.createRange()
+    range.setStart(position.node, position.offset)
+    range.setEnd(position.node, Math.min(position.node.length, position.offset + 1))
+    const rects = range.getClientRects()
+    return rects.length > 0 ? rects[0]! : null
+  }
+
+  /** The text node and offset in it of a block offset, skipping caret elements. */
+  private nodeAt(block: Block, offset: number): { node: Text; offset: number } | null {
+    let remaining = offset
+    for (const child of block.element.childNodes) {
+      if (child === this.end) break
+      if (child instanceof Element && child.hasAttribute(CARET_ATTRIBUTE)) continue
+      const node = child instanceof Element ? child.firstChild : child
+      if (!(node instanceof Text)) continue
+      if (remaining < node.length) return { node, offset: remaining }
+      remaining -= node.length
+    }
+    return null
+  }
+
+  private locate(index: number): { block: Block; offset: number; at: number } {
+    let start = 0
+    for (let at = 0; at < this.blocks.length; at++) {
+      const block = this.blocks[at]!
+      if (index < start + block.text.length || at === this.blocks.length - 1) return { block, offset: index - start, at }
+      start += block.text.length
+    }
+    throw new Error('the mirror has no blocks')
+  }
+
+  private replace(index: number, remove: number, insert: string): void {
+    const first = this.locate(index)
+    const at = first.at
+    let text = first.block.text
+    const offset = first.offset
+    let blocks = 1
+    // A deletion may run on into the following blocks.
+    while (offset + remove > text.length && at + blocks < this.blocks.length) text += this.blocks[at + blocks++]!.text
+    text = text.slice(0, offset) + insert + text.slice(offset + remove)
+    // Every block but the last must end with a line break, or lines would break differently.
+    while (at + blocks < this.blocks.length && !text.endsWith('\n')) text += this.blocks[at + blocks++]!.text
+    if (blocks === 1 && text.length <= 2 * BLOCK_CHARACTERS && (text.length > 0 || this.blocks.length === 1)) {
+      this.setText(first.block, text, offset, remove, insert)
+    } else {
+      const replaced = this.blocks.slice(at, at + blocks)
+      const fresh = this.split(text)
+      if (fresh.length === 0 && this.blocks.length === blocks) fresh.push(this.block(''))
+      const after = this.blocks[at + blocks]?.element ?? null
+      for (const block of replaced) block.element.remove()
+      for (const block of fresh) this.element.insertBefore(block.element, after)
+      this.blocks.splice(at, blocks, ...fresh)
+    }
+    this.total += insert.length - remove
+    const last = this.blocks[this.blocks.length - 1]!.element
+    if (this.end.parentNode !== last || last.lastChild !== this.end) last.append(this.end)
+  }
+
+  private setText(block: Block, text: string, offset: number, remove: number, insert: string): void {
+    block.text = text
+    if (block.drawn !== null) {
+      // Its marks are drawn again in the next frame; until then it must still measure right.
+      block.stale = true
+      this.drawBlock(block, [], block === this.blocks[this.blocks.length - 1])
+      return
+    }
+    // One text node: edit it in place, so the browser re-shapes only around the change.
+    const node = block.element.firstChild
+    if (node instanceof Text && node !== this.end) {
+      if (remove > 0) node.deleteData(offset, remove)
+      if (insert.length > 0) node.insertData(offset, insert)
+    } else {
+      block.element.insertBefore(this.doc.createTextNode(text), block.element.firstChild)
+    }
+  }
+
+  private split(text: string): Block[] {
+    const blocks: Block[] = []
+    let start = 0
+    while (start < text.length) {
+      let end = start
+      // Whole lines, until the block is big enough.
+      while (end < text.length && end - start < BLOCK_CHARACTERS) {
+        const lineEnd = text.indexOf('\n', end)
+        end = lineEnd === -1 ? text.length : lineEnd + 1
+      }
+      blocks.push(this.block(text.slice(start, end)))
+      start = end
+    }
+    return blocks
+  }
+
+  private block(text: string): Block {
+    const element = this.doc.createElement('div')
+    if (text.length > 0) element.append(this.doc.createTextNode(text))
+    return { text, element, drawn: null, stale: false }
+  }
+
+  private drawBlock(block: Block, marks: readonly MirrorMark[], isLast: boolean): void {
+    const text = block.text
+    const nodes: Node[] = []
+    if (marks.length === 0) {
+      if (text.length > 0) nodes.push(this.doc.createTextNode(text))
+    } else {
+      const points = new Set<number>([0, text.length])
+      for (const m of marks) {
+        points.add(clamp(m.caret, text.length))
+        points.add(clamp(m.from, text.length))
+        points.add(clamp(m.to, text.length))
+      }
+      const sorted = [...points].sort((a, b) => a - b)
+      for (let i = 0; i < sorted.length; i++) {
+        const at = sorted[i]!
+        for (const m of marks) {
+          if (m.caret === at) {
+            m.caretElement.setAttribute(CARET_ATTRIBUTE, '')
+            nodes.push(m.caretElement)
+          }
+        }
+        const next = sorted[i + 1]
+        if (next === undefined || next === at) continue
+        const run = this.doc.createTextNode(text.slice(at, next))
+        const covering = marks.find((m) => m.from <= at && m.to >= next && m.from < m.to)
+        if (covering) {
+          const span = this.doc.createElement('span')
+          span.className = 'coedit-remote-selection'
+          span.style.backgroundColor = withAlpha(covering.color, 0.25)
+          span.append(run)
+          nodes.push(span)
+        } else {
+          nodes.push(run)
+        }
+      }
+    }
+    if (isLast) nodes.push(this.end)
+    block.element.replaceChildren(...nodes)
+  }
+}
+
+/** The marks that fall in [start, end), with positions made relative to start. */
+function marksIn(marks: readonly MirrorMark[], start: number, end: number, isLast: boolean): MirrorMark[] {
+  const local: MirrorMark[] = []
+  for (const m of marks) {
+    const caretHere = m.caret >= start && (m.caret < end || (isLast && m.caret === end))
+    const selectionHere = m.from < m.to && m.from < end && m.to > start
+    if (!caretHere && !selectionHere) continue
+    local.push({
+      ...m,
+      caret: caretHere ? m.caret - start : -1,
+      from: Math.max(m.from, start) - start,
+      to: Math.min(m.to, end) - start,
+    })
+  }
+  return local
+}
+
+function clamp(value: number, max: number): number {
+  return Math.max(0, Math.min(value, max))
+}
+
+export function withAlpha(color: string, alpha: number): string {
+  const hex = /^#([0-9a-f]{6})$/i.exec(color)
+  if (!hex) return color
+  const n = parseInt(hex[1]!, 16)
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`
+}

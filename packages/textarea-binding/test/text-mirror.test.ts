@@ -1,0 +1,96 @@
+// @vitest-environment happy-dom
+import { describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { TextMirror, type MirrorMark } from '../src/text-mirror.js'
+
+/** A replayable sequence of edits (the package is published alone, without test-utils). */
+function seededRandom(seed: number): () => number {
+  let state = seed
+  return () => (state = (state * 48271) % 2147483647) / 2147483647
+}
+
+/** The text the mirror's DOM shows, without caret tags and the end marker. */
+function shown(mirror: TextMirror): string {
+  const clone = mirror.element.cloneNode(true) as HTMLElement
+  for (const caret of clone.querySelectorAll('[data-coedit-caret]')) caret.remove()
+  return (clone.textContent ?? '').replace(/\u200b$/, '')
+}
+
+function blocks(mirror: TextMirror): string[] {
+  return [...mirror.element.children].map((b) => {
+    const clone = b.cloneNode(true) as HTMLElement
+    for (const caret of clone.querySelectorAll('[data-coedit-caret]')) caret.remove()
+    return (clone.textContent ?? '').replace(/\u200b$/, '')
+  })
+}
+
+function paragraphText(paragraphs: number, length: number): string {
+  return Array.from({ length: paragraphs }, (_, i) => `${String(i).padStart(4, '0')} ${'word '.repeat(length / 5)}`.slice(0, length - 1) + '\n').join('')
+}
+
+describe('TextMirror', () => {
+  it('stays equal to the Y.Text through random edits, with every block but the last ending a line', () => {
+    const doc = new Y.Doc()
+    const text = doc.getText('text')
+    text.insert(0, paragraphText(40, 700))
+    const mirror = new TextMirror(document, text.toString())
+    text.observe((event) => mirror.apply(event.delta))
+    const random = seededRandom(7)
+    for (let step = 0; step < 400; step++) {
+      const length = text.length
+      const at = Math.floor(random() * (length + 1))
+      const roll = random()
+      if (roll < 0.45) text.insert(at, random() < 0.2 ? '\n' : 'abc'.slice(0, 1 + Math.floor(random() * 3)))
+      else if (roll < 0.8) text.delete(at, Math.min(length - at, 1 + Math.floor(random() * 3)))
+      else if (roll < 0.9) text.delete(at, Math.min(length - at, Math.floor(random() * 5_000)))
+      else text.insert(at, paragraphText(1 + Math.floor(random() * 8), 300))
+      expect(mirror.length).toBe(text.length)
+    }
+    expect(mirror.text).toBe(text.toString())
+    expect(shown(mirror)).toBe(text.toString())
+    const parts = blocks(mirror)
+    expect(parts.join('')).toBe(text.toString())
+    for (const part of parts.slice(0, -1)) expect(part.endsWith('\n')).toBe(true)
+    // Blocks stay small, so an edit re-lays out little.
+    expect(Math.max(...parts.map((p) => p.length))).toBeLessThanOrEqual(4_096 + 700)
+  })
+
+  it('redraws only the blocks whose marks or text changed', () => {
+    const doc = new Y.Doc()
+    const text = doc.getText('text')
+    text.insert(0, paragraphText(20, 1_000))
+    const mirror = new TextMirror(document, text.toString())
+    text.observe((event) => mirror.apply(event.delta))
+    const caret = document.createElement('span')
+    const mark = (at: number, from = at, to = at): MirrorMark => ({ from, to, caret: at, caretElement: caret, color: '#aa3377', key: 'a' })
+    mirror.draw([mark(5_500, 5_400, 5_500)])
+    expect(caret.parentElement).not.toBeNull()
+    expect(mirror.element.querySelector('.coedit-remote-selection')?.textContent).toBe(text.toString().slice(5_400, 5_500))
+    const untouched = [...mirror.element.children].map((b) => b.firstChild)
+    text.insert(5_450, 'XYZ')
+    mirror.draw([mark(5_503, 5_400, 5_503)])
+    expect(mirror.element.querySelector('.coedit-remote-selection')?.textContent).toBe(text.toString().slice(5_400, 5_503))
+    const marked = caret.parentElement
+    const after = [...mirror.element.children]
+    // Every other block kept its very text node.
+    expect(after.filter((b, i) => b !== marked && b.firstChild !== untouched[i])).toHaveLength(0)
+    expect(shown(mirror)).toBe(text.toString())
+    mirror.draw([])
+    expect(caret.parentElement).toBeNull()
+    expect(shown(mirror)).toBe(text.toString())
+  })
+
+  it('handles an empty text, a trailing line break and a caret at the very end', () => {
+    const doc = new Y.Doc()
+    const text = doc.getText('text')
+    const mirror = new TextMirror(document, '')
+    text.observe((event) => mirror.apply(event.delta))
+    text.insert(0, 'one\n')
+    const caret = document.createElement('span')
+    mirror.draw([{ from: 4, to: 4, caret: 4, caretElement: caret, color: '#000000', key: 'k' }])
+    expect(caret.parentElement).toBe(mirror.element.lastElementChild)
+    text.delete(0, 4)
+    expect(mirror.text).toBe('')
+    expect(mirror.element.children).toHaveLength(1)
+  })
+})
