@@ -8,6 +8,19 @@ export function titleOf(text: string): string {
   return 'Untitled'
 }
 
+/** What the page shows about the text: counted when typing pauses, never per keystroke. */
+export interface TextStats {
+  readonly title: string
+  readonly characters: number
+  readonly words: number
+}
+
+export const EMPTY_STATS: TextStats = { title: 'Untitled', characters: 0, words: 0 }
+
+export function statsOf(text: string): TextStats {
+  return { title: titleOf(text), characters: text.length, words: countWords(text) }
+}
+
 export function countWords(text: string): number {
   const matches = text.match(/\S+/g)
   return matches ? matches.length : 0

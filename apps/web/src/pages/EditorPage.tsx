@@ -10,14 +10,14 @@ import { useAccessMode } from '../lib/access-api'
 import { loadIdentity, saveIdentity, type Identity } from '../lib/identity'
 import { navigate } from '../lib/navigation'
 import { rememberDocument } from '../lib/recent-documents'
-import { countWords, fileNameFor, titleOf } from '../lib/text-stats'
+import { EMPTY_STATS, fileNameFor, titleOf, type TextStats } from '../lib/text-stats'
 import { useCollaboration } from '../lib/use-collaboration'
 import { usePresence } from '../lib/use-presence'
 
 export function EditorPage({ id }: { id: string }) {
   const [identity, setIdentity] = useState<Identity>(() => loadIdentity())
   const [editingName, setEditingName] = useState(false)
-  const [text, setText] = useState('')
+  const [stats, setStats] = useState<TextStats>(EMPTY_STATS)
   // Read once: taking the token also clears it from the address bar.
   const [held, setHeld] = useState(() => takeToken(id))
   const mode = useAccessMode()
@@ -49,7 +49,7 @@ export function EditorPage({ id }: { id: string }) {
         ? 'This server only opens documents from a shared link. Ask the owner of this document for a link.'
         : connectionProblem
   const people = usePresence(session?.awareness ?? null)
-  const title = titleOf(text)
+  const { title, words, characters } = stats
 
   useEffect(() => {
     document.title = `${title} · Coedit`
@@ -58,7 +58,6 @@ export function EditorPage({ id }: { id: string }) {
 
   useEffect(() => () => void (document.title = 'Coedit'), [])
 
-  const words = countWords(text)
   return (
     <div className="editor-page">
       <header className="topbar">
@@ -89,8 +88,7 @@ export function EditorPage({ id }: { id: string }) {
             type="button"
             className="button ghost"
             onClick={() => {
-              // The live text, not the throttled copy used for counts.
-              const current = session?.text.toString() ?? text
+              const current = session?.text.toString() ?? ''
               downloadText(fileNameFor(titleOf(current)), current)
             }}
           >
@@ -107,11 +105,11 @@ export function EditorPage({ id }: { id: string }) {
         </div>
       )}
       <main className="editor-main">
-        {session ? <CollaborativeTextarea session={session} onTextChange={setText} readOnly={readOnly} /> : <div className="editor-surface loading" />}
+        {session ? <CollaborativeTextarea session={session} onStats={setStats} readOnly={readOnly} /> : <div className="editor-surface loading" />}
         {!loaded && !problem && <p className="loading-note">Loading the document…</p>}
       </main>
       <footer className="statusbar" aria-label="Document statistics">
-        <span data-testid="char-count">{text.length.toLocaleString()} characters</span>
+        <span data-testid="char-count">{characters.toLocaleString()} characters</span>
         <span aria-hidden="true">·</span>
         <span data-testid="word-count">
           {words.toLocaleString()} {words === 1 ? 'word' : 'words'}
