@@ -116,7 +116,7 @@ function installEditorProbe(): void {
  */
 export function floorPage(style: string): string {
   return `<!doctype html><meta charset="utf-8"><title>floor</title>
-<body style="margin:0"><textarea spellcheck="false" style="${style}"></textarea>
+<body style="margin:0"><textarea style="${style}"></textarea>
 <script>
 const textarea = document.querySelector('textarea')
 let socket

@@ -112,12 +112,29 @@ async function floorServer(style: string): Promise<{ url: string; close(): void 
   return { url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`, close: () => server.close() }
 }
 
-/** The editor textarea's box and font, so the floor lays out the same lines. */
+/** The editor textarea's look, so the floor lays out and paints the same lines. */
 async function editorStyle(page: Page): Promise<string> {
   return page.evaluate(() => {
     const textarea = document.querySelector<HTMLTextAreaElement>('textarea.editor-text')!
     const style = getComputedStyle(textarea)
-    const keys = ['box-sizing', 'width', 'height', 'padding', 'border', 'font', 'line-height', 'letter-spacing', 'tab-size', 'white-space', 'overflow-wrap']
+    // Its box, font and paint too (background, border radius, shadow): the same textarea, bare.
+    const keys = [
+      'box-sizing',
+      'width',
+      'height',
+      'padding',
+      'border',
+      'border-radius',
+      'box-shadow',
+      'background',
+      'color',
+      'font',
+      'line-height',
+      'letter-spacing',
+      'tab-size',
+      'white-space',
+      'overflow-wrap',
+    ]
     return keys
       .map((k) => `${k}:${style.getPropertyValue(k)}`)
       .join(';')
@@ -132,6 +149,7 @@ interface SizeFigures {
   longTasks: number
   floorLocal: number[]
   floorRemote: number[]
+  floorLongTasks: number
 }
 
 async function measureSize(
@@ -199,6 +217,7 @@ async function measureSize(
     longTasks: coeditRound.longTasks,
     floorLocal: floorRound.local,
     floorRemote: floorRound.remote,
+    floorLongTasks: floorRound.longTasks,
   }
 }
 
@@ -220,6 +239,7 @@ function sizeMetrics(prefix: string, figures: SizeFigures): Metrics {
     [`${prefix}FloorLocalP50`]: floorLocal,
     [`${prefix}LocalRatio`]: median(figures.local) / floorLocal,
     [`${prefix}LongTasks`]: figures.longTasks,
+    [`${prefix}FloorLongTasks`]: figures.floorLongTasks,
   }
 }
 
@@ -246,6 +266,7 @@ function metricsFor(prefix: string, label: string): Scenario['metrics'] {
     [`${prefix}FloorLocalP50`]: ms('floor: own key → next frame, p50'),
     [`${prefix}LocalRatio`]: ratio('own key p50 / floor p50 (target ≤ 1.2)'),
     [`${prefix}LongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}, 3 people): long tasks (> 50 ms) in typist + viewer while typing` },
+    [`${prefix}FloorLongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}): floor: long tasks in typist + viewer (the browser's own)` },
   }
 }
 
