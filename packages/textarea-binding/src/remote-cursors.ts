@@ -211,7 +211,9 @@ export class RemoteCursors {
     this.movedByOthers = false
     if (this.keepViewStill && moved && this.anchor) this.restoreView(this.anchor)
     this.syncScroll()
-    if (this.keepViewStill && (this.anchorStale || moved)) this.captureView()
+    // After a local edit or a scroll the view is measured lazily, when others next edit: typing
+    // alone never reads layout here.
+    if (this.keepViewStill && moved) this.captureView()
     this.labels.place()
   }
 
