@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
+import { BodyTooLarge, readBody, reply } from './http-json.js'
 import { TokenAccessPolicy, revokeDocument, type AccessGrant, type AccessPolicy, type AccessRight } from '@coedit/sync-server'
 
 export interface AccessApiOptions {
@@ -14,8 +15,6 @@ export interface AccessApiOptions {
 const MAX_BODY_BYTES = 4_096
 
 type Answer = { readonly status: number; readonly body: object }
-
-class BodyTooLarge extends Error {}
 
 /**
  * GET /api/access tells the editor which mode the server is in; POST /api/links mints a
@@ -71,7 +70,7 @@ async function authorize(policy: TokenAccessPolicy, request: IncomingMessage): P
   if (!bearer) return { status: 401, body: { error: 'send your token as Authorization: Bearer <token>' } }
   let body: { doc?: unknown; right?: unknown }
   try {
-    body = JSON.parse(await readBody(request)) as typeof body
+    body = JSON.parse((await readBody(request, MAX_BODY_BYTES)).toString('utf8')) as typeof body
   } catch (error) {
     if (error instanceof BodyTooLarge) return { status: 413, body: { error: `the body must be at most ${MAX_BODY_BYTES} bytes` } }
     return { status: 400, body: { error: `body must be JSON {"doc": "<id>", ...}: ${(error as Error).message}` } }
@@ -115,30 +114,4 @@ async function sign(
 ): Promise<{ token: string; doc: string; right: AccessRight; expiresAt: string }> {
   const token = await policy.sign({ doc, right, expiresAt })
   return { token, doc, right, expiresAt: new Date(expiresAt).toISOString() }
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let size = 0
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.byteLength
-      if (size > MAX_BODY_BYTES) {
-        // Stop collecting but keep the socket, so the 413 reaches the client.
-        request.removeAllListeners('data')
-        request.resume()
-        reject(new BodyTooLarge())
-        return
-      }
-      chunks.push(chunk)
-    })
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    request.on('error', reject)
-  })
-}
-
-function reply(response: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): true {
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers })
-  response.end(JSON.stringify(body))
-  return true
 }

@@ -20,6 +20,8 @@ import {
 import { ConfigError, redact, type ServerConfig } from './config.js'
 import { createStaticHandler, webDirIsBuilt } from './static-files.js'
 import { createAccessApi } from './access-api.js'
+import { createDocumentsApi } from './documents-api.js'
+import { reply } from './http-json.js'
 import { readTls } from './tls.js'
 
 export interface RunningServer {
@@ -96,6 +98,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   if (webDir && !serveWeb) log.warn({ webDir }, 'web app directory has no index.html; serving the sync server only')
 
   const accessApi = createAccessApi({ access, linkTtlSeconds: config.linkTtlSeconds, log })
+  const documentsApi = createDocumentsApi({ sync, publicUrl: config.publicUrl, log })
   const allowedHosts = hostsFor(config, access.mode)
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     if (!hostAllowed(request, allowedHosts)) {
@@ -107,6 +110,12 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     }
     if (sync.handleHttp(request, response)) return
     if (accessApi(request, response)) return
+    if (documentsApi.handle(request, response)) return
+    // An unknown API path is an error a script can read, never the app's HTML.
+    if ((request.url ?? '/').startsWith('/api/')) {
+      reply(response, 404, { error: `no such API route: ${request.method} ${(request.url ?? '').split('?')[0]} (see /api/openapi.json)` })
+      return
+    }
     if (serveWeb) {
       serveWeb(request, response)
       return

@@ -268,4 +268,25 @@ describe('several servers, one Redis, one PostgreSQL', () => {
     const refused = await attemptUpgrade(`${b.wsUrl}/leak?token=${token}`)
     expect(refused).toMatchObject({ opened: false, status: 401 })
   })
+
+  it('the document API on two servers sharing PostgreSQL: written on one, read and described on the other, deleted for both', async () => {
+    const [a, b] = await Promise.all([server(), server()])
+    const made = await fetch(`${a.httpUrl}/api/docs`, { method: 'POST', body: 'from the API' })
+    expect(made.status).toBe(201)
+    const { id } = (await made.json()) as { id: string }
+    const onB = client(b, id)
+    await onB.synced()
+    await waitFor('the text on a client of the other server', () => onB.text.toString() === 'from the API')
+    const put = await fetch(`${a.httpUrl}/api/docs/${id}/text`, { method: 'PUT', body: 'from the API, rewritten' })
+    expect(put.status).toBe(200)
+    await waitFor('the PUT to reach the client on B', () => onB.text.toString() === 'from the API, rewritten')
+    expect(await (await fetch(`${b.httpUrl}/api/docs/${id}/text`)).text()).toBe('from the API, rewritten')
+    const info = (await (await fetch(`${b.httpUrl}/api/docs/${id}`)).json()) as { length: number; bytes: number; createdAt: string }
+    expect(info).toMatchObject({ length: 23 })
+    expect(info.bytes).toBeGreaterThan(0)
+    destroyClients()
+    expect((await fetch(`${a.httpUrl}/api/docs/${id}`, { method: 'DELETE' })).status).toBe(204)
+    expect((await fetch(`${b.httpUrl}/api/docs/${id}/text`)).status).toBe(410)
+    expect(await attemptUpgrade(`${b.wsUrl}/${id}`)).toMatchObject({ opened: false, status: 410 })
+  })
 })

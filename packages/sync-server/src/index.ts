@@ -23,3 +23,7 @@ export {
 } from './access/access-token.js'
 export type { AccessGrant, AccessRight, Clock, TokenCheck, TokenRequest } from './access/access-token.js'
 export type { ClusterRelay, RoomChannel, RemoteEvents } from './cluster/cluster-relay.js'
+export { DocumentService, DocumentError, minimalEdit } from './document-service.js'
+export type { DocumentInfo } from './document-service.js'
+export { isDocumentCatalog } from './storage/document-catalog.js'
+export type { DocumentCatalog, DocumentRecord, ListOptions } from './storage/document-catalog.js'

@@ -94,6 +94,7 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
   private needsReset = false
   private buildTimer: NodeJS.Timeout | null = null
   private answeredWhileWarming = 0
+  private readonly waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = []
   private warmDeadline = 0
   private readonly link: RoomClusterLink
   private readonly relayTarget: RelayTarget<Origin> = {
@@ -289,6 +290,40 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
     this.dispose()
   }
 
+  // What the document API needs: the room's Y.Doc once built, stored edits, deletion.
+
+  /** Resolves once the Y.Doc is built (building it now if the room is warming); rejects if it cannot be. */
+  ready(): Promise<void> {
+    if (this.state.kind === 'warming') this.build()
+    if (this.state.kind === 'ready') return Promise.resolve()
+    if (this.state.kind !== 'loading') return Promise.reject(new Error('document failed to load'))
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }))
+  }
+
+  /** Resolves once every change taken so far is stored (and so relayed). */
+  async stored(): Promise<void> {
+    this.writes.flush()
+    await this.writes.settled()
+  }
+
+  /** Closes every session with `code` and leaves memory without storing anything more. */
+  async drop(code: number, reason: string): Promise<void> {
+    for (const session of this.sessions) session.close('deleted', code, reason)
+    this.state = { kind: 'unloaded' }
+    this.forget()
+    await this.writes.settled().catch(() => {})
+    this.dispose()
+  }
+
+  private settleWaiters(): void {
+    const ok = this.state.kind === 'ready'
+    if (this.state.kind === 'loading' || this.state.kind === 'warming') return
+    for (const waiter of this.waiters.splice(0)) {
+      if (ok) waiter.resolve()
+      else waiter.reject(new Error('document failed to load'))
+    }
+  }
+
   // Loading.
 
   private load(): void {
@@ -327,6 +362,7 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
       this.buildTimer = setTimeout(() => this.build(), WARM_MS)
     }
     for (const session of this.sessions) this.greet(session)
+    this.settleWaiters()
     for (const { session, data } of loading.queue) this.receive(session, data)
     this.link.drainBacklog()
     if (this.state.kind === 'ready') this.writes.maybeCompact()
@@ -364,6 +400,7 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
     const greeted = this.state.awaitingStep1
     this.state = { kind: 'ready' }
     for (const session of greeted) if (this.sessions.has(session)) session.send(encodeSyncStep1(this.document.stateVector()))
+    this.settleWaiters()
     this.writes.maybeCompact()
   }
 
@@ -465,6 +502,7 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
   private dispose(): void {
     if (this.isDisposed) return
     this.isDisposed = true
+    for (const waiter of this.waiters.splice(0)) waiter.reject(new Error('document left memory before it was ready'))
     this.cancelUnload()
     if (this.buildTimer) clearTimeout(this.buildTimer)
     this.forget()

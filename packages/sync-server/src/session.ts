@@ -18,6 +18,7 @@ export type CloseCause =
   | 'rate-limit' // sent more messages or bytes per second than allowed
   | 'document-too-large' // an update would have grown the document past its cap
   | 'token-expired' // its access token ran out
+  | 'deleted' // its document was deleted
   | 'revoked' // its access token (or every token for its document) was revoked
   | 'presence-refused' // a presence state over its bounds, or more client ids than a session may hold
   | 'update-refused' // an update that builds on content the document does not have

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { CLOSE } from '@coedit/wire'
+import { CLOSE, DELETED_REASON } from '@coedit/wire'
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -15,6 +15,7 @@ import type { DocumentStorage } from './storage/document-storage.js'
 import { MemoryStorage } from './storage/memory-storage.js'
 import type { ClusterRelay } from './cluster/cluster-relay.js'
 import { resolveOptions, type ResolvedSyncServerOptions, type SyncServerOptions } from './sync-server-options.js'
+import { DocumentService } from './document-service.js'
 
 export { DEFAULT_SYNC_SERVER_OPTIONS } from './sync-server-options.js'
 export type { ResolvedSyncServerOptions, SyncServerOptions } from './sync-server-options.js'
@@ -58,6 +59,8 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
   private readonly rooms = new Map<string, Room>()
   private readonly sessions = new Set<Session>()
   private readonly wss: WebSocketServer
+  /** Documents for the HTTP API: read, edit through the room, create, list, delete. */
+  readonly documents: DocumentService
   private nextSessionId = 1
   private closing: Promise<void> | null = null
 
@@ -78,6 +81,12 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
       },
       { isClosing: () => this.closing !== null, roomCount: () => this.rooms.size, hasRoom: (name) => this.rooms.has(name) },
     )
+    this.documents = new DocumentService({
+      storage: this.storage,
+      log: this.log,
+      roomFor: (name) => this.roomFor(name),
+      loadedRoom: (name) => this.rooms.get(name),
+    })
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxMessageBytes, perMessageDeflate: false, handleProtocols: chooseProtocol })
     this.access.revocations?.on('revoked', this.onRevoked)
     if (this.options.maxTotalBufferedBytes > 0 || this.options.maxBufferedBytesPerAddress > 0) {
@@ -170,7 +179,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
    * HTTP error with a reason when one fails), then completes the WebSocket handshake.
    */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const admission = this.gate.admit(request)
+    const admission = this.admit(request)
     if (!(admission instanceof Promise)) {
       this.upgradeAdmitted(admission, request, socket, head)
       return
@@ -206,13 +215,30 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
 
   /** For embedders running their own WebSocketServer: runs the same checks, closing with 1008/1013 instead of an HTTP error. */
   handleConnection(socket: WebSocket, request: IncomingMessage): void {
-    void Promise.resolve(this.gate.admit(request)).then((admission) => {
+    void Promise.resolve(this.admit(request)).then((admission) => {
       if (admission.ok) this.openSession(socket, admission)
+      else if (admission.kind === 'deleted') socket.close(CLOSE.deleted, DELETED_REASON)
       else {
         this.metrics.upgradesRefused.inc({ status: String(admission.status), reason: admission.kind })
         socket.close(admission.status === 503 ? (admission.kind === 'shutting-down' ? CLOSE.restart : CLOSE.tryAgainLater) : CLOSE.policy, admission.reason)
       }
     })
+  }
+
+  /** The gate's checks, then: a deleted document stays gone (410), so an old copy cannot bring it back. */
+  private admit(request: IncomingMessage): Admission | Promise<Admission> {
+    const afterGate = (admission: Admission): Admission | Promise<Admission> => {
+      if (!admission.ok) return admission
+      const deleted = this.documents.isDeleted(admission.room)
+      const decide = (gone: boolean): Admission => {
+        if (!gone) return admission
+        this.gate.release(admission.address)
+        return { ok: false, status: 410, kind: 'deleted', reason: DELETED_REASON }
+      }
+      return deleted instanceof Promise ? deleted.then(decide, () => admission) : decide(deleted)
+    }
+    const admission = this.gate.admit(request)
+    return admission instanceof Promise ? admission.then(afterGate) : afterGate(admission)
   }
 
   /** Serves GET /healthz and GET /metrics; returns false for any other request. */
@@ -390,6 +416,7 @@ export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  410: 'Gone',
   403: 'Forbidden',
   404: 'Not Found',
   429: 'Too Many Requests',

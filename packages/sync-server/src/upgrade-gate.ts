@@ -5,7 +5,8 @@ import { hostAllowed, originAllowed } from './access/origin-policy.js'
 import { roomNameFromPath } from './room-name.js'
 
 /** Why an upgrade was refused: the /metrics label. */
-export type RefusalKind = 'shutting-down' | 'bad-path' | 'ip-rate' | 'ip-connections' | 'origin' | 'host' | 'unauthorized' | 'forbidden' | 'rooms-full'
+export type RefusalKind =
+  'shutting-down' | 'bad-path' | 'ip-rate' | 'ip-connections' | 'origin' | 'host' | 'unauthorized' | 'forbidden' | 'rooms-full' | 'deleted'
 
 export type Admission =
   | { readonly ok: true; readonly room: string; readonly access: SessionAccess; readonly address: string }

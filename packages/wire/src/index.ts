@@ -43,7 +43,12 @@ export const CLOSE = {
   restart: 1012,
   /** Too many frames while the document loads: try again later. */
   tryAgainLater: 1013,
+  /** The document was deleted: it is gone for good, do not reconnect (an application code, like HTTP 410). */
+  deleted: 4410,
 } as const
+
+/** The close reason for sessions of a document someone deleted. */
+export const DELETED_REASON = 'document deleted: it no longer exists on this server'
 
 /** The close reason for a session whose link (or every link to its document) was revoked. */
 export const REVOKED_REASON = 'link revoked: ask whoever shared it for a new one'

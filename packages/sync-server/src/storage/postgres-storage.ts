@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import * as Y from 'yjs'
 import type { DocumentStorage, StoredDocument } from './document-storage.js'
+import { TOUCH_INTERVAL_MS, type DocumentCatalog, type DocumentRecord, type ListOptions } from './document-catalog.js'
 import { loadDriver } from '../optional-driver.js'
 import { revocationFromRow, type Revocation, type RevocationRow, type RevocationStore, type StoredRevocation } from '../access/revocations.js'
 
@@ -20,12 +21,14 @@ const SCHEMA_LOCK = 0x636f6564 // 'coed'
  * deletes exactly those rows, under a per-document advisory lock, so rows other servers
  * append meanwhile stay, and two servers compacting at once cannot both run.
  */
-export class PostgresStorage implements DocumentStorage, RevocationStore {
+export class PostgresStorage implements DocumentStorage, RevocationStore, DocumentCatalog {
   readonly shared = true
   private readonly pool: pg.Pool
   private readonly ready: Promise<void>
   /** Calls for one document run in the order they were made (the storage contract). */
   private readonly queues = new Map<string, Promise<unknown>>()
+  /** When this server last wrote each document's updated_at (once a second at most). */
+  private readonly touched = new Map<string, number>()
 
   constructor(options: PostgresStorageOptions) {
     const { Pool } = loadDriver<typeof pg>('pg', '@coedit/sync-server/postgres')
@@ -60,7 +63,73 @@ export class PostgresStorage implements DocumentStorage, RevocationStore {
     return this.inOrder(name, async () => {
       await this.ready
       await this.pool.query('INSERT INTO coedit_updates (name, data) SELECT $1, unnest($2::bytea[])', [name, data])
+      const now = Date.now()
+      if (now - (this.touched.get(name) ?? -Infinity) < TOUCH_INTERVAL_MS) return
+      this.touched.set(name, now)
+      await this.pool.query(
+        'INSERT INTO coedit_catalog (name, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT (name) DO UPDATE SET updated_at = GREATEST(coedit_catalog.updated_at, EXCLUDED.updated_at)',
+        [name, now],
+      )
     })
+  }
+
+  async describe(name: string): Promise<DocumentRecord | null> {
+    await this.ready
+    const result = await this.pool.query<{ created_at: string; updated_at: string; deleted_at: string | null; bytes: string }>(
+      `SELECT created_at, updated_at, deleted_at,
+        coalesce((SELECT length(snapshot) FROM coedit_documents WHERE name = $1), 0) + coalesce((SELECT sum(length(data)) FROM coedit_updates WHERE name = $1), 0) AS bytes
+      FROM coedit_catalog WHERE name = $1`,
+      [name],
+    )
+    const row = result.rows[0]
+    return row
+      ? {
+          name,
+          createdAt: Number(row.created_at),
+          updatedAt: Number(row.updated_at),
+          deletedAt: row.deleted_at === null ? null : Number(row.deleted_at),
+          bytes: Number(row.bytes),
+        }
+      : null
+  }
+
+  async isDeleted(name: string): Promise<boolean> {
+    await this.ready
+    const result = await this.pool.query<{ deleted_at: string | null }>('SELECT deleted_at FROM coedit_catalog WHERE name = $1', [name])
+    return (result.rows[0]?.deleted_at ?? null) !== null
+  }
+
+  async list({ prefix = '', after = '', limit }: ListOptions): Promise<DocumentRecord[]> {
+    await this.ready
+    const result = await this.pool.query<{ name: string }>(
+      'SELECT name FROM coedit_catalog WHERE deleted_at IS NULL AND left(name, $2) = $1 AND name > $3 ORDER BY name COLLATE "C" LIMIT $4',
+      [prefix, prefix.length, after, limit],
+    )
+    const records = await Promise.all(result.rows.map((row) => this.describe(row.name)))
+    return records.filter((record): record is DocumentRecord => record !== null)
+  }
+
+  async create(name: string, at: number): Promise<boolean> {
+    await this.ready
+    const result = await this.pool.query('INSERT INTO coedit_catalog (name, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT (name) DO NOTHING', [
+      name,
+      at,
+    ])
+    return (result.rowCount ?? 0) === 1
+  }
+
+  remove(name: string, at: number): Promise<void> {
+    this.touched.delete(name)
+    return this.inOrder(name, () =>
+      this.transaction('READ COMMITTED', async (client) => {
+        await client.query('DELETE FROM coedit_documents WHERE name = $1', [name])
+        await client.query('DELETE FROM coedit_updates WHERE name = $1', [name])
+        await client.query(
+          'INSERT INTO coedit_catalog (name, created_at, updated_at, deleted_at) VALUES ($1, $2, $2, $2) ON CONFLICT (name) DO UPDATE SET deleted_at = EXCLUDED.deleted_at',
+          [name, at],
+        )
+      }),
+    )
   }
 
   compact(name: string, state: Uint8Array): Promise<void> {
@@ -134,6 +203,16 @@ export class PostgresStorage implements DocumentStorage, RevocationStore {
         await client.query('CREATE TABLE IF NOT EXISTS coedit_documents (name text PRIMARY KEY, snapshot bytea NOT NULL)')
         await client.query('CREATE TABLE IF NOT EXISTS coedit_updates (id bigserial PRIMARY KEY, name text NOT NULL, data bytea NOT NULL)')
         await client.query('CREATE INDEX IF NOT EXISTS coedit_updates_name_id ON coedit_updates (name, id)')
+        const existed = (await client.query<{ found: string | null }>("SELECT to_regclass('coedit_catalog') AS found")).rows[0]?.found != null
+        await client.query(
+          'CREATE TABLE IF NOT EXISTS coedit_catalog (name text COLLATE "C" PRIMARY KEY, created_at bigint NOT NULL, updated_at bigint NOT NULL, deleted_at bigint)',
+        )
+        // Databases from before the catalogue: every stored document gets its row, once.
+        if (!existed)
+          await client.query(
+            'INSERT INTO coedit_catalog (name, created_at, updated_at) SELECT name, $1, $1 FROM (SELECT name FROM coedit_documents UNION SELECT DISTINCT name FROM coedit_updates) AS stored ON CONFLICT DO NOTHING',
+            [Date.now()],
+          )
         await client.query(
           'CREATE TABLE IF NOT EXISTS coedit_revocations (seq bigserial PRIMARY KEY, kind text ' +
             'NOT NULL, token_id text, doc text, issued_before bigint, expires_at bigint NOT NULL)',

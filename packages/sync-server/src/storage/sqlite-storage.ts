@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { DocumentStorage, StoredDocument } from './document-storage.js'
+import { TOUCH_INTERVAL_MS, type DocumentCatalog, type DocumentRecord, type ListOptions } from './document-catalog.js'
 import { loadDriver } from '../optional-driver.js'
 import { revocationFromRow, type Revocation, type RevocationRow, type RevocationStore, type StoredRevocation } from '../access/revocations.js'
 
@@ -21,7 +22,7 @@ export interface SqliteStorageOptions {
  * append-only log of updates. better-sqlite3 is synchronous, so an append is on disk before
  * the room relays the update in the same tick.
  */
-export class SqliteStorage implements DocumentStorage, RevocationStore {
+export class SqliteStorage implements DocumentStorage, RevocationStore, DocumentCatalog {
   private readonly db: Database.Database
   private readonly selectSnapshot: Database.Statement<[string], { data: Buffer }>
   private readonly selectLog: Database.Statement<[string], { data: Buffer }>
@@ -30,6 +31,11 @@ export class SqliteStorage implements DocumentStorage, RevocationStore {
   private readonly replaceWithSnapshot: (name: string, state: Uint8Array) => void
   /** Last sequence number per loaded document: this process is the file's only writer. */
   private readonly lastSeq = new Map<string, number>()
+  /** When each document's updated_at was last written, to write it at most once a second. */
+  private readonly touched = new Map<string, number>()
+  private readonly appendTouching: (name: string, updates: readonly Uint8Array[], now: number) => void
+  private readonly removeAll: (name: string, at: number) => void
+  private readonly selectDeleted: Database.Statement<[string], { deleted_at: number | null }>
 
   constructor(options: SqliteStorageOptions) {
     mkdirSync(dirname(options.file), { recursive: true })
@@ -39,6 +45,7 @@ export class SqliteStorage implements DocumentStorage, RevocationStore {
     this.db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'NORMAL'}`)
     this.db.pragma('busy_timeout = 5000')
     this.db.pragma('journal_size_limit = 67108864')
+    const hadCatalog = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents'").get() !== undefined
     // The log is clustered by (doc, seq) in one b-tree (WITHOUT ROWID): appending an update
     // writes one page, not a table page, an index page and a sequence page.
     this.db.exec(`
@@ -53,6 +60,12 @@ export class SqliteStorage implements DocumentStorage, RevocationStore {
         data BLOB NOT NULL,
         PRIMARY KEY (doc, seq)
       ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS documents (
+        doc TEXT PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        deleted_at INTEGER
+      ) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS revocations (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         kind TEXT NOT NULL,
@@ -62,6 +75,13 @@ export class SqliteStorage implements DocumentStorage, RevocationStore {
         expires_at INTEGER NOT NULL
       );
     `)
+    // Files from before the catalogue: every stored document gets its row, once.
+    if (!hadCatalog)
+      this.db.exec(`
+      INSERT OR IGNORE INTO documents (doc, created_at, updated_at) SELECT doc, updated_at, updated_at FROM snapshots;
+      INSERT OR IGNORE INTO documents (doc, created_at, updated_at) SELECT DISTINCT doc, ${Date.now()}, ${Date.now()} FROM log;
+    `)
+    this.selectDeleted = this.db.prepare('SELECT deleted_at FROM documents WHERE doc = ?')
     this.selectSnapshot = this.db.prepare('SELECT data FROM snapshots WHERE doc = ?')
     this.selectLog = this.db.prepare('SELECT data FROM log WHERE doc = ? ORDER BY seq')
     const selectLastSeq = this.db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM log WHERE doc = ?')
@@ -79,6 +99,22 @@ export class SqliteStorage implements DocumentStorage, RevocationStore {
     this.appendOne = (name: string, update: Uint8Array) => insertUpdate.run(name, nextSeq(name), update)
     this.appendMany = this.db.transaction((name: string, updates: readonly Uint8Array[]) => {
       for (const update of updates) insertUpdate.run(name, nextSeq(name), update)
+    })
+    const touch = this.db.prepare<[string, number, number]>(
+      'INSERT INTO documents (doc, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT(doc) DO UPDATE SET updated_at = excluded.updated_at',
+    )
+    this.appendTouching = this.db.transaction((name: string, updates: readonly Uint8Array[], now: number) => {
+      for (const update of updates) insertUpdate.run(name, nextSeq(name), update)
+      touch.run(name, now, now)
+    })
+    const deleteSnapshot = this.db.prepare<[string]>('DELETE FROM snapshots WHERE doc = ?')
+    const markDeleted = this.db.prepare<[string, number, number, number]>(
+      'INSERT INTO documents (doc, created_at, updated_at, deleted_at) VALUES (?, ?, ?, ?) ON CONFLICT(doc) DO UPDATE SET deleted_at = excluded.deleted_at',
+    )
+    this.removeAll = this.db.transaction((name: string, at: number) => {
+      deleteSnapshot.run(name)
+      deleteLog.run(name)
+      markDeleted.run(name, at, at, at)
     })
     this.replaceWithSnapshot = this.db.transaction((name: string, state: Uint8Array) => {
       upsertSnapshot.run(name, state, Date.now())
@@ -102,9 +138,51 @@ export class SqliteStorage implements DocumentStorage, RevocationStore {
   }
 
   append(name: string, updates: readonly Uint8Array[]): void {
-    // A lone statement is its own transaction; BEGIN and COMMIT around it only cost time.
-    if (updates.length === 1) this.appendOne(name, updates[0]!)
-    else this.appendMany(name, updates)
+    const now = Date.now()
+    // The catalogue's updated_at is written with the first append and then once a second at most.
+    if (now - (this.touched.get(name) ?? -Infinity) >= TOUCH_INTERVAL_MS) {
+      this.appendTouching(name, updates, now)
+      this.touched.set(name, now)
+    } else if (updates.length === 1) {
+      // A lone statement is its own transaction; BEGIN and COMMIT around it only cost time.
+      this.appendOne(name, updates[0]!)
+    } else {
+      this.appendMany(name, updates)
+    }
+  }
+
+  describe(name: string): DocumentRecord | null {
+    const row = this.db
+      .prepare<[string, string, string], { created_at: number; updated_at: number; deleted_at: number | null; bytes: number }>(
+        `SELECT created_at, updated_at, deleted_at,
+          coalesce((SELECT length(data) FROM snapshots WHERE doc = ?), 0) + coalesce((SELECT sum(length(data)) FROM log WHERE doc = ?), 0) AS bytes
+        FROM documents WHERE doc = ?`,
+      )
+      .get(name, name, name)
+    return row ? { name, createdAt: row.created_at, updatedAt: row.updated_at, deletedAt: row.deleted_at, bytes: row.bytes } : null
+  }
+
+  isDeleted(name: string): boolean {
+    return (this.selectDeleted.get(name)?.deleted_at ?? null) !== null
+  }
+
+  list({ prefix = '', after = '', limit }: ListOptions): DocumentRecord[] {
+    const rows = this.db
+      .prepare<[number, string, string, number], { doc: string }>(
+        'SELECT doc FROM documents WHERE deleted_at IS NULL AND substr(doc, 1, ?) = ? AND doc > ? ORDER BY doc LIMIT ?',
+      )
+      .all(prefix.length, prefix, after, limit)
+    return rows.map((row) => this.describe(row.doc)!)
+  }
+
+  create(name: string, at: number): boolean {
+    return this.db.prepare('INSERT INTO documents (doc, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT(doc) DO NOTHING').run(name, at, at).changes === 1
+  }
+
+  remove(name: string, at: number): void {
+    this.removeAll(name, at)
+    this.lastSeq.delete(name)
+    this.touched.delete(name)
   }
 
   compact(name: string, state: Uint8Array): void {

@@ -1,0 +1,45 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+/** A request body past its cap; the answer is 413. */
+export class BodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`the body must be at most ${limit} bytes`)
+  }
+}
+
+/** Every API answer that is not the document text itself: JSON, never cached. */
+export function reply(response: ServerResponse, status: number, body: object | null, headers: Record<string, string> = {}): true {
+  if (body === null) {
+    response.writeHead(status, { 'cache-control': 'no-store', ...headers })
+    response.end()
+    return true
+  }
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers })
+  response.end(JSON.stringify(body))
+  return true
+}
+
+/** Reads a body of at most `limit` bytes; rejects with BodyTooLarge past it (the socket stays, so the 413 arrives). */
+export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length'] ?? NaN)
+  if (declared > limit) {
+    request.resume()
+    return Promise.reject(new BodyTooLarge(limit))
+  }
+  return new Promise((resolve, reject) => {
+    let size = 0
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength
+      if (size > limit) {
+        request.removeAllListeners('data')
+        request.resume()
+        reject(new BodyTooLarge(limit))
+        return
+      }
+      chunks.push(chunk)
+    })
+    request.on('end', () => resolve(Buffer.concat(chunks)))
+    request.on('error', reject)
+  })
+}
