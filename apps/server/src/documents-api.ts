@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import { DocumentError, TokenAccessPolicy, grantCovers, roomNameFromPath, type AccessGrant, type SyncServer } from '@coedit/sync-server'
 import { BodyTooLarge, readBody, reply } from './http-json.js'
 import { OPENAPI } from './openapi.js'
+import { WriteThrottle } from './write-throttle.js'
 
 export interface DocumentsApiOptions {
   readonly sync: SyncServer
@@ -55,6 +56,7 @@ export function createDocumentsApi({ sync, publicUrl, log }: DocumentsApiOptions
   const access = sync.access
   const tokens = access instanceof TokenAccessPolicy ? access : null
   const maxBytes = sync.options.maxDocumentBytes > 0 ? sync.options.maxDocumentBytes : 64 * 1024 * 1024
+  const throttle = new WriteThrottle(sync.options)
 
   /** The caller's grant for `id` with at least `right`, or an answer saying why not (already sent). */
   async function authorize(call: Call, right: 'view' | 'edit', id: string): Promise<AccessGrant | null | false> {
@@ -75,11 +77,19 @@ export function createDocumentsApi({ sync, publicUrl, log }: DocumentsApiOptions
       if (error instanceof BodyTooLarge) return fail(call, 413, `the text must be at most ${limit} bytes (the document cap, --max-document-bytes)`)
       throw error
     }
+    let decoded: string
     try {
-      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body)
+      decoded = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(body)
     } catch {
       return fail(call, 400, 'the body is not valid UTF-8 text')
     }
+    const wait = throttle.admit(sync.addressOf(call.request), body.byteLength)
+    if (wait === null) {
+      call.response.setHeader('retry-after', '60')
+      return fail(call, 429, 'too many writes from your address (--max-messages-per-second, --max-bytes-per-second); retry in a minute')
+    }
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    return decoded
   }
 
   const handlers: Record<string, Partial<Record<Route['method'], Handler>>> = {

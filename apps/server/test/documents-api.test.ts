@@ -138,6 +138,27 @@ describe('the document API, open mode', () => {
     expect((await call(server, 'GET', '/api/docs/x/text')).body).toBe('y'.repeat(600))
   })
 
+  it('slows API writes over the per-address rates like socket messages, refuses only past --max-throttled-ms; the defaults let a busy bot through', async () => {
+    const strict = await cli(['--storage', 'memory', '--max-messages-per-second', '5', '--max-throttled-ms', '1000'])
+    const started = performance.now()
+    const statuses: number[] = []
+    for (let i = 0; i < 12; i++) statuses.push((await call(strict, 'POST', '/api/docs/log/append', `${i},`)).status)
+    // Five at once, then one every 200 ms: slowed, not refused.
+    expect(statuses.every((s) => s === 200)).toBe(true)
+    expect(performance.now() - started).toBeGreaterThan(1_000)
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => call(strict, 'POST', '/api/docs/log/append', `b${i},`)))
+    const refused = burst.filter((a) => a.status === 429)
+    expect(refused.length).toBeGreaterThan(0)
+    expect(refused[0]!.json.error).toMatch(/too many writes/)
+    const text = (await call(strict, 'GET', '/api/docs/log/text')).body
+    expect(text.split(',').filter(Boolean)).toHaveLength(12 + burst.filter((a) => a.status === 200).length)
+
+    // Defaults: a bot appending 300 lines as fast as it can is never refused.
+    const open = await cli(['--storage', 'memory'])
+    for (let i = 0; i < 300; i++) expect((await call(open, 'POST', '/api/docs/bot/append', `line ${i}\n`)).status).toBe(200)
+    expect((await call(open, 'GET', '/api/docs/bot')).json).toMatchObject({ length: 300 * 'line 0\n'.length + 290 + 200 })
+  })
+
   it('serves an OpenAPI description listing exactly the routes the server answers', async () => {
     const server = await cli(['--storage', 'memory'])
     const served = await call(server, 'GET', '/api/openapi.json')

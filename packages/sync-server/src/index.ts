@@ -27,3 +27,4 @@ export { DocumentService, DocumentError, minimalEdit } from './document-service.
 export type { DocumentInfo } from './document-service.js'
 export { isDocumentCatalog } from './storage/document-catalog.js'
 export type { DocumentCatalog, DocumentRecord, ListOptions } from './storage/document-catalog.js'
+export { RateLimiter } from './access/rate-limiter.js'

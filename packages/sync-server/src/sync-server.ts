@@ -225,6 +225,11 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     })
   }
 
+  /** The address (IPv6: its /64) limits are kept per, honouring --trust-proxy: for the embedder's own limits. */
+  addressOf(request: IncomingMessage): string {
+    return this.gate.addressOf(request)
+  }
+
   /** The gate's checks, then: a deleted document stays gone (410), so an old copy cannot bring it back. */
   private admit(request: IncomingMessage): Admission | Promise<Admission> {
     const afterGate = (admission: Admission): Admission | Promise<Admission> => {

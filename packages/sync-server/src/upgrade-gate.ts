@@ -70,6 +70,10 @@ export class UpgradeGate {
       : finish(decision)
   }
 
+  addressOf(request: IncomingMessage): string {
+    return this.limiter.clientAddress(request)
+  }
+
   release(address: string): void {
     this.limiter.release(address)
   }
