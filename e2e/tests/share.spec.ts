@@ -7,6 +7,9 @@ test('New document, Copy link, and a second person opens the copied link', async
   await page.goto(coedit.url)
   await page.getByRole('button', { name: 'New document' }).click()
   await expect(page).toHaveURL(/\/d\/[A-Za-z0-9_-]{22}$/)
+  // The document is stored before anyone types: the link works from the first moment.
+  const created = await fetch(`${coedit.url}/api/docs/${page.url().split('/d/')[1]!}`)
+  expect(created.status).toBe(200)
   const editor = page.getByRole('textbox', { name: 'Document text' })
   await editor.click()
   await page.keyboard.type('Shared shopping list\n- bread\n- tea')
@@ -28,12 +31,15 @@ test('New document, Copy link, and a second person opens the copied link', async
 
   await page.getByRole('link', { name: /Shared shopping list/ }).click()
   await expect(editor).toHaveValue('Shared shopping list\n- bread\n- tea')
-  const download = page.waitForEvent('download')
-  await page.getByRole('button', { name: 'Download .txt' }).click()
-  const file = await download
-  expect(file.suggestedFilename()).toBe('shared-shopping-list.txt')
   const { readFileSync } = await import('node:fs')
-  expect(readFileSync((await file.path())!, 'utf8')).toBe('Shared shopping list\n- bread\n- tea')
+  for (const kind of ['txt', 'md']) {
+    const download = page.waitForEvent('download')
+    await page.getByText('Document', { exact: true }).click()
+    await page.getByRole('menuitem', { name: `Download .${kind}` }).click()
+    const file = await download
+    expect(file.suggestedFilename()).toBe(`shared-shopping-list.${kind}`)
+    expect(readFileSync((await file.path())!, 'utf8')).toBe('Shared shopping list\n- bread\n- tea')
+  }
 })
 
 test('a link with a malformed document id gets a clear message, not a blank editor', async ({ page, coedit }) => {

@@ -5,7 +5,7 @@ import type { AccessRight } from './access-token'
 export type AccessMode = 'open' | 'token'
 
 /** The sync server's HTTP side: the page's origin in production, VITE_SYNC_URL's host in development. */
-function apiBase(): string {
+export function apiBase(): string {
   return syncServerUrl().replace(/^ws/, 'http')
 }
 

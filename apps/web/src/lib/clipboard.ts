@@ -18,7 +18,8 @@ export async function copyText(text: string): Promise<boolean> {
 }
 
 export function downloadText(fileName: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }))
+  const type = fileName.endsWith('.md') ? 'text/markdown;charset=utf-8' : 'text/plain;charset=utf-8'
+  const url = URL.createObjectURL(new Blob([text], { type }))
   const link = document.createElement('a')
   link.href = url
   link.download = fileName

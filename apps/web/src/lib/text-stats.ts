@@ -26,11 +26,11 @@ export function countWords(text: string): number {
   return matches ? matches.length : 0
 }
 
-export function fileNameFor(title: string): string {
+export function fileNameFor(title: string, extension: 'txt' | 'md' = 'txt'): string {
   const slug = title
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
     .slice(0, 50)
-  return `${slug || 'document'}.txt`
+  return `${slug || 'document'}.${extension}`
 }

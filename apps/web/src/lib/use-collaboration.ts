@@ -5,6 +5,7 @@ import { IndexeddbPersistence } from 'y-indexeddb'
 import type { Awareness } from 'y-protocols/awareness'
 import { CLOSE, isRevokedClose, tokenProtocols } from '@coedit/wire'
 import { syncServerUrl } from './sync-url'
+import { apiBase } from './access-api'
 import type { Identity } from './identity'
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'offline'
@@ -25,6 +26,8 @@ export interface CollaborationState {
   readonly loaded: boolean
   /** The token the server closed us for because it was revoked (it will keep refusing, so we stopped trying); null otherwise. */
   readonly revokedToken: string | null
+  /** Someone deleted the document: it is gone from the server, and this browser's copy was dropped. */
+  readonly deleted: boolean
 }
 
 /** Close codes after which the server will keep refusing for a while; the provider still retries. */
@@ -43,6 +46,7 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
   const [problem, setProblem] = useState<string | null>(null)
   const [loaded, setLoaded] = useState(false)
   const [revokedToken, setRevokedToken] = useState<string | null>(null)
+  const [deleted, setDeleted] = useState(false)
 
   useEffect(() => {
     if (!id) return
@@ -60,7 +64,24 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
       // browser being offline makes this "offline".
       setStatus(!navigator.onLine ? 'offline' : next === 'connected' ? 'connected' : 'connecting')
     }
+    // Deleted for good: stop trying, and drop the local copy so it cannot bring the document back.
+    const gone = (): void => {
+      if (disposed) return
+      provider.disconnect()
+      void local.clearData()
+      setDeleted(true)
+    }
+    // A deleted document refuses the upgrade with 410, which a WebSocket cannot see: ask once.
+    void fetch(`${apiBase()}/api/docs/${encodeURIComponent(id)}`, { headers: token ? { authorization: `Bearer ${token}` } : {} })
+      .then((response) => {
+        if (response.status === 410) gone()
+      })
+      .catch(() => {})
     const onClose = (event: CloseEvent | null): void => {
+      if (event?.code === CLOSE.deleted) {
+        gone()
+        return
+      }
       if (event && isRevokedClose(event.code, event.reason)) {
         provider.disconnect()
         setRevokedToken(token)
@@ -106,6 +127,7 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
       setLoaded(false)
       setProblem(null)
       setRevokedToken(null)
+      setDeleted(false)
       setStatus('connecting')
     }
   }, [id, token])
@@ -115,5 +137,5 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
     session?.awareness.setLocalStateField('user', { name: identity.name, color: identity.color })
   }, [session, identity.name, identity.color])
 
-  return { session, status, problem, loaded, revokedToken }
+  return { session, status, problem, loaded, revokedToken, deleted }
 }

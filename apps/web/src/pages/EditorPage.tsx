@@ -5,11 +5,12 @@ import { PresenceBar } from '../components/PresenceBar'
 import { StatusBadge } from '../components/StatusBadge'
 import { ShareMenu } from '../components/ShareMenu'
 import { downloadText } from '../lib/clipboard'
+import { deleteDocument } from '../lib/documents-api'
 import { keepToken, takeToken } from '../lib/access-token'
 import { useAccessMode } from '../lib/access-api'
 import { loadIdentity, saveIdentity, type Identity } from '../lib/identity'
 import { navigate } from '../lib/navigation'
-import { rememberDocument } from '../lib/recent-documents'
+import { forgetDocument, rememberDocument } from '../lib/recent-documents'
 import { EMPTY_STATS, fileNameFor, titleOf, type TextStats } from '../lib/text-stats'
 import { useCollaboration } from '../lib/use-collaboration'
 import { usePresence } from '../lib/use-presence'
@@ -25,7 +26,7 @@ export function EditorPage({ id }: { id: string }) {
   const [wasRevoked, setWasRevoked] = useState(false)
   const blocked = expired || wasRevoked || (mode === 'token' && held === null)
   const readOnly = held?.right === 'view'
-  const { session, status, problem: connectionProblem, loaded, revokedToken } = useCollaboration(blocked ? null : id, identity, held?.token ?? null)
+  const { session, status, problem: connectionProblem, loaded, revokedToken, deleted } = useCollaboration(blocked ? null : id, identity, held?.token ?? null)
   // While this page resets the links, and after it has its fresh token, the close of its own
   // (now revoked) session is expected.
   const resetting = useRef(false)
@@ -41,20 +42,29 @@ export function EditorPage({ id }: { id: string }) {
     },
     [id],
   )
-  const problem = expired
-    ? 'This link has expired. Ask whoever shared it for a new one.'
-    : wasRevoked
-      ? 'This link was revoked: it no longer opens this document. Ask whoever shared it for a new one.'
-      : blocked
-        ? 'This server only opens documents from a shared link. Ask the owner of this document for a link.'
-        : connectionProblem
+  const [deleteError, setDeleteError] = useState<string | null>(null)
+  useEffect(() => {
+    if (deleted) forgetDocument(id)
+  }, [deleted, id])
+  const problem = deleted
+    ? 'This document was deleted. It no longer exists on the server, and the copy in this browser was removed.'
+    : deleteError
+      ? deleteError
+      : expired
+        ? 'This link has expired. Ask whoever shared it for a new one.'
+        : wasRevoked
+          ? 'This link was revoked: it no longer opens this document. Ask whoever shared it for a new one.'
+          : blocked
+            ? 'This server only opens documents from a shared link. Ask the owner of this document for a link.'
+            : connectionProblem
   const people = usePresence(session?.awareness ?? null)
-  const { title, words, characters } = stats
+  const { words, characters } = stats
+  const title = deleted ? 'Deleted document' : stats.title
 
   useEffect(() => {
     document.title = `${title} · Coedit`
-    rememberDocument(id, title)
-  }, [id, title])
+    if (!deleted) rememberDocument(id, title)
+  }, [id, title, deleted])
 
   useEffect(() => () => void (document.title = 'Coedit'), [])
 
@@ -81,40 +91,89 @@ export function EditorPage({ id }: { id: string }) {
             View only
           </span>
         )}
-        {!blocked && <StatusBadge status={status} />}
+        {!blocked && !deleted && <StatusBadge status={status} />}
         <div className="topbar-actions">
-          {!blocked && <ShareMenu id={id} held={held} onResetting={onResetting} onReset={onReset} />}
-          <button
-            type="button"
-            className="button ghost"
-            onClick={() => {
-              const current = session?.text.toString() ?? ''
-              downloadText(fileNameFor(titleOf(current)), current)
-            }}
-          >
-            Download .txt
-          </button>
+          {!blocked && !deleted && <ShareMenu id={id} held={held} onResetting={onResetting} onReset={onReset} />}
+          {!deleted && (
+            <details className="document-menu">
+              <summary className="button ghost">Document</summary>
+              <div className="document-menu-items" role="menu">
+                {(['txt', 'md'] as const).map((kind) => (
+                  <button
+                    key={kind}
+                    type="button"
+                    role="menuitem"
+                    className="button ghost"
+                    onClick={(event) => {
+                      const current = session?.text.toString() ?? ''
+                      downloadText(fileNameFor(titleOf(current), kind), current)
+                      event.currentTarget.closest('details')?.removeAttribute('open')
+                    }}
+                  >
+                    Download .{kind}
+                  </button>
+                ))}
+                {!readOnly && !blocked && !deleted && (
+                  <button
+                    type="button"
+                    role="menuitem"
+                    className="button ghost danger"
+                    onClick={(event) => {
+                      event.currentTarget.closest('details')?.removeAttribute('open')
+                      if (!window.confirm(`Delete “${title}” for everyone? This cannot be undone.`)) return
+                      setDeleteError(null)
+                      deleteDocument(id, held?.token ?? null).catch((error: unknown) =>
+                        setDeleteError(`Could not delete the document: ${(error as Error).message}.`),
+                      )
+                    }}
+                  >
+                    Delete document…
+                  </button>
+                )}
+              </div>
+            </details>
+          )}
         </div>
       </header>
-      <div className="subbar">
-        <PresenceBar people={people} onEditName={() => setEditingName(true)} />
-      </div>
+      {!deleted && (
+        <div className="subbar">
+          <PresenceBar people={people} onEditName={() => setEditingName(true)} />
+        </div>
+      )}
       {problem && (
         <div className="banner banner-error" role="alert">
           {problem}
         </div>
       )}
       <main className="editor-main">
-        {session ? <CollaborativeTextarea session={session} onStats={setStats} readOnly={readOnly} /> : <div className="editor-surface loading" />}
+        {deleted ? (
+          <p className="gone-note">
+            <a
+              href="/"
+              onClick={(event) => {
+                event.preventDefault()
+                navigate('/')
+              }}
+            >
+              Back to your documents
+            </a>
+          </p>
+        ) : session ? (
+          <CollaborativeTextarea session={session} onStats={setStats} readOnly={readOnly} />
+        ) : (
+          <div className="editor-surface loading" />
+        )}
         {!loaded && !problem && <p className="loading-note">Loading the document…</p>}
       </main>
-      <footer className="statusbar" aria-label="Document statistics">
-        <span data-testid="char-count">{characters.toLocaleString()} characters</span>
-        <span aria-hidden="true">·</span>
-        <span data-testid="word-count">
-          {words.toLocaleString()} {words === 1 ? 'word' : 'words'}
-        </span>
-      </footer>
+      {!deleted && (
+        <footer className="statusbar" aria-label="Document statistics">
+          <span data-testid="char-count">{characters.toLocaleString()} characters</span>
+          <span aria-hidden="true">·</span>
+          <span data-testid="word-count">
+            {words.toLocaleString()} {words === 1 ? 'word' : 'words'}
+          </span>
+        </footer>
+      )}
       {editingName && (
         <NameDialog
           identity={identity}

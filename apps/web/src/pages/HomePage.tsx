@@ -1,5 +1,6 @@
-import { useState } from 'react'
-import { documentPath, newDocumentId } from '../lib/document-id'
+import { useRef, useState } from 'react'
+import { documentPath } from '../lib/document-id'
+import { createDocument, readTextFile } from '../lib/documents-api'
 import { forgetDocument, loadRecentDocuments, type RecentDocument } from '../lib/recent-documents'
 import { navigate } from '../lib/navigation'
 import { useAccessMode } from '../lib/access-api'
@@ -16,6 +17,22 @@ function when(openedAt: number): string {
 export function HomePage() {
   const [recent, setRecent] = useState<RecentDocument[]>(() => loadRecentDocuments())
   const mode = useAccessMode()
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const [dragging, setDragging] = useState(false)
+  const fileInput = useRef<HTMLInputElement>(null)
+
+  const start = async (file?: File): Promise<void> => {
+    setBusy(true)
+    setError(null)
+    try {
+      const text = file ? await readTextFile(file) : ''
+      navigate(documentPath(await createDocument(text)))
+    } catch (problem) {
+      setError(`Could not create the document: ${(problem as Error).message}.`)
+      setBusy(false)
+    }
+  }
 
   return (
     <main className="home">
@@ -33,9 +50,46 @@ export function HomePage() {
             This server opens documents from shared links only. Its operator creates them with <code>coedit token --doc &lt;id&gt; --right edit</code>.
           </p>
         ) : (
-          <button type="button" className="button primary large" onClick={() => navigate(documentPath(newDocumentId()))}>
-            New document
-          </button>
+          <div
+            className={`start-actions${dragging ? ' dragging' : ''}`}
+            data-testid="drop-zone"
+            onDragOver={(event) => {
+              event.preventDefault()
+              setDragging(true)
+            }}
+            onDragLeave={() => setDragging(false)}
+            onDrop={(event) => {
+              event.preventDefault()
+              setDragging(false)
+              const file = event.dataTransfer.files[0]
+              if (file) void start(file)
+            }}
+          >
+            <button type="button" className="button primary large" disabled={busy} onClick={() => void start()}>
+              New document
+            </button>
+            <button type="button" className="button large" disabled={busy} onClick={() => fileInput.current?.click()}>
+              Open a file…
+            </button>
+            <input
+              ref={fileInput}
+              type="file"
+              accept=".txt,.md,.markdown,text/plain,text/markdown"
+              hidden
+              aria-label="Text file to open as a new document"
+              onChange={(event) => {
+                const file = event.target.files?.[0]
+                event.target.value = ''
+                if (file) void start(file)
+              }}
+            />
+            <p className="muted drop-hint">or drop a .txt or .md file here</p>
+          </div>
+        )}
+        {error && (
+          <p className="banner banner-error" role="alert">
+            {error}
+          </p>
         )}
       </section>
       <section className="recent" aria-labelledby="recent-title">

@@ -1,0 +1,45 @@
+import { apiBase } from './access-api'
+import { newDocumentId } from './document-id'
+
+/** Files the home page opens as new documents: text only, and within the server's default cap. */
+export const MAX_IMPORT_BYTES = 16 * 1024 * 1024
+
+/**
+ * Creates a stored document (with a first text) and returns its id, so a link shared before
+ * anyone types already opens it. Without a server (offline), a fresh id still works: the
+ * document is stored when this browser next syncs, unless there is text to import.
+ */
+export async function createDocument(text = ''): Promise<string> {
+  let response: Response
+  try {
+    response = await fetch(`${apiBase()}/api/docs`, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: text })
+  } catch {
+    if (text) throw new Error('the server cannot be reached, so the file cannot be stored; try again when online')
+    return newDocumentId()
+  }
+  const body = (await response.json().catch(() => ({}))) as { id?: string; error?: string }
+  if (!response.ok || !body.id) throw new Error(body.error ?? `the server answered ${response.status}`)
+  return body.id
+}
+
+export async function deleteDocument(id: string, token: string | null): Promise<void> {
+  const response = await fetch(`${apiBase()}/api/docs/${encodeURIComponent(id)}`, {
+    method: 'DELETE',
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  })
+  if (response.status === 204 || response.status === 410) return
+  const body = (await response.json().catch(() => ({}))) as { error?: string }
+  throw new Error(body.error ?? `the server answered ${response.status}`)
+}
+
+/** Reads a dropped or chosen file as text; refuses what is not text or too large, with a reason. */
+export async function readTextFile(file: File): Promise<string> {
+  if (file.size > MAX_IMPORT_BYTES) throw new Error(`${file.name} is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB`)
+  const known = /\.(txt|md|markdown|text)$/i.test(file.name) || file.type.startsWith('text/')
+  if (!known) throw new Error(`${file.name} is not a text file (.txt or .md)`)
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(await file.arrayBuffer())
+  } catch {
+    throw new Error(`${file.name} is not UTF-8 text`)
+  }
+}
