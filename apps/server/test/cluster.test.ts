@@ -7,6 +7,7 @@ import {
   readMetric,
   spawnPresenceClient,
   startPostgres,
+  closedByServer,
   startRedis,
   waitFor,
   type PresenceProcess,
@@ -269,7 +270,7 @@ describe('several servers, one Redis, one PostgreSQL', () => {
     expect(refused).toMatchObject({ opened: false, status: 401 })
   })
 
-  it('the document API on two servers sharing PostgreSQL: written on one, read and described on the other, deleted for both', async () => {
+  it('the document API on two servers sharing PostgreSQL: written on one, read and described on the other, deleted for both (sessions on both closed)', async () => {
     const [a, b] = await Promise.all([server(), server()])
     const made = await fetch(`${a.httpUrl}/api/docs`, { method: 'POST', body: 'from the API' })
     expect(made.status).toBe(201)
@@ -284,8 +285,10 @@ describe('several servers, one Redis, one PostgreSQL', () => {
     const info = (await (await fetch(`${b.httpUrl}/api/docs/${id}`)).json()) as { length: number; bytes: number; createdAt: string }
     expect(info).toMatchObject({ length: 23 })
     expect(info.bytes).toBeGreaterThan(0)
-    destroyClients()
+    const closed = closedByServer(onB)
     expect((await fetch(`${a.httpUrl}/api/docs/${id}`, { method: 'DELETE' })).status).toBe(204)
+    // The session on the other server is closed too, told why.
+    expect(await closed).toMatchObject({ code: 4410, reason: expect.stringContaining('deleted') })
     expect((await fetch(`${b.httpUrl}/api/docs/${id}/text`)).status).toBe(410)
     expect(await attemptUpgrade(`${b.wsUrl}/${id}`)).toMatchObject({ opened: false, status: 410 })
   })

@@ -36,6 +36,8 @@ export interface DocumentHost {
   /** The loaded room, loading it if needed. */
   roomFor(name: string): Room
   loadedRoom(name: string): Room | undefined
+  /** Other servers may hold the same rooms. */
+  readonly clustered: boolean
 }
 
 let nextMemberId = -1
@@ -134,7 +136,9 @@ export class DocumentService {
   async delete(name: string): Promise<void> {
     const catalog = this.requireCatalog()
     await this.record(name)
-    const room = this.host.loadedRoom(name)
+    // In a cluster the room is joined (loaded) so the other servers hear of the deletion.
+    const room = this.host.loadedRoom(name) ?? (this.host.clustered ? this.host.roomFor(name) : undefined)
+    room?.announceDeleted()
     if (room) await room.drop(CLOSE.deleted, DELETED_REASON)
     await catalog.remove(name, Date.now())
     this.host.log.info({ room: name }, 'document deleted')

@@ -15,6 +15,8 @@ export interface ClusterLinkHost {
   /** Presence another server relayed, and a server that stopped answering. */
   applyRemotePresence(update: Uint8Array, server: string): void
   serverGone(server: string): void
+  /** Another server deleted the document. */
+  deletedElsewhere(): void
 }
 
 /**
@@ -39,6 +41,7 @@ export class RoomClusterLink {
         awareness: (update, server) => host.applyRemotePresence(update, server),
         serverGone: (server) => host.serverGone(server),
         resync: () => this.resync(),
+        deleted: () => host.deletedElsewhere(),
       }) ?? null
   }
 
@@ -54,6 +57,10 @@ export class RoomClusterLink {
 
   publishPresence(update: Uint8Array): void {
     this.channel?.publishAwareness(update)
+  }
+
+  publishDeleted(): void {
+    this.channel?.publishDeleted?.()
   }
 
   /** The room has loaded: what arrived meanwhile applies now. */

@@ -1,5 +1,5 @@
 import * as Y from 'yjs'
-import { CLOSE } from '@coedit/wire'
+import { CLOSE, DELETED_REASON } from '@coedit/wire'
 import type { Awareness } from 'y-protocols/awareness'
 import type { Logger } from 'pino'
 import type { DocumentStorage, StoredDocument } from './storage/document-storage.js'
@@ -304,6 +304,15 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
   async stored(): Promise<void> {
     this.writes.flush()
     await this.writes.settled()
+  }
+
+  deletedElsewhere(): void {
+    void this.drop(CLOSE.deleted, DELETED_REASON)
+  }
+
+  /** The document is being deleted here: the other servers of a cluster close their sessions too. */
+  announceDeleted(): void {
+    this.link.publishDeleted()
   }
 
   /** Closes every session with `code` and leaves memory without storing anything more. */

@@ -86,6 +86,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
       log: this.log,
       roomFor: (name) => this.roomFor(name),
       loadedRoom: (name) => this.rooms.get(name),
+      clustered: this.cluster !== null,
     })
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxMessageBytes, perMessageDeflate: false, handleProtocols: chooseProtocol })
     this.access.revocations?.on('revoked', this.onRevoked)

@@ -8,12 +8,16 @@ export interface RemoteEvents {
   serverGone(server: string): void
   /** Messages may have been missed (the relay reconnected): reload from shared storage. */
   resync(): void
+  /** Another server deleted the document: close its sessions here too. */
+  deleted?(): void
 }
 
 /** A room's line to the rest of the cluster. */
 export interface RoomChannel {
   publishUpdate(update: Uint8Array): void
   publishAwareness(update: Uint8Array): void
+  /** Tells the other servers the document was deleted (optional for custom relays). */
+  publishDeleted?(): void
   leave(): void
 }
 

@@ -98,6 +98,7 @@ export class RedisRelay implements ClusterRelay {
     return {
       publishUpdate: (update) => this.publish(room, 'u', update),
       publishAwareness: (update) => this.publish(room, 'a', update),
+      publishDeleted: () => this.publish(room, 'd', new Uint8Array(0)),
       leave: () => {
         if (this.rooms.get(room)?.events === events) this.rooms.delete(room)
       },
@@ -118,7 +119,7 @@ export class RedisRelay implements ClusterRelay {
     await this.commands.quit().catch(() => this.commands.disconnect())
   }
 
-  private publish(room: string, type: 'u' | 'a', data: Uint8Array): void {
+  private publish(room: string, type: EntryType, data: Uint8Array): void {
     const key = STREAM(room)
     // Until Redis's clock is known nothing is trimmed: '0-0' keeps every entry.
     const oldest = this.redisClockOffset === null ? '0-0' : `${Math.max(0, Math.floor(Date.now() + this.redisClockOffset - this.retainMs))}-0`
@@ -183,7 +184,8 @@ export class RedisRelay implements ClusterRelay {
       if (!peer) this.peers.set(entry.server, (peer = { rooms: new Set(), firstHeard: Date.now() }))
       peer.rooms.add(room)
       if (entry.type === 'u') sub.events.update(entry.data)
-      else sub.events.awareness(entry.data, entry.server)
+      else if (entry.type === 'a') sub.events.awareness(entry.data, entry.server)
+      else sub.events.deleted?.()
     }
   }
 
@@ -224,7 +226,10 @@ export class RedisRelay implements ClusterRelay {
   }
 }
 
-function fieldsOf(fields: Buffer[]): { server: string; type: 'u' | 'a'; data: Uint8Array } | null {
+/** u: a document update; a: presence; d: the document was deleted. */
+type EntryType = 'u' | 'a' | 'd'
+
+function fieldsOf(fields: Buffer[]): { server: string; type: EntryType; data: Uint8Array } | null {
   let server: string | null = null
   let type: string | null = null
   let data: Buffer | null = null
@@ -234,6 +239,6 @@ function fieldsOf(fields: Buffer[]): { server: string; type: 'u' | 'a'; data: Ui
     else if (name === 't') type = fields[i + 1]!.toString()
     else if (name === 'd') data = fields[i + 1]!
   }
-  if (server === null || (type !== 'u' && type !== 'a') || data === null) return null
+  if (server === null || (type !== 'u' && type !== 'a' && type !== 'd') || data === null) return null
   return { server, type, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }
 }
