@@ -4,6 +4,32 @@ import { pino } from 'pino'
 import { ConfigError, helpText, parseCommandLine } from './config.js'
 import { startServer } from './start-server.js'
 import { runTokenCommand } from './token-command.js'
+import { CLIENT_COMMANDS, runClientCommand, type ClientCommand } from './client/client-commands.js'
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    process.stdin.on('data', (chunk: Buffer) => chunks.push(chunk))
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    process.stdin.on('error', reject)
+  })
+}
+
+async function clientCommand(command: ClientCommand, argv: readonly string[]): Promise<void> {
+  const interrupted = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve())
+    process.once('SIGTERM', () => resolve())
+  })
+  const code = await runClientCommand(command, argv, {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    readStdin,
+    interrupted,
+    env: process.env,
+  })
+  // Let stdout drain (a big `cat` into a pipe) before exiting.
+  process.stdout.write('', () => process.exit(code))
+}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -23,6 +49,10 @@ async function tokenCommand(argv: readonly string[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if ((CLIENT_COMMANDS as readonly string[]).includes(process.argv[2] ?? '')) {
+    await clientCommand(process.argv[2] as ClientCommand, process.argv.slice(3))
+    return
+  }
   if (process.argv[2] === 'token') {
     await tokenCommand(process.argv.slice(3))
     return

@@ -146,8 +146,11 @@ export function helpText(): string {
   lines.push(
     '  coedit token revoke --id <id> | --doc <id>                            Revoke a link, or every link to a document (see coedit token revoke --help)',
   )
+  lines.push(
+    '  coedit cat|write|append|watch <doc-url>                              Read, replace, extend or follow a document from a terminal (see coedit cat --help)',
+  )
   lines.push('')
-  lines.push('Endpoints: ws://<host>:<port><prefix><room> (y-websocket), GET /healthz, GET /metrics (Prometheus).')
+  lines.push('Endpoints: ws://<host>:<port><prefix><room> (y-websocket), GET /healthz, GET /metrics (Prometheus), /api/docs (document API; /api/openapi.json).')
   lines.push('SIGTERM/SIGINT: stop accepting, store everything, close sessions with 1012, exit 0.')
   lines.push('SIGHUP: re-read the TLS certificate and key (renewal without a restart); a bad pair is logged and the current one kept.')
   return lines.join('\n')
