@@ -12,7 +12,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError'
 }
 
-type FlagSpec = Record<string, { type: 'string' | 'boolean' }>
+type FlagSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>
 
 /** parseArgs for a command's flags (strict, no positionals); a bad flag is a ConfigError that points at --help. */
 export function parseFlags(argv: readonly string[], options: FlagSpec, command: string): Record<string, string | boolean | undefined> {
@@ -28,8 +28,14 @@ export type ParsedCommand = { readonly kind: 'help' } | { readonly kind: 'versio
 /** Flags win over environment variables, which win over defaults. */
 export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ParsedCommand {
   const options: FlagSpec = { help: { type: 'boolean' }, version: { type: 'boolean' } }
-  for (const setting of SETTINGS) options[setting.flag] = { type: setting.kind === 'bool' ? 'boolean' : 'string' }
+  // A list flag may be repeated (--webhook-url a --webhook-url b) as well as comma-separated.
+  for (const setting of SETTINGS)
+    options[setting.flag] = setting.kind === 'list' ? { type: 'string', multiple: true } : { type: setting.kind === 'bool' ? 'boolean' : 'string' }
   const values = parseFlags(argv, options, 'coedit')
+  for (const setting of SETTINGS) {
+    const value = values[setting.flag] as unknown
+    if (Array.isArray(value)) values[setting.flag] = value.join(',')
+  }
   if (values.help) return { kind: 'help' }
   if (values.version) return { kind: 'version' }
 
@@ -52,6 +58,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   if (!result.pathPrefix.startsWith('/')) throw new ConfigError(`--path-prefix / COEDIT_PATH_PREFIX must start with '/', got '${result.pathPrefix}'`)
   if ((result.tlsCert === null) !== (result.tlsKey === null))
     throw new ConfigError('--tls-cert and --tls-key (COEDIT_TLS_CERT, COEDIT_TLS_KEY) go together: set both, or neither')
+  for (const url of result.webhookUrls) if (!isHttpUrl(url)) throw new ConfigError(`--webhook-url / COEDIT_WEBHOOK_URLS must be http(s) URLs, got '${url}'`)
   if (result.publicUrl !== null && !isHttpUrl(result.publicUrl))
     throw new ConfigError(`--public-url / COEDIT_PUBLIC_URL must be an http(s) URL, got '${result.publicUrl}'`)
   return {

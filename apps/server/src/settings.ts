@@ -43,6 +43,9 @@ export interface ServerConfig {
   readonly maxPresenceBytes: number
   readonly maxTotalBufferedBytes: number
   readonly maxBufferedBytesPerAddress: number
+  readonly webhookUrls: readonly string[]
+  readonly webhookSecret: string | null
+  readonly webhookDelayMs: number
   /** PEM files: when both are set the server speaks HTTPS and WSS on its port. */
   readonly tlsCert: string | null
   readonly tlsKey: string | null
@@ -313,6 +316,28 @@ export const SETTINGS: readonly Setting[] = [
     help: 'Unsent bytes across the connections of one client address; past it its connections holding the most are dropped (0 = no limit; for public servers)',
   },
   {
+    key: 'webhookUrls',
+    flag: 'webhook-url',
+    env: 'COEDIT_WEBHOOK_URLS',
+    kind: 'list',
+    help: 'Receivers of document.changed and document.deleted events (repeat the flag, or separate with commas); delivered durably, retried for hours',
+  },
+  {
+    key: 'webhookSecret',
+    flag: 'webhook-secret',
+    env: 'COEDIT_WEBHOOK_SECRET',
+    kind: 'string',
+    help: 'Signs each webhook body: X-Coedit-Signature: sha256=<hex HMAC-SHA256> (prefer the variable: flags show in ps)',
+  },
+  {
+    key: 'webhookDelayMs',
+    flag: 'webhook-delay-ms',
+    env: 'COEDIT_WEBHOOK_DELAY_MS',
+    kind: 'int',
+    min: 0,
+    help: 'document.changed waits this long after the last edit (never more than 10 s while edits keep coming)',
+  },
+  {
     key: 'maxDocumentBytes',
     flag: 'max-document-bytes',
     env: 'COEDIT_MAX_DOCUMENT_BYTES',
@@ -362,6 +387,9 @@ export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
   maxPresenceBytes: DEFAULT_SYNC_SERVER_OPTIONS.maxPresenceBytes,
   maxTotalBufferedBytes: DEFAULT_SYNC_SERVER_OPTIONS.maxTotalBufferedBytes,
   maxBufferedBytesPerAddress: DEFAULT_SYNC_SERVER_OPTIONS.maxBufferedBytesPerAddress,
+  webhookUrls: [],
+  webhookSecret: null,
+  webhookDelayMs: 2_000,
 })
 
 /** A setting that cannot be used; the message names the flag, the variable and what is allowed. */

@@ -14,6 +14,7 @@ import {
   SyncServer,
   TokenAccessPolicy,
   hostAllowed,
+  isWebhookStore,
   type DocumentStorage,
   type RevocationStore,
 } from '@coedit/sync-server'
@@ -22,6 +23,7 @@ import { createStaticHandler, webDirIsBuilt } from './static-files.js'
 import { createAccessApi } from './access-api.js'
 import { createDocumentsApi } from './documents-api.js'
 import { reply } from './http-json.js'
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js'
 import { readTls } from './tls.js'
 
 export interface RunningServer {
@@ -165,11 +167,28 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     )
   }
 
+  let webhooks: WebhookDispatcher | null = null
+  if (config.webhookUrls.length > 0) {
+    if (!isWebhookStore(storage)) throw new ConfigError('webhooks need a store that keeps their outbox (sqlite, postgres or memory)')
+    webhooks = new WebhookDispatcher(
+      storage,
+      sync.documents,
+      { urls: config.webhookUrls, secret: config.webhookSecret, delayMs: config.webhookDelayMs },
+      log,
+      sync.metrics.registry,
+    )
+    webhooks.start()
+    log.info({ receivers: config.webhookUrls.map((u) => redact(u)), signed: config.webhookSecret !== null, delayMs: config.webhookDelayMs }, 'webhooks on')
+    if (config.webhookSecret === null) log.warn('webhooks are unsigned: set COEDIT_WEBHOOK_SECRET so receivers can check X-Coedit-Signature')
+    if (config.storage === 'memory') log.warn('webhooks with --storage memory: pending events are lost on restart')
+  }
+
   let stopping: Promise<void> | null = null
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       const closed = new Promise<void>((done) => http.close(() => done()))
       revocations?.close()
+      await webhooks?.stop()
       await sync.close({ timeoutMs: Math.min(2_000, config.shutdownTimeoutMs / 2) })
       http.closeAllConnections()
       await closed

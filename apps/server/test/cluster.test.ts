@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import pg from 'pg'
+import { createServer } from 'node:http'
 import {
   attemptUpgrade,
   connectClient,
@@ -291,5 +292,35 @@ describe('several servers, one Redis, one PostgreSQL', () => {
     expect(await closed).toMatchObject({ code: 4410, reason: expect.stringContaining('deleted') })
     expect((await fetch(`${b.httpUrl}/api/docs/${id}/text`)).status).toBe(410)
     expect(await attemptUpgrade(`${b.wsUrl}/${id}`)).toMatchObject({ opened: false, status: 410 })
+  })
+
+  it('webhooks from two servers sharing PostgreSQL: one event per burst of edits made on both, not one per server', async () => {
+    const received: Array<{ event: string; doc: string; delivery: string }> = []
+    const hook = createServer((request, response) => {
+      let body = ''
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      request.on('end', () => {
+        const parsed = JSON.parse(body) as { event: string; doc: string }
+        received.push({ ...parsed, delivery: String(request.headers['x-coedit-delivery']) })
+        response.end()
+      })
+    })
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(hook.address() as { port: number }).port}/`
+    try {
+      const args = ['--webhook-url', url, '--webhook-delay-ms', '400']
+      const [a, b] = await Promise.all([server(args), server(args)])
+      const onA = client(a, 'hooked')
+      const onB = client(b, 'hooked')
+      await Promise.all([onA.synced(), onB.synced()])
+      onA.text.insert(0, 'from A ')
+      onB.text.insert(0, 'from B ')
+      await waitFor('an event', () => received.some((r) => r.doc === 'hooked'), { timeoutMs: 10_000 })
+      // Both servers poll the shared outbox; give the slower one time to (wrongly) send again.
+      await new Promise((resolve) => setTimeout(resolve, 1_500))
+      expect(received.filter((r) => r.doc === 'hooked' && r.event === 'document.changed')).toHaveLength(1)
+    } finally {
+      hook.close()
+    }
   })
 })

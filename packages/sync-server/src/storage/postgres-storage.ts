@@ -2,6 +2,8 @@ import type pg from 'pg'
 import * as Y from 'yjs'
 import type { DocumentStorage, StoredDocument } from './document-storage.js'
 import { TOUCH_INTERVAL_MS, type DocumentCatalog, type DocumentRecord, type ListOptions } from './document-catalog.js'
+import { PostgresWebhooks, WEBHOOK_SCHEMA } from './postgres-webhooks.js'
+import type { PromoteOptions, WebhookDelivery, WebhookStore } from './webhook-store.js'
 import { loadDriver } from '../optional-driver.js'
 import { revocationFromRow, type Revocation, type RevocationRow, type RevocationStore, type StoredRevocation } from '../access/revocations.js'
 
@@ -21,7 +23,7 @@ const SCHEMA_LOCK = 0x636f6564 // 'coed'
  * deletes exactly those rows, under a per-document advisory lock, so rows other servers
  * append meanwhile stay, and two servers compacting at once cannot both run.
  */
-export class PostgresStorage implements DocumentStorage, RevocationStore, DocumentCatalog {
+export class PostgresStorage implements DocumentStorage, RevocationStore, DocumentCatalog, WebhookStore {
   readonly shared = true
   private readonly pool: pg.Pool
   private readonly ready: Promise<void>
@@ -29,6 +31,7 @@ export class PostgresStorage implements DocumentStorage, RevocationStore, Docume
   private readonly queues = new Map<string, Promise<unknown>>()
   /** When this server last wrote each document's updated_at (once a second at most). */
   private readonly touched = new Map<string, number>()
+  private webhooks: PostgresWebhooks | null = null
 
   constructor(options: PostgresStorageOptions) {
     const { Pool } = loadDriver<typeof pg>('pg', '@coedit/sync-server/postgres')
@@ -62,8 +65,17 @@ export class PostgresStorage implements DocumentStorage, RevocationStore, Docume
     const data = updates.map((update) => Buffer.from(update))
     return this.inOrder(name, async () => {
       await this.ready
-      await this.pool.query('INSERT INTO coedit_updates (name, data) SELECT $1, unnest($2::bytea[])', [name, data])
       const now = Date.now()
+      if (this.webhooks) {
+        // The change is recorded in the same transaction as the edit: a crash loses neither alone.
+        const webhooks = this.webhooks
+        await this.transaction('READ COMMITTED', async (client) => {
+          await client.query('INSERT INTO coedit_updates (name, data) SELECT $1, unnest($2::bytea[])', [name, data])
+          await webhooks.record(client, name, 'changed', now)
+        })
+      } else {
+        await this.pool.query('INSERT INTO coedit_updates (name, data) SELECT $1, unnest($2::bytea[])', [name, data])
+      }
       if (now - (this.touched.get(name) ?? -Infinity) < TOUCH_INTERVAL_MS) return
       this.touched.set(name, now)
       await this.pool.query(
@@ -128,8 +140,35 @@ export class PostgresStorage implements DocumentStorage, RevocationStore, Docume
           'INSERT INTO coedit_catalog (name, created_at, updated_at, deleted_at) VALUES ($1, $2, $2, $2) ON CONFLICT (name) DO UPDATE SET deleted_at = EXCLUDED.deleted_at',
           [name, at],
         )
+        await this.webhooks?.record(client, name, 'deleted', at)
       }),
     )
+  }
+
+  enableWebhooks(): void {
+    this.webhooks ??= new PostgresWebhooks(this.pool, (work) => this.transaction('READ COMMITTED', work))
+  }
+
+  async promoteChanges(options: PromoteOptions): Promise<number> {
+    return this.webhooks ? this.webhooks.promoteChanges(options) : 0
+  }
+
+  async claimDeliveries(now: number, leaseMs: number, limit: number): Promise<WebhookDelivery[]> {
+    await this.ready
+    return this.webhooks ? this.webhooks.claimDeliveries(now, leaseMs, limit) : []
+  }
+
+  async deliveryDone(id: string): Promise<void> {
+    await this.webhooks?.deliveryDone(id)
+  }
+
+  async deliveryFailed(id: string, nextAt: number, body: string): Promise<void> {
+    await this.webhooks?.deliveryFailed(id, nextAt, body)
+  }
+
+  async pendingDeliveries(): Promise<number> {
+    await this.ready
+    return this.webhooks ? this.webhooks.pendingDeliveries() : 0
   }
 
   compact(name: string, state: Uint8Array): Promise<void> {
@@ -203,6 +242,7 @@ export class PostgresStorage implements DocumentStorage, RevocationStore, Docume
         await client.query('CREATE TABLE IF NOT EXISTS coedit_documents (name text PRIMARY KEY, snapshot bytea NOT NULL)')
         await client.query('CREATE TABLE IF NOT EXISTS coedit_updates (id bigserial PRIMARY KEY, name text NOT NULL, data bytea NOT NULL)')
         await client.query('CREATE INDEX IF NOT EXISTS coedit_updates_name_id ON coedit_updates (name, id)')
+        for (const statement of WEBHOOK_SCHEMA) await client.query(statement)
         const existed = (await client.query<{ found: string | null }>("SELECT to_regclass('coedit_catalog') AS found")).rows[0]?.found != null
         await client.query(
           'CREATE TABLE IF NOT EXISTS coedit_catalog (name text COLLATE "C" PRIMARY KEY, created_at bigint NOT NULL, updated_at bigint NOT NULL, deleted_at bigint)',

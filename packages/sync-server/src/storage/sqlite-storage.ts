@@ -3,6 +3,8 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { DocumentStorage, StoredDocument } from './document-storage.js'
 import { TOUCH_INTERVAL_MS, type DocumentCatalog, type DocumentRecord, type ListOptions } from './document-catalog.js'
+import { SqliteWebhooks } from './sqlite-webhooks.js'
+import type { PromoteOptions, WebhookDelivery, WebhookStore } from './webhook-store.js'
 import { loadDriver } from '../optional-driver.js'
 import { revocationFromRow, type Revocation, type RevocationRow, type RevocationStore, type StoredRevocation } from '../access/revocations.js'
 
@@ -22,7 +24,7 @@ export interface SqliteStorageOptions {
  * append-only log of updates. better-sqlite3 is synchronous, so an append is on disk before
  * the room relays the update in the same tick.
  */
-export class SqliteStorage implements DocumentStorage, RevocationStore, DocumentCatalog {
+export class SqliteStorage implements DocumentStorage, RevocationStore, DocumentCatalog, WebhookStore {
   private readonly db: Database.Database
   private readonly selectSnapshot: Database.Statement<[string], { data: Buffer }>
   private readonly selectLog: Database.Statement<[string], { data: Buffer }>
@@ -36,6 +38,8 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
   private readonly appendTouching: (name: string, updates: readonly Uint8Array[], now: number) => void
   private readonly removeAll: (name: string, at: number) => void
   private readonly selectDeleted: Database.Statement<[string], { deleted_at: number | null }>
+  /** The webhook outbox, once enabled: edits and deletions are recorded with them. */
+  private webhooks: SqliteWebhooks | null = null
 
   constructor(options: SqliteStorageOptions) {
     mkdirSync(dirname(options.file), { recursive: true })
@@ -106,6 +110,7 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
     this.appendTouching = this.db.transaction((name: string, updates: readonly Uint8Array[], now: number) => {
       for (const update of updates) insertUpdate.run(name, nextSeq(name), update)
       touch.run(name, now, now)
+      this.webhooks?.record(name, 'changed', now)
     })
     const deleteSnapshot = this.db.prepare<[string]>('DELETE FROM snapshots WHERE doc = ?')
     const markDeleted = this.db.prepare<[string, number, number, number]>(
@@ -115,6 +120,7 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
       deleteSnapshot.run(name)
       deleteLog.run(name)
       markDeleted.run(name, at, at, at)
+      this.webhooks?.record(name, 'deleted', at)
     })
     this.replaceWithSnapshot = this.db.transaction((name: string, state: Uint8Array) => {
       upsertSnapshot.run(name, state, Date.now())
@@ -192,6 +198,33 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
 
   check(): void {
     this.db.prepare('SELECT 1').get()
+  }
+
+  enableWebhooks(): void {
+    this.webhooks ??= new SqliteWebhooks(this.db)
+  }
+
+  promoteChanges(options: PromoteOptions): number {
+    const promoted = this.webhooks?.promote(options) ?? []
+    // Their next edit must be recorded again, not skipped as already touched this second.
+    for (const doc of promoted) this.touched.delete(doc)
+    return promoted.length
+  }
+
+  claimDeliveries(now: number, leaseMs: number, limit: number): WebhookDelivery[] {
+    return this.webhooks?.claimDeliveries(now, leaseMs, limit) ?? []
+  }
+
+  deliveryDone(id: string): void {
+    this.webhooks?.deliveryDone(id)
+  }
+
+  deliveryFailed(id: string, nextAt: number, body: string): void {
+    this.webhooks?.deliveryFailed(id, nextAt, body)
+  }
+
+  pendingDeliveries(): number {
+    return this.webhooks?.pendingDeliveries() ?? 0
   }
 
   addRevocation(revocation: Revocation): void {
