@@ -15,6 +15,7 @@ import { presenceStorm } from './scenarios/presence-storm.js'
 import { binding } from './scenarios/binding.js'
 import { cluster } from './scenarios/cluster.js'
 import { editor } from './scenarios/editor.js'
+import { api } from './scenarios/api.js'
 
 const RESULTS = fileURLToPath(new URL('../results', import.meta.url))
 
@@ -30,8 +31,21 @@ const { values } = parseArgs({
 
 const quick = values.quick ?? false
 const scenarios: Scenario[] = quick
-  ? [fanout(10), fanout(100), throughput, connections([1_000], 1), coldSync, manyRooms, presenceStorm, binding, editor, cluster]
-  : [fanout(10), fanout(100), fanout(500), throughput, connections([1_000, 5_000, 10_000], 3), coldSync, manyRooms, presenceStorm, binding, editor, cluster]
+  ? [fanout(10), fanout(100), throughput, connections([1_000], 1), coldSync, manyRooms, presenceStorm, binding, editor, api, cluster]
+  : [
+      fanout(10),
+      fanout(100),
+      fanout(500),
+      throughput,
+      connections([1_000, 5_000, 10_000], 3),
+      coldSync,
+      manyRooms,
+      presenceStorm,
+      binding,
+      editor,
+      api,
+      cluster,
+    ]
 
 if (values.help) {
   console.log(`pnpm bench [--quick] [--only <scenario,...>] [--servers <id,...>] [--runs <n>]
@@ -66,7 +80,7 @@ log(`${quick ? 'quick' : 'full'} run: ${selectedScenarios.length} scenarios × $
 for (const scenario of selectedScenarios) {
   results[scenario.id] = {}
   for (const spec of specs.filter((s) => scenario.appliesTo(s))) {
-    if (['binding', 'editor', 'cluster'].includes(scenario.id) && spec.id !== 'coedit') continue
+    if (['binding', 'editor', 'api', 'cluster'].includes(scenario.id) && spec.id !== 'coedit') continue
     const collected: Metrics[] = []
     for (let run = 1; run <= (scenario.id === 'connections' || scenario.id === 'editor' ? 1 : runs); run++) {
       log(`${scenario.id} · ${spec.label} · run ${run}`)
