@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process'
 import { attemptUpgrade, closedByServer, readMetric, waitFor, type CliProcess } from '@coedit/test-utils'
 import { CLI, useCli } from './cli-harness.js'
 import { OPENAPI } from '../src/openapi.js'
+import { createDocumentsApi } from '../src/documents-api.js'
+import { SyncServer } from '@coedit/sync-server'
 
 const SECRET = 'documents-api-test-secret-with-enough-bytes'
 const { cli, client, tempDir } = useCli(['--log-level', 'info', '--web-dir', 'none'])
@@ -157,6 +159,22 @@ describe('the document API, open mode', () => {
     const open = await cli(['--storage', 'memory'])
     for (let i = 0; i < 300; i++) expect((await call(open, 'POST', '/api/docs/bot/append', `line ${i}\n`)).status).toBe(200)
     expect((await call(open, 'GET', '/api/docs/bot')).json).toMatchObject({ length: 300 * 'line 0\n'.length + 290 + 200 })
+  })
+
+  it('describes in OpenAPI exactly the routes its router has, no more and no fewer', () => {
+    const sync = new SyncServer()
+    const routed = createDocumentsApi({ sync, publicUrl: null })
+      .routes.map((r) => `${r.method} ${r.path}`)
+      .sort()
+    const described = Object.entries(OPENAPI.paths)
+      .flatMap(([path, ops]) =>
+        Object.keys(ops)
+          .filter((k) => k !== 'parameters')
+          .map((method) => `${method.toUpperCase()} ${path}`),
+      )
+      .sort()
+    expect(routed).toEqual(described)
+    void sync.close()
   })
 
   it('serves an OpenAPI description listing exactly the routes the server answers', async () => {
