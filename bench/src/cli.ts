@@ -82,7 +82,7 @@ for (const scenario of selectedScenarios) {
   for (const spec of specs.filter((s) => scenario.appliesTo(s))) {
     if (['binding', 'editor', 'api', 'cluster'].includes(scenario.id) && spec.id !== 'coedit') continue
     const collected: Metrics[] = []
-    for (let run = 1; run <= (scenario.id === 'connections' || scenario.id === 'editor' ? 1 : runs); run++) {
+    for (let run = 1; run <= (scenario.id === 'connections' ? 1 : runs); run++) {
       log(`${scenario.id} · ${spec.label} · run ${run}`)
       const context = contextFor(spec, quick, (m) => log(`  ${m}`))
       try {
