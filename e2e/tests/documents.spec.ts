@@ -42,6 +42,10 @@ test('deleting a document: both people are told, the copy in the browser is gone
   await ada.page.keyboard.type('soon to be gone')
   const ben = await openAs(browser, 'Ben', url, '#2d7dd2')
   await expect(ben.editor).toHaveValue('soon to be gone')
+  // Cy is offline when it happens, and keeps the page open.
+  const cy = await openAs(browser, 'Cy', url, '#4f9d2d')
+  await expect(cy.editor).toHaveValue('soon to be gone')
+  await cy.context.setOffline(true)
 
   ada.page.once('dialog', (dialog) => {
     expect(dialog.message()).toContain('Delete')
@@ -54,6 +58,9 @@ test('deleting a document: both people are told, the copy in the browser is gone
     await expect(person.editor).toHaveCount(0)
   }
   await ben.page.screenshot({ path: `${ARTIFACTS}/document-deleted.png` })
+  // Back online, Cy's editor learns it too (the upgrade is refused with 410) and drops its copy.
+  await cy.context.setOffline(false)
+  await expect(cy.page.getByRole('alert')).toContainText('This document was deleted', { timeout: 15_000 })
   expect((await fetch(`${url.replace('/d/', '/api/docs/')}/text`)).status).toBe(410)
 
   // Ben reloads: his browser kept no copy to resurrect it from, and the server says it is gone.

@@ -71,13 +71,21 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
       void local.clearData()
       setDeleted(true)
     }
-    // A deleted document refuses the upgrade with 410, which a WebSocket cannot see: ask once.
-    void fetch(`${apiBase()}/api/docs/${encodeURIComponent(id)}`, { headers: token ? { authorization: `Bearer ${token}` } : {} })
-      .then((response) => {
-        if (response.status === 410) gone()
-      })
-      .catch(() => {})
+    // A deleted document refuses the upgrade with 410, which a WebSocket cannot see: ask when
+    // opening, and again (at most every 10 s) while connecting fails, e.g. back from offline.
+    let askedAt = 0
+    const askIfDeleted = (): void => {
+      if (disposed || Date.now() - askedAt < 10_000) return
+      askedAt = Date.now()
+      void fetch(`${apiBase()}/api/docs/${encodeURIComponent(id)}`, { headers: token ? { authorization: `Bearer ${token}` } : {} })
+        .then((response) => {
+          if (response.status === 410) gone()
+        })
+        .catch(() => {})
+    }
+    askIfDeleted()
     const onClose = (event: CloseEvent | null): void => {
+      if (!event || event.code === 1006) askIfDeleted()
       if (event?.code === CLOSE.deleted) {
         gone()
         return
@@ -99,6 +107,8 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
       setStatus('offline')
     }
     const goOnline = (): void => {
+      // Whatever happened meanwhile (a deletion, say), the next failed connect asks at once.
+      askedAt = 0
       setStatus('connecting')
       provider.connect()
     }
