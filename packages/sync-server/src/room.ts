@@ -4,10 +4,10 @@ import type { Awareness } from 'y-protocols/awareness'
 import type { Logger } from 'pino'
 import type { DocumentStorage, StoredDocument } from './storage/document-storage.js'
 import type { ServerMetrics } from './metrics.js'
-import type { CloseCause } from './session.js'
-import type { PresenceSession } from './room-presence.js'
 import { ProtocolError, encodePermissionDenied, encodeSyncStep1 } from './protocol.js'
 import { RoomPresence } from './room-presence.js'
+import { WarmUp } from './room-warm-up.js'
+import type { RoomMember } from './room-member.js'
 import { PolicyViolation, handleMessage, type RoomPort } from './message-handler.js'
 import { addsStructs, type DecodedUpdate } from './update-effect.js'
 import { RoomDocument } from './room-document.js'
@@ -16,6 +16,8 @@ import { UpdateRelay, type RelayTarget } from './update-relay.js'
 import { RoomLog } from './room-log.js'
 import type { ClusterRelay } from './cluster/cluster-relay.js'
 import { RoomClusterLink, type ClusterLinkHost } from './room-cluster-link.js'
+
+export type { RoomMember } from './room-member.js'
 
 export interface RoomOptions {
   readonly storage: DocumentStorage
@@ -52,28 +54,8 @@ type RoomState =
 /** Origin of updates another server of the cluster accepted. */
 const FROM_CLUSTER = Symbol('from-cluster')
 
-/**
- * What a room needs of a session: a way to send and close, what it may do, and its presence
- * bookkeeping. The server's sessions are sockets; a test can hand the room plain objects.
- */
-export interface RoomMember extends PresenceSession {
-  readonly id: number
-  readonly canEdit: boolean
-  /** Open, or closing for a shutdown (its last edits are still taken). */
-  readonly acceptsMessages: boolean
-  /** Bytes queued for the peer and not yet sent. */
-  readonly bufferedAmount: number
-  /** A view-only peer is told once that its edits are dropped. */
-  toldViewOnly: boolean
-  send(message: Uint8Array): boolean
-  close(cause: CloseCause, code: number, reason: string): void
-}
-
 /** A session of this room, or null for a change that came from another server. */
 type Origin = RoomMember | null
-
-/** How long a warming room waits for its first peers' sync step 1 before building its Y.Doc. */
-const WARM_MS = 50
 
 /** Whether a frame is a sync step 2 or update, which need the Y.Doc (peeks two bytes). */
 function changesDocument(data: Uint8Array): boolean {
@@ -92,10 +74,8 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
   private state: RoomState = { kind: 'loading', queue: [] }
   private unloadTimer: NodeJS.Timeout | null = null
   private needsReset = false
-  private buildTimer: NodeJS.Timeout | null = null
-  private answeredWhileWarming = 0
+  private readonly warmUp: WarmUp = new WarmUp(this.sessions, () => this.build())
   private readonly waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = []
-  private warmDeadline = 0
   private readonly link: RoomClusterLink
   private readonly relayTarget: RelayTarget<Origin> = {
     sessions: this.sessions,
@@ -200,7 +180,7 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
     if (!this.serving || !session.acceptsMessages) return
     const warming = this.state.kind === 'warming'
     const outcome = handleMessage(this, session, data)
-    if (warming && outcome.ok && data[0] === 0 && data[1] === 0) this.answeredOneWhileWarming()
+    if (warming && outcome.ok && data[0] === 0 && data[1] === 0) this.warmUp.answered()
     if (!outcome.ok) {
       this.options.log.warn(
         { room: this.name, session: session.id, code: outcome.code, reason: outcome.reason },
@@ -367,8 +347,7 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
         return
       }
       this.state = { kind: 'warming', awaitingStep1: new Set() }
-      this.warmDeadline = performance.now() + WARM_MS
-      this.buildTimer = setTimeout(() => this.build(), WARM_MS)
+      this.warmUp.start()
     }
     for (const session of this.sessions) this.greet(session)
     this.settleWaiters()
@@ -377,28 +356,9 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
     if (this.state.kind === 'ready') this.writes.maybeCompact()
   }
 
-  private answeredOneWhileWarming(): void {
-    this.answeredWhileWarming++
-    if (this.answeredWhileWarming >= this.sessions.size && this.buildTimer) {
-      clearTimeout(this.buildTimer)
-      this.buildTimer = setTimeout(() => this.buildOnceSent(), 0)
-    }
-  }
-
-  /**
-   * Building blocks the event loop; a large sync step 2 still in the socket buffer would wait
-   * behind it. So build once the answers are out (or the warm-up deadline has passed).
-   */
-  private buildOnceSent(): void {
-    const sending = [...this.sessions].some((s) => s.bufferedAmount > 0)
-    if (sending && performance.now() < this.warmDeadline) this.buildTimer = setTimeout(() => this.buildOnceSent(), 1)
-    else this.build()
-  }
-
   /** Builds the Y.Doc from the stored bytes; needed before any change can be applied. */
   private build(): void {
-    if (this.buildTimer) clearTimeout(this.buildTimer)
-    this.buildTimer = null
+    this.warmUp.cancel()
     if (this.state.kind !== 'warming' || !this.document.hasStored) return
     try {
       this.document.build()
@@ -513,7 +473,7 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
     this.isDisposed = true
     for (const waiter of this.waiters.splice(0)) waiter.reject(new Error('document left memory before it was ready'))
     this.cancelUnload()
-    if (this.buildTimer) clearTimeout(this.buildTimer)
+    this.warmUp.cancel()
     this.forget()
     this.link.leave()
     this.writes.close()
