@@ -49,7 +49,7 @@ const scenarios: Scenario[] = quick
 
 if (values.help) {
   console.log(`pnpm bench [--quick] [--only <scenario,...>] [--servers <id,...>] [--runs <n>]
-  --quick     reduced sizes, one run, peers without persistence (under 2 minutes)
+  --quick     reduced sizes, one run, peers without persistence (about 3 minutes)
   --only      scenarios: ${scenarios.map((s) => s.id).join(', ')}
   --servers   ${SERVERS.map((s) => s.id).join(', ')}
   --runs      repetitions per scenario and server (default 3, quick 1)
