@@ -8,7 +8,8 @@ export function parseDuration(text: string): number | null {
   return seconds > 0 && Number.isSafeInteger(seconds) ? seconds : null
 }
 
+/** The largest whole unit up to days ('7d', not '1w': days are what people and the README say). */
 export function formatDuration(seconds: number): string {
-  for (const [unit, size] of Object.entries(UNITS).reverse()) if (seconds % size === 0) return `${seconds / size}${unit}`
+  for (const [unit, size] of Object.entries(UNITS).reverse()) if (unit !== 'w' && seconds % size === 0) return `${seconds / size}${unit}`
   return `${seconds}s`
 }

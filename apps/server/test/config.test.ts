@@ -96,5 +96,12 @@ describe('the README', () => {
       expect(readme, setting.flag).toContain(`\`--${setting.flag}`)
       expect(readme, setting.env).toContain(`\`${setting.env}\``)
     }
+    // Where --help states a duration default, the README's table says the same.
+    const help = helpText()
+    for (const setting of SETTINGS.filter((s) => s.kind === 'duration')) {
+      const stated = new RegExp(`--${setting.flag}[^\\n]*\\n[^\\n]*\\(default: ([^)]+)\\)`).exec(help)?.[1]
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`--${setting.flag}`))
+      expect(row, setting.flag).toContain(`\`${stated}\``)
+    }
   })
 })
