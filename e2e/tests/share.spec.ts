@@ -17,8 +17,11 @@ test('New document, Copy link, and a second person opens the copied link', async
   await expect(page.getByTestId('char-count')).toHaveText('34 characters')
   await expect(page.getByTestId('word-count')).toHaveText('7 words')
 
+  const widthBefore = (await page.getByRole('button', { name: 'Copy link' }).boundingBox())!.width
   await page.getByRole('button', { name: 'Copy link' }).click()
   await expect(page.getByRole('button', { name: 'Link copied' })).toBeVisible()
+  // The label changes, the bar does not shift.
+  expect((await page.getByRole('button', { name: 'Link copied' }).boundingBox())!.width).toBe(widthBefore)
   const link = await page.evaluate(() => navigator.clipboard.readText())
   expect(link).toBe(page.url())
 

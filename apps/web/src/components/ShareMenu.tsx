@@ -74,7 +74,19 @@ export function ShareMenu({ id, held, onResetting, onReset }: Props) {
     }
   }, [held, id, onReset, onResetting, show])
 
-  const copiedLabel = (what: string, label: string) => (feedback?.kind === 'copied' && feedback.what === what ? 'Link copied' : label)
+  // Both labels take the same cell, so the button keeps its width when it says "Link copied".
+  const copiedLabel = (what: string, label: string) => {
+    const shown = feedback?.kind === 'copied' && feedback.what === what ? 'Link copied' : label
+    return (
+      <span className="stable-label">
+        {[label, 'Link copied'].map((text) => (
+          <span key={text} className={text === shown ? undefined : 'stable-label-spare'} aria-hidden={text !== shown}>
+            {text}
+          </span>
+        ))}
+      </span>
+    )
+  }
 
   return (
     <div className="share-menu" aria-live="polite">
