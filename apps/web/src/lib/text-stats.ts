@@ -18,7 +18,21 @@ export interface TextStats {
 export const EMPTY_STATS: TextStats = { title: 'Untitled', characters: 0, words: 0 }
 
 export function statsOf(text: string): TextStats {
-  return { title: titleOf(text), characters: text.length, words: countWords(text) }
+  return { title: titleOf(text), characters: countCharacters(text), words: countWords(text) }
+}
+
+/** Code points that join with or modify their neighbour: surrogates, combining marks, variation selectors, ZWJ. */
+const CLUSTERING = /[\uD800-\uDFFF\u0300-\u036F\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE00-\uFE0F\uFE20-\uFE2F\u200D]/
+
+/**
+ * Characters as people see them (👍🏽 is one, not four). Text without anything that clusters
+ * is counted by its length; only the rest is segmented, which is slower on big texts.
+ */
+export function countCharacters(text: string): number {
+  if (!CLUSTERING.test(text)) return text.length
+  let count = 0
+  for (const _ of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)) count++
+  return count
 }
 
 export function countWords(text: string): number {
