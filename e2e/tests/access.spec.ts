@@ -2,20 +2,26 @@ import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { test, expect, openAs, CLI, E2E_SECRET, ARTIFACTS } from './fixtures.js'
 
-/** An edit link, printed by `coedit token` as the server's operator would. */
-function editLink(serverUrl: string, doc: string): string {
+/**
+ * An edit link, printed by `coedit token` as the server's operator would, for a document the
+ * the operator has created (an empty append with that token creates it, and changes nothing after).
+ */
+async function editLink(serverUrl: string, doc: string): Promise<string> {
   const out = execFileSync(process.execPath, [CLI, 'token', '--doc', doc, '--right', 'edit', '--ttl', '1h', '--public-url', serverUrl], {
     env: { ...process.env, COEDIT_SECRET: E2E_SECRET },
     encoding: 'utf8',
   })
   const url = /^url +(\S+)$/m.exec(out)?.[1]
-  if (!url) throw new Error(`coedit token printed no url: ${out}`)
+  const token = /^token +(\S+)$/m.exec(out)?.[1]
+  if (!url || !token) throw new Error(`coedit token printed no url: ${out}`)
+  const created = await fetch(`${serverUrl}/api/docs/${doc}/append`, { method: 'POST', body: '', headers: { authorization: `Bearer ${token}` } })
+  expect(created.status).toBe(200)
   return url
 }
 
 test('an edit-link holder and a view-link holder: the viewer follows live, is seen, cannot type', async ({ browser, securedCoedit }) => {
   const doc = `minutes-${Date.now().toString(36)}`
-  const editor = await openAs(browser, 'Edith', editLink(securedCoedit.url, doc), '#d1495b')
+  const editor = await openAs(browser, 'Edith', await editLink(securedCoedit.url, doc), '#d1495b')
   // The token leaves the address bar once the page has it.
   expect(editor.page.url()).toBe(`${securedCoedit.url}/d/${doc}`)
   await editor.editor.click()
@@ -74,8 +80,8 @@ test('resetting links: everyone on an old link is told it was revoked, the one w
   securedCoedit,
 }) => {
   const doc = `plans-${Date.now().toString(36)}`
-  const owner = await openAs(browser, 'Olga', editLink(securedCoedit.url, doc), '#d1495b')
-  const leaked = await openAs(browser, 'Lars', editLink(securedCoedit.url, doc), '#2d7dd2')
+  const owner = await openAs(browser, 'Olga', await editLink(securedCoedit.url, doc), '#d1495b')
+  const leaked = await openAs(browser, 'Lars', await editLink(securedCoedit.url, doc), '#2d7dd2')
   await owner.editor.click()
   await owner.page.keyboard.type('Draft plan')
   await expect(leaked.editor).toHaveValue('Draft plan')

@@ -6,7 +6,7 @@ const CHARACTERS = 200_000
 
 /** 100 paragraphs of 2,000 characters, each starting with its number, stored before anyone opens it. */
 async function bigDocument(server: CoeditServer): Promise<{ url: string; text: string }> {
-  const url = newDocumentUrl(server)
+  const url = await newDocumentUrl(server)
   const room = url.slice(url.lastIndexOf('/') + 1)
   let text = ''
   for (let p = 0; text.length < CHARACTERS; p++) text += `¶${String(p).padStart(3, '0')} ${'lorem ipsum dolor sit amet '.repeat(80)}`.slice(0, 1_999) + '\n'
@@ -185,7 +185,7 @@ test('undo takes back a run of typing in one step while someone else types above
 })
 
 test("a caret's name shows when it moves, then fades to the caret; on a narrow screen it stays inside the editor", async ({ browser, coedit }) => {
-  const url = newDocumentUrl(coedit)
+  const url = await newDocumentUrl(coedit)
   const ada = await openAs(browser, 'Ada', url, '#d1495b')
   await ada.page.setViewportSize({ width: 360, height: 700 })
   await ada.editor.click()

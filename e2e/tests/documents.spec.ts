@@ -36,7 +36,7 @@ test('Open a file… and dropping a .md file on the home page each make a new st
 })
 
 test('deleting a document: both people are told, the copy in the browser is gone, and a reload cannot bring it back', async ({ browser, coedit }) => {
-  const url = newDocumentUrl(coedit)
+  const url = await newDocumentUrl(coedit)
   const ada = await openAs(browser, 'Ada', url, '#d1495b')
   await ada.editor.click()
   await ada.page.keyboard.type('soon to be gone')
@@ -70,4 +70,28 @@ test('deleting a document: both people are told, the copy in the browser is gone
   // And it left Ben's recent documents.
   await ben.page.goto(coedit.url)
   await expect(ben.page.getByRole('link', { name: /soon to be gone/ })).toHaveCount(0)
+})
+
+test('a link to a document that was never stored says so and offers to create it; an untouched new document stays out of Recent', async ({ page, coedit }) => {
+  const id = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url')
+  await page.goto(`${coedit.url}/d/${id}`)
+  await expect(page.getByRole('alert')).toContainText('There is no document at this address')
+  await expect(page.getByRole('textbox', { name: 'Document text' })).toHaveCount(0)
+  await page.screenshot({ path: `${ARTIFACTS}/missing-document.png` })
+  expect((await fetch(`${coedit.url}/api/docs/${id}`)).status).toBe(404)
+  await page.getByRole('button', { name: 'Create it' }).click()
+  const editor = page.getByRole('textbox', { name: 'Document text' })
+  await expect(page.getByTestId('status')).toHaveAttribute('data-status', 'connected')
+  await editor.click()
+  await page.keyboard.type('made on purpose')
+  await expect.poll(async () => (await fetch(`${coedit.url}/api/docs/${id}/text`)).text()).toBe('made on purpose')
+
+  // New document, then home without typing: not listed; the typed one is.
+  await page.goto(coedit.url)
+  await page.getByRole('button', { name: 'New document' }).click()
+  await expect(page).toHaveURL(/\/d\/[A-Za-z0-9_-]{22}$/)
+  await expect(page.getByRole('textbox', { name: 'Document text' })).toBeVisible()
+  await page.goto(coedit.url)
+  await expect(page.getByRole('link', { name: /made on purpose/ })).toBeVisible()
+  await expect(page.getByRole('link', { name: /Untitled/ })).toHaveCount(0)
 })

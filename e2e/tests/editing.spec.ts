@@ -2,7 +2,7 @@ import { test, expect, openAs, newDocumentUrl, textOf } from './fixtures.js'
 import { caretContext, isSubsequence, placeCaret } from './helpers.js'
 
 test('three people typing at once, at different places and at the same place, end with the same text', async ({ browser, coedit }) => {
-  const url = newDocumentUrl(coedit)
+  const url = await newDocumentUrl(coedit)
   const alice = await openAs(browser, 'Alice', url, '#d1495b')
   await alice.editor.click()
   await alice.page.keyboard.type('first line\nsecond line\n')
@@ -34,7 +34,7 @@ test('three people typing at once, at different places and at the same place, en
 })
 
 test("a person's caret stays on the same text while others insert before it", async ({ browser, coedit }) => {
-  const url = newDocumentUrl(coedit)
+  const url = await newDocumentUrl(coedit)
   const alice = await openAs(browser, 'Alice', url)
   await alice.editor.click()
   await alice.page.keyboard.type('alpha beta target gamma')
@@ -54,7 +54,7 @@ test("a person's caret stays on the same text while others insert before it", as
 })
 
 test("undo reverts only this person's last edit, for everyone", async ({ browser, coedit }) => {
-  const url = newDocumentUrl(coedit)
+  const url = await newDocumentUrl(coedit)
   const alice = await openAs(browser, 'Alice', url)
   const bob = await openAs(browser, 'Bob', url)
   const carol = await openAs(browser, 'Carol', url)
@@ -82,7 +82,7 @@ test("undo reverts only this person's last edit, for everyone", async ({ browser
 })
 
 test('paste, cut and replacing a selection reach the others as the same text', async ({ browser, coedit }) => {
-  const url = newDocumentUrl(coedit)
+  const url = await newDocumentUrl(coedit)
   const alice = await openAs(browser, 'Alice', url)
   await alice.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: coedit.url })
   const bob = await openAs(browser, 'Bob', url)

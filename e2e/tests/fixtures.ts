@@ -70,8 +70,11 @@ export async function textOf(person: Person): Promise<string> {
   return person.editor.inputValue()
 }
 
-export function newDocumentUrl(server: CoeditServer): string {
+/** A stored, empty document's editor URL, as New document makes (the editor says "no such document" for ids never stored). */
+export async function newDocumentUrl(server: CoeditServer, token?: string): Promise<string> {
   const id = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url')
+  const created = await fetch(`${server.url}/api/docs/${id}/text`, { method: 'PUT', body: '', headers: token ? { authorization: `Bearer ${token}` } : {} })
+  expect(created.status, 'creating the test document').toBe(200)
   return `${server.url}/d/${id}`
 }
 

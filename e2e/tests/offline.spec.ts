@@ -2,7 +2,7 @@ import { test, expect, openAs, newDocumentUrl } from './fixtures.js'
 import { isSubsequence, placeCaret } from './helpers.js'
 
 test('editing offline continues, survives a reload, and merges on reconnect', async ({ browser, coedit }) => {
-  const url = newDocumentUrl(coedit)
+  const url = await newDocumentUrl(coedit)
   const alice = await openAs(browser, 'Alice', url)
   await alice.editor.click()
   await alice.page.keyboard.type('line one\nline two\n')

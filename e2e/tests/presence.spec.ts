@@ -3,7 +3,7 @@ import { test, expect, openAs, newDocumentUrl, ARTIFACTS } from './fixtures.js'
 import { placeCaret } from './helpers.js'
 
 test('everyone sees everyone, with remote carets; a closed tab disappears within seconds', async ({ browser, coedit }) => {
-  const url = newDocumentUrl(coedit)
+  const url = await newDocumentUrl(coedit)
   const alice = await openAs(browser, 'Alice', url, '#d1495b')
   await alice.editor.click()
   await alice.page.keyboard.type('Notes for the launch\n\nAlice: write the announcement.\nBob: check the numbers.\nCarol: book the room.\n')
@@ -48,7 +48,7 @@ test('everyone sees everyone, with remote carets; a closed tab disappears within
 })
 
 test('a person can change their name and colour, and others see it', async ({ browser, coedit }) => {
-  const url = newDocumentUrl(coedit)
+  const url = await newDocumentUrl(coedit)
   const alice = await openAs(browser, 'Alice', url)
   const bob = await openAs(browser, 'Bob', url)
   await alice.page.getByRole('button', { name: /You are Alice/ }).click()

@@ -2,7 +2,7 @@ import { test, expect, openAs, newDocumentUrl } from './fixtures.js'
 import { placeCaret } from './helpers.js'
 
 test('a server restart mid-session: editors show connecting, reconnect, and keep every edit', async ({ browser, coedit }) => {
-  const url = newDocumentUrl(coedit)
+  const url = await newDocumentUrl(coedit)
   const alice = await openAs(browser, 'Alice', url)
   const bob = await openAs(browser, 'Bob', url)
   await alice.editor.click()

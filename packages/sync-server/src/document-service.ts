@@ -102,6 +102,7 @@ export class DocumentService {
   /** Replaces the text with a minimal edit (common prefix and suffix kept), creating the document if needed. */
   async replace(name: string, next: string): Promise<DocumentInfo> {
     await this.refuseDeleted(name)
+    await this.ensureRecorded(name)
     await this.edit(name, (text) => {
       const current = text.toString()
       const { index, remove, insert } = minimalEdit(current, next)
@@ -113,6 +114,7 @@ export class DocumentService {
 
   async append(name: string, addition: string): Promise<DocumentInfo> {
     await this.refuseDeleted(name)
+    await this.ensureRecorded(name)
     await this.edit(name, (text) => {
       if (addition) text.insert(text.length, addition)
     })
@@ -172,6 +174,11 @@ export class DocumentService {
       return { name, createdAt: now, updatedAt: now, bytes: 0, deletedAt: null }
     }
     throw new DocumentError(404, 'no document with this id has been stored')
+  }
+
+  /** A write creates the document even when it changes nothing (an empty PUT makes an empty document). */
+  private async ensureRecorded(name: string): Promise<void> {
+    if (this.catalog && !(await this.catalog.describe(name))) await this.catalog.create(name, Date.now())
   }
 
   private async refuseDeleted(name: string): Promise<void> {

@@ -22,6 +22,18 @@ export async function createDocument(text = ''): Promise<string> {
   return body.id
 }
 
+/** Creates the document at this id (an empty PUT), for a link that pointed at nothing yet. */
+export async function createDocumentAt(id: string, token: string | null): Promise<void> {
+  const response = await fetch(`${apiBase()}/api/docs/${encodeURIComponent(id)}/text`, {
+    method: 'PUT',
+    headers: { 'content-type': 'text/plain; charset=utf-8', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: '',
+  })
+  if (response.ok) return
+  const body = (await response.json().catch(() => ({}))) as { error?: string }
+  throw new Error(body.error ?? `the server answered ${response.status}`)
+}
+
 export async function deleteDocument(id: string, token: string | null): Promise<void> {
   const response = await fetch(`${apiBase()}/api/docs/${encodeURIComponent(id)}`, {
     method: 'DELETE',

@@ -28,6 +28,10 @@ export interface CollaborationState {
   readonly revokedToken: string | null
   /** Someone deleted the document: it is gone from the server, and this browser's copy was dropped. */
   readonly deleted: boolean
+  /** The server never stored this document and this browser has no copy of it: a mistyped or cut link. */
+  readonly missing: boolean
+  /** After the document was created (Create it): connect and edit as usual. */
+  readonly resume: () => void
 }
 
 /** Close codes after which the server will keep refusing for a while; the provider still retries. */
@@ -47,6 +51,8 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
   const [loaded, setLoaded] = useState(false)
   const [revokedToken, setRevokedToken] = useState<string | null>(null)
   const [deleted, setDeleted] = useState(false)
+  const [missing, setMissing] = useState(false)
+  const [resume, setResume] = useState<() => void>(() => () => {})
 
   useEffect(() => {
     if (!id) return
@@ -78,8 +84,15 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
       if (disposed || Date.now() - askedAt < 10_000) return
       askedAt = Date.now()
       void fetch(`${apiBase()}/api/docs/${encodeURIComponent(id)}`, { headers: token ? { authorization: `Bearer ${token}` } : {} })
-        .then((response) => {
+        .then(async (response) => {
           if (response.status === 410) gone()
+          if (response.status !== 404) return
+          // Never stored there: unless this browser holds a copy (made offline), say so rather
+          // than open an empty document nobody meant to make.
+          await local.whenSynced
+          if (disposed || doc.getText('text').length > 0) return
+          provider.disconnect()
+          setMissing(true)
         })
         .catch(() => {})
     }
@@ -123,6 +136,10 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
     if (!navigator.onLine) setStatus('offline')
 
     setSession({ doc, text: doc.getText('text'), provider, awareness })
+    setResume(() => () => {
+      setMissing(false)
+      provider.connect()
+    })
     return () => {
       disposed = true
       window.removeEventListener('offline', goOffline)
@@ -138,6 +155,7 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
       setProblem(null)
       setRevokedToken(null)
       setDeleted(false)
+      setMissing(false)
       setStatus('connecting')
     }
   }, [id, token])
@@ -147,5 +165,5 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
     session?.awareness.setLocalStateField('user', { name: identity.name, color: identity.color })
   }, [session, identity.name, identity.color])
 
-  return { session, status, problem, loaded, revokedToken, deleted }
+  return { session, status, problem, loaded, revokedToken, deleted, missing, resume }
 }

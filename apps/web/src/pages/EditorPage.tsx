@@ -5,7 +5,7 @@ import { PresenceBar } from '../components/PresenceBar'
 import { StatusBadge } from '../components/StatusBadge'
 import { ShareMenu } from '../components/ShareMenu'
 import { downloadText } from '../lib/clipboard'
-import { deleteDocument } from '../lib/documents-api'
+import { createDocumentAt, deleteDocument } from '../lib/documents-api'
 import { keepToken, takeToken } from '../lib/access-token'
 import { useAccessMode } from '../lib/access-api'
 import { loadIdentity, saveIdentity, type Identity } from '../lib/identity'
@@ -26,7 +26,16 @@ export function EditorPage({ id }: { id: string }) {
   const [wasRevoked, setWasRevoked] = useState(false)
   const blocked = expired || wasRevoked || (mode === 'token' && held === null)
   const readOnly = held?.right === 'view'
-  const { session, status, problem: connectionProblem, loaded, revokedToken, deleted } = useCollaboration(blocked ? null : id, identity, held?.token ?? null)
+  const {
+    session,
+    status,
+    problem: connectionProblem,
+    loaded,
+    revokedToken,
+    deleted,
+    missing,
+    resume,
+  } = useCollaboration(blocked ? null : id, identity, held?.token ?? null)
   // While this page resets the links, and after it has its fresh token, the close of its own
   // (now revoked) session is expected.
   const resetting = useRef(false)
@@ -46,25 +55,54 @@ export function EditorPage({ id }: { id: string }) {
   useEffect(() => {
     if (deleted) forgetDocument(id)
   }, [deleted, id])
+  const [creating, setCreating] = useState(false)
   const problem = deleted
     ? 'This document was deleted. It no longer exists on the server, and the copy in this browser was removed.'
-    : deleteError
-      ? deleteError
-      : expired
-        ? 'This link has expired. Ask whoever shared it for a new one.'
-        : wasRevoked
-          ? 'This link was revoked: it no longer opens this document. Ask whoever shared it for a new one.'
-          : blocked
-            ? 'This server only opens documents from a shared link. Ask the owner of this document for a link.'
-            : connectionProblem
+    : missing
+      ? (deleteError ?? 'There is no document at this address. The link may be mistyped or cut short; check it with whoever shared it.')
+      : deleteError
+        ? deleteError
+        : expired
+          ? 'This link has expired. Ask whoever shared it for a new one.'
+          : wasRevoked
+            ? 'This link was revoked: it no longer opens this document. Ask whoever shared it for a new one.'
+            : blocked
+              ? 'This server only opens documents from a shared link. Ask the owner of this document for a link.'
+              : connectionProblem
   const people = usePresence(session?.awareness ?? null)
   const { words, characters } = stats
-  const title = deleted ? 'Deleted document' : stats.title
+  const title = deleted ? 'Deleted document' : missing ? 'No such document' : stats.title
+  // Deleted or never made: nothing to edit, share or count here.
+  const away = deleted || missing
 
   useEffect(() => {
     document.title = `${title} · Coedit`
-    if (!deleted) rememberDocument(id, title)
-  }, [id, title, deleted])
+    // A document nobody has typed into (a fresh New document, a mistyped link) stays out of Recent.
+    if (!deleted && !missing && characters > 0) rememberDocument(id, title)
+  }, [id, title, deleted, missing, characters])
+  // The first text in a new document lists it at once, and leaving the page updates its title
+  // there: counts and title follow only when typing pauses, and people type a line and leave.
+  const goneRef = useRef(false)
+  goneRef.current = deleted || missing
+  useEffect(() => {
+    if (!session) return
+    const text = session.text
+    const list = (): void => {
+      if (text.length > 0 && !goneRef.current) rememberDocument(id, titleOf(text.toString().slice(0, 2_000)))
+    }
+    const listFirstText = (): void => {
+      if (text.length === 0) return
+      text.unobserve(listFirstText)
+      list()
+    }
+    text.observe(listFirstText)
+    window.addEventListener('pagehide', list)
+    return () => {
+      list()
+      text.unobserve(listFirstText)
+      window.removeEventListener('pagehide', list)
+    }
+  }, [session, id])
 
   useEffect(() => () => void (document.title = 'Coedit'), [])
 
@@ -91,10 +129,10 @@ export function EditorPage({ id }: { id: string }) {
             View only
           </span>
         )}
-        {!blocked && !deleted && <StatusBadge status={status} />}
+        {!blocked && !away && <StatusBadge status={status} />}
         <div className="topbar-actions">
-          {!blocked && !deleted && <ShareMenu id={id} held={held} onResetting={onResetting} onReset={onReset} />}
-          {!deleted && (
+          {!blocked && !away && <ShareMenu id={id} held={held} onResetting={onResetting} onReset={onReset} />}
+          {!away && (
             <details className="document-menu">
               <summary className="button ghost">Document</summary>
               <div className="document-menu-items" role="menu">
@@ -135,7 +173,7 @@ export function EditorPage({ id }: { id: string }) {
           )}
         </div>
       </header>
-      {!deleted && (
+      {!away && (
         <div className="subbar">
           <PresenceBar people={people} onEditName={() => setEditingName(true)} />
         </div>
@@ -146,7 +184,42 @@ export function EditorPage({ id }: { id: string }) {
         </div>
       )}
       <main className="editor-main">
-        {deleted ? (
+        {missing ? (
+          <p className="gone-note">
+            {!readOnly && (
+              <button
+                type="button"
+                className="button primary"
+                disabled={creating}
+                onClick={() => {
+                  setCreating(true)
+                  setDeleteError(null)
+                  createDocumentAt(id, held?.token ?? null).then(
+                    () => {
+                      setCreating(false)
+                      resume()
+                    },
+                    (error: unknown) => {
+                      setCreating(false)
+                      setDeleteError(`Could not create the document: ${(error as Error).message}.`)
+                    },
+                  )
+                }}
+              >
+                Create it
+              </button>
+            )}{' '}
+            <a
+              href="/"
+              onClick={(event) => {
+                event.preventDefault()
+                navigate('/')
+              }}
+            >
+              Back to your documents
+            </a>
+          </p>
+        ) : deleted ? (
           <p className="gone-note">
             <a
               href="/"
@@ -165,7 +238,7 @@ export function EditorPage({ id }: { id: string }) {
         )}
         {!loaded && !problem && <p className="loading-note">Loading the document…</p>}
       </main>
-      {!deleted && (
+      {!away && (
         <footer className="statusbar" aria-label="Document statistics">
           <span data-testid="char-count">{characters.toLocaleString()} characters</span>
           <span aria-hidden="true">·</span>
