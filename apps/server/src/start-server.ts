@@ -126,6 +126,10 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     response.end('Coedit sync server. Connect a y-websocket client to ws://<this host>/<room>. The web app is not built here (pnpm build).\n')
   }
   const http: Server | HttpsServer = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handle) : createServer(handle)
+  // Node's default keeps an idle connection 5 s; API clients (and proxies) reusing one just as
+  // it closes get "socket closed" errors. A minute outlasts their own idle timeouts.
+  http.keepAliveTimeout = 65_000
+  http.headersTimeout = 66_000
   sync.attach(http)
 
   await new Promise<void>((resolveListen, reject) => {

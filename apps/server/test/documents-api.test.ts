@@ -44,6 +44,8 @@ describe('the document API, open mode', () => {
     expect((await call(server, 'POST', '/api/docs/notes/append', ', and more')).json).toMatchObject({ length: 21 })
     // The room unloads; the text is read from the stored bytes.
     await waitFor('the room to unload', async () => (await readMetric(server.httpUrl, 'coedit_rooms_loaded')) === 0, { timeoutMs: 5_000 })
+    // Connections are kept a minute: a script pausing between calls never reuses one the server is closing.
+    expect((await fetch(`${server.httpUrl}/api/docs/notes/text`)).headers.get('keep-alive')).toBe('timeout=65')
     const read = await call(server, 'GET', '/api/docs/notes/text')
     expect(read).toMatchObject({ status: 200, body: 'hello world, and more' })
     expect(read.type).toBe('text/plain; charset=utf-8')
