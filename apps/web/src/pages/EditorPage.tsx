@@ -209,27 +209,11 @@ export function EditorPage({ id }: { id: string }) {
                 Create it
               </button>
             )}{' '}
-            <a
-              href="/"
-              onClick={(event) => {
-                event.preventDefault()
-                navigate('/')
-              }}
-            >
-              Back to your documents
-            </a>
+            <HomeLink />
           </p>
         ) : deleted ? (
           <p className="gone-note">
-            <a
-              href="/"
-              onClick={(event) => {
-                event.preventDefault()
-                navigate('/')
-              }}
-            >
-              Back to your documents
-            </a>
+            <HomeLink />
           </p>
         ) : session ? (
           <CollaborativeTextarea session={session} onStats={setStats} readOnly={readOnly} />
@@ -258,5 +242,20 @@ export function EditorPage({ id }: { id: string }) {
         />
       )}
     </div>
+  )
+}
+
+/** Back to the home page, within the app. */
+function HomeLink() {
+  return (
+    <a
+      href="/"
+      onClick={(event) => {
+        event.preventDefault()
+        navigate('/')
+      }}
+    >
+      Back to your documents
+    </a>
   )
 }
