@@ -216,7 +216,7 @@ test("a caret's name shows when it moves, then fades to the caret; on a narrow s
     })
   await expect.poll(inside).toBe(true)
   // Left alone, the name fades and only the caret remains.
-  await expect(label).toHaveCSS('opacity', '0', { timeout: 6_000 })
+  await expect(label).toHaveCSS('opacity', '0', { timeout: 15_000 })
   // Moving again brings it back.
   await ben.page.keyboard.press('ArrowLeft')
   await expect(label).toHaveCSS('opacity', '1')
