@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
-import { BodyTooLarge, readBody, reply } from './http-json.js'
+import { BodyTooLarge, bearerToken, readBody, reply } from './http-json.js'
 import { TokenAccessPolicy, revokeDocument, type AccessGrant, type AccessPolicy, type AccessRight } from '@coedit/sync-server'
 
 export interface AccessApiOptions {
@@ -66,7 +66,7 @@ interface LinkRequest {
 
 /** Reads the bearer token and the JSON body, and checks the token opens the named document now. */
 async function authorize(policy: TokenAccessPolicy, request: IncomingMessage): Promise<LinkRequest | Answer> {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')
+  const bearer = bearerToken(request)
   if (!bearer) return { status: 401, body: { error: 'send your token as Authorization: Bearer <token>' } }
   let body: { doc?: unknown; right?: unknown }
   try {
@@ -77,7 +77,7 @@ async function authorize(policy: TokenAccessPolicy, request: IncomingMessage): P
   }
   const doc = body?.doc
   if (typeof doc !== 'string' || doc === '' || doc.includes('*')) return { status: 400, body: { error: 'doc must be a document id' } }
-  const check = await policy.checkFor(bearer[1]!, doc)
+  const check = await policy.checkFor(bearer, doc)
   if (!check.ok) return { status: check.status, body: { error: check.status === 403 ? 'your token does not grant access to this document' : check.reason } }
   return { grant: check.grant, doc, body }
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import { DocumentError, TokenAccessPolicy, grantCovers, roomNameFromPath, type AccessGrant, type SyncServer } from '@coedit/sync-server'
-import { BodyTooLarge, readBody, reply } from './http-json.js'
+import { BodyTooLarge, bearerToken, readBody, reply } from './http-json.js'
 import { OPENAPI } from './openapi.js'
 import { WriteThrottle } from './write-throttle.js'
 
@@ -61,12 +61,20 @@ export function createDocumentsApi({ sync, publicUrl, log }: DocumentsApiOptions
   /** The caller's grant for `id` with at least `right`, or an answer saying why not (already sent). */
   async function authorize(call: Call, right: 'view' | 'edit', id: string): Promise<AccessGrant | null | false> {
     if (!tokens) return null
-    const token = bearer(call.request)
+    const token = bearerToken(call.request)
     if (!token) return fail(call, 401, 'send a token as Authorization: Bearer <token> (from a link: the part after #token=)')
     const check = await tokens.checkFor(token, id)
     if (!check.ok) return fail(call, check.status, check.status === 403 ? 'your token does not grant access to this document' : check.reason)
     if (right === 'edit' && check.grant.right !== 'edit') return fail(call, 403, 'your token can read this document but not change it (a view token)')
     return check.grant
+  }
+
+  /** The caller's verified grant (any document), or an answer saying why not (already sent). */
+  async function verifiedGrant(call: Call, tokens: TokenAccessPolicy, what: string): Promise<AccessGrant | false> {
+    const token = bearerToken(call.request)
+    if (!token) return fail(call, 401, `send ${what} as Authorization: Bearer <token>`)
+    const check = await tokens.verify(token)
+    return check.ok ? check.grant : fail(call, check.status, check.reason)
   }
 
   async function text(call: Call, limit = maxBytes): Promise<string | false> {
@@ -100,13 +108,10 @@ export function createDocumentsApi({ sync, publicUrl, log }: DocumentsApiOptions
       GET: async (call) => {
         if (!tokens)
           return void fail(call, 403, 'listing is off in open mode: the list would hand out every document URL; run with a secret (token mode) to list')
-        const token = bearer(call.request)
-        if (!token) return void fail(call, 401, 'send a token as Authorization: Bearer <token>')
-        const check = await tokens.verify(token)
-        if (!check.ok) return void fail(call, check.status, check.reason)
+        const grant = await verifiedGrant(call, tokens, 'a token')
+        if (!grant) return
         const limit = Math.min(1_000, Math.max(1, Number(call.query.get('limit') ?? 100) || 100))
         const after = call.query.get('after') ?? ''
-        const grant = check.grant
         const prefix = grant.doc.endsWith('*') ? grant.doc.slice(0, -1) : grant.doc
         const documents = (await sync.documents.list({ prefix, after, limit }))
           .filter((doc) => grantCovers(grant, doc.id) && (tokens.revocations?.check(grant, doc.id) ?? null) === null)
@@ -116,14 +121,12 @@ export function createDocumentsApi({ sync, publicUrl, log }: DocumentsApiOptions
       POST: async (call) => {
         let prefix = ''
         if (tokens) {
-          const token = bearer(call.request)
-          if (!token) return void fail(call, 401, 'send an edit token as Authorization: Bearer <token>')
-          const check = await tokens.verify(token)
-          if (!check.ok) return void fail(call, check.status, check.reason)
-          if (check.grant.right !== 'edit') return void fail(call, 403, 'creating documents needs an edit token')
-          if (!check.grant.doc.endsWith('*'))
+          const grant = await verifiedGrant(call, tokens, 'an edit token')
+          if (!grant) return
+          if (grant.right !== 'edit') return void fail(call, 403, 'creating documents needs an edit token')
+          if (!grant.doc.endsWith('*'))
             return void fail(call, 403, 'your token is for one document; creating needs a token for a prefix (team-*) or for every document (*)')
-          prefix = check.grant.doc.slice(0, -1)
+          prefix = grant.doc.slice(0, -1)
         }
         const initial = await text(call)
         if (initial === false) return
@@ -205,10 +208,6 @@ export function createDocumentsApi({ sync, publicUrl, log }: DocumentsApiOptions
   }
 
   return { handle, routes }
-}
-
-function bearer(request: IncomingMessage): string | null {
-  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? null
 }
 
 function fail(call: Call, status: number, error: string): false {

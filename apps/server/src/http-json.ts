@@ -43,3 +43,8 @@ export function readBody(request: IncomingMessage, limit: number): Promise<Buffe
     request.on('error', reject)
   })
 }
+
+/** The token of `Authorization: Bearer <token>`, or null. */
+export function bearerToken(request: IncomingMessage): string | null {
+  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? null
+}
