@@ -24,6 +24,15 @@ export class CoeditServer {
     if (!existsSync(CLI) || !existsSync(`${WEB}/index.html`)) throw new Error("The apps are not built: run 'pnpm build' (the test command does)")
     this.process = await startCli(CLI, ['--port', String(this.port), '--data-dir', this.data.path, '--web-dir', WEB, '--log-level', 'info'], this.env)
     this.port = this.process.port
+    const started = this.process
+    // A server that dies mid-test shows up as ECONNREFUSED far from the cause: say why here.
+    void started.exited.then(({ code, signal }) => {
+      if (this.process !== started) return
+      const recent = started.logs.slice(-20).map((entry) => JSON.stringify(entry))
+      console.error(
+        `coedit on ${this.url} exited unexpectedly (code ${code}, signal ${signal})\nstderr:\n${started.stderr()}\nlast log lines:\n${recent.join('\n')}`,
+      )
+    })
   }
 
   /** SIGTERM and wait for a clean exit: the way a deploy restarts it. */

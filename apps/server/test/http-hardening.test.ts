@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { attemptUpgrade, waitFor } from '@coedit/test-utils'
 import { useCli } from './cli-harness.js'
@@ -46,6 +47,21 @@ function openDescriptors(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length
 }
 
+/** Sends a WebSocket upgrade request and resets the connection at once, as a reloading page may. */
+function resetUpgrade(port: number, path: string, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      )
+      socket.resetAndDestroy()
+      resolve()
+    })
+    socket.on('error', reject)
+  })
+}
+
 describe('the HTTP side under abuse (issue 11: items 2, 13, 14, 15)', () => {
   it('300 aborted downloads leave no file descriptor open and the server serving', async () => {
     const p = await cli(['--web-dir', webDir()])
@@ -58,6 +74,21 @@ describe('the HTTP side under abuse (issue 11: items 2, 13, 14, 15)', () => {
     console.log(`open descriptors: ${before} before, ${openDescriptors(p.child.pid!)} after 300 aborted downloads`)
     const whole = await fetch(url)
     expect((await whole.arrayBuffer()).byteLength).toBe(4 * 1024 * 1024)
+  })
+
+  it('survives clients that reset a refused upgrade (a deleted document, a foreign host) while the refusal is written', async () => {
+    const p = await cli(['--web-dir', 'none'])
+    const { id } = (await (await fetch(`${p.httpUrl}/api/docs`, { method: 'POST' })).json()) as { id: string }
+    expect((await fetch(`${p.httpUrl}/api/docs/${id}`, { method: 'DELETE' })).status).toBe(204)
+    for (let i = 0; i < 200; i++) {
+      await resetUpgrade(p.port, `/${id}`, `127.0.0.1:${p.port}`)
+      await resetUpgrade(p.port, '/doc', 'evil.example')
+    }
+    // Before the fix the first write into a reset socket threw an unhandled 'error' and the process exited.
+    await waitFor('the refusals to be logged', () => p.logs.filter((entry) => entry.msg === 'upgrade refused').length >= 400, { timeoutMs: 10_000 })
+    expect(p.child.exitCode).toBeNull()
+    expect((await fetch(`${p.httpUrl}/healthz`)).status).toBe(200)
+    expect(await attemptUpgrade(`${p.wsUrl}/${id}`)).toMatchObject({ opened: false, status: 410 })
   })
 
   it('sends a strict Content-Security-Policy, no referrer, and framing only by this origin (configurable)', async () => {

@@ -180,21 +180,16 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
    * HTTP error with a reason when one fails), then completes the WebSocket handshake.
    */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const admission = this.admit(request)
-    if (!(admission instanceof Promise)) {
-      this.upgradeAdmitted(admission, request, socket, head)
-      return
-    }
-    // The socket is ours until ws takes it; an error meanwhile must not crash the process.
+    // The socket is ours until ws takes it (node's http server stops listening for its errors at an
+    // upgrade): a client resetting it meanwhile, or while a refusal is written, must not crash the process.
     const ignore = (): void => {}
     socket.on('error', ignore)
-    void admission.then((result) => {
-      socket.off('error', ignore)
-      this.upgradeAdmitted(result, request, socket, head)
-    })
+    const admission = this.admit(request)
+    if (admission instanceof Promise) void admission.then((result) => this.upgradeAdmitted(result, request, socket, head, ignore))
+    else this.upgradeAdmitted(admission, request, socket, head, ignore)
   }
 
-  private upgradeAdmitted(admission: Admission, request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  private upgradeAdmitted(admission: Admission, request: IncomingMessage, socket: Duplex, head: Buffer, ignoreErrors: () => void): void {
     if (!admission.ok) {
       this.refuseUpgrade(socket, admission.status, admission.reason, admission.kind)
       return
@@ -203,6 +198,8 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
       this.gate.release(admission.address)
       return
     }
+    // ws listens for the socket's errors from here on.
+    socket.off('error', ignoreErrors)
     // ws answers a malformed handshake itself without calling back: the slot must still be freed.
     let opened = false
     socket.once('close', () => {
@@ -404,6 +401,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
   private refuseUpgrade(socket: Duplex, status: number, reason: string, kind: RefusalKind): void {
     this.metrics.upgradesRefused.inc({ status: String(status), reason: kind })
     this.log.info({ status, reason }, 'upgrade refused')
+    if (socket.destroyed) return
     const body = `${reason}\n`
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +

@@ -16,6 +16,8 @@ export interface CliProcess {
   readonly httpUrl: string
   /** Every JSON log line the process printed. */
   readonly logs: Array<Record<string, unknown>>
+  /** Everything the process wrote to stderr so far (a crash's stack lands here). */
+  readonly stderr: () => string
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   signal(signal: NodeJS.Signals): void
 }
@@ -61,6 +63,7 @@ export function startCli(cliPath: string, args: readonly string[], env: Record<s
           wsUrl: `ws://127.0.0.1:${port}`,
           httpUrl: `http://127.0.0.1:${port}`,
           logs,
+          stderr: () => stderr,
           exited,
           signal: (signal) => child.kill(signal),
         })
