@@ -43,10 +43,11 @@ export interface DocumentHost {
 let nextMemberId = -1
 
 /** The server itself as a participant: edits made through the API enter the room like a peer's. */
-function apiMember(): RoomMember {
+function apiMember(author: string | null): RoomMember {
   return {
     id: nextMemberId--,
     canEdit: true,
+    tokenName: author,
     acceptsMessages: true,
     bufferedAmount: 0,
     toldViewOnly: false,
@@ -76,18 +77,23 @@ export class DocumentService {
 
   /** The current text; 404 when the document was never stored, 410 when it was deleted. */
   async text(name: string): Promise<string> {
+    return this.read(name, (doc) => doc.getText('text').toString())
+  }
+
+  /** Reads the document as it is now: the room's Y.Doc when loaded, else one built from storage. */
+  async read<T>(name: string, reader: (doc: Y.Doc) => T): Promise<T> {
     await this.record(name)
     const room = this.host.loadedRoom(name)
     if (room && !room.disposed) {
       await room.ready()
-      return room.document.doc.getText('text').toString()
+      return reader(room.document.doc)
     }
     // Not loaded: read the stored bytes without loading a room nobody is editing.
     const stored = await this.host.storage.load(name)
     const doc = new Y.Doc()
     try {
       for (const update of stored.updates) Y.applyUpdate(doc, update)
-      return doc.getText('text').toString()
+      return reader(doc)
     } finally {
       doc.destroy()
     }
@@ -100,10 +106,10 @@ export class DocumentService {
   }
 
   /** Replaces the text with a minimal edit (common prefix and suffix kept), creating the document if needed. */
-  async replace(name: string, next: string): Promise<DocumentInfo> {
+  async replace(name: string, next: string, author: string | null = null): Promise<DocumentInfo> {
     await this.refuseDeleted(name)
     await this.ensureRecorded(name)
-    await this.edit(name, (text) => {
+    await this.edit(name, author, (text) => {
       const current = text.toString()
       const { index, remove, insert } = minimalEdit(current, next)
       if (remove > 0) text.delete(index, remove)
@@ -112,17 +118,17 @@ export class DocumentService {
     return this.describe(name)
   }
 
-  async append(name: string, addition: string): Promise<DocumentInfo> {
+  async append(name: string, addition: string, author: string | null = null): Promise<DocumentInfo> {
     await this.refuseDeleted(name)
     await this.ensureRecorded(name)
-    await this.edit(name, (text) => {
+    await this.edit(name, author, (text) => {
       if (addition) text.insert(text.length, addition)
     })
     return this.describe(name)
   }
 
   /** Creates a document (with a first text, if given); 409 when the name is taken. */
-  async create(name: string, initial: string): Promise<DocumentInfo> {
+  async create(name: string, initial: string, author: string | null = null): Promise<DocumentInfo> {
     const catalog = this.requireCatalog()
     if (!(await catalog.create(name, Date.now()))) {
       const existing = await catalog.describe(name)
@@ -130,7 +136,7 @@ export class DocumentService {
         ? new DocumentError(410, 'that id belonged to a deleted document')
         : new DocumentError(409, 'a document with that id exists')
     }
-    if (initial) await this.edit(name, (text) => text.insert(0, initial))
+    if (initial) await this.edit(name, author, (text) => text.insert(0, initial))
     return this.describe(name)
   }
 
@@ -164,7 +170,8 @@ export class DocumentService {
     }
   }
 
-  private async record(name: string): Promise<DocumentRecord> {
+  /** The document's record; 404 when it was never stored, 410 when it was deleted. */
+  async record(name: string): Promise<DocumentRecord> {
     const record = this.catalog ? await this.catalog.describe(name) : null
     if (record?.deletedAt != null) throw new DocumentError(410, 'this document was deleted')
     if (record) return record
@@ -190,9 +197,9 @@ export class DocumentService {
     return this.catalog
   }
 
-  private async edit(name: string, change: (text: Y.Text) => void): Promise<void> {
+  private async edit(name: string, author: string | null, change: (text: Y.Text) => void): Promise<void> {
     const room = this.host.roomFor(name)
-    const member = apiMember()
+    const member = apiMember(author)
     room.join(member)
     const scratch = new Y.Doc()
     try {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { DocumentStorage } from './storage/document-storage.js'
 import type { ServerMetrics } from './metrics.js'
+import type { AppendMeta } from './storage/history-store.js'
 
 export interface LoggedUpdate<S> {
   readonly update: Uint8Array
@@ -14,8 +15,10 @@ export interface RoomLogOptions<S> {
   readonly log: Logger
   readonly compactAfterUpdates: number
   readonly compactAfterBytes: number
+  /** Who wrote an update, stored with it for history; null when unknown or not kept. */
+  readonly authorOf: (origin: S) => string | null
   /** Updates are on disk: now they may be relayed. */
-  readonly stored: (batch: ReadonlyArray<LoggedUpdate<S>>) => void
+  readonly stored: (batch: ReadonlyArray<LoggedUpdate<S>>, meta: AppendMeta) => void
   /** An append failed: nothing of the batch was relayed. */
   readonly failed: (error: unknown) => void
   /** The whole document as one update, or null when it cannot be had now (not loaded). */
@@ -66,11 +69,13 @@ export class RoomLog<S> {
     const batch = this.pending
     this.pending = []
     const started = performance.now()
+    const meta: AppendMeta = { at: Date.now(), authors: batch.map((p) => this.options.authorOf(p.origin)) }
     let appended: ReturnType<DocumentStorage['append']>
     try {
       appended = this.options.storage.append(
         this.options.name,
         batch.map((p) => p.update),
+        meta,
       )
     } catch (error) {
       this.fail(error)
@@ -81,11 +86,11 @@ export class RoomLog<S> {
       this.chain = this.chain
         .then(() => result)
         .then(
-          () => this.afterAppend(batch, started),
+          () => this.afterAppend(batch, meta, started),
           (error: unknown) => this.fail(error),
         )
     } else {
-      this.afterAppend(batch, started)
+      this.afterAppend(batch, meta, started)
     }
   }
 
@@ -130,13 +135,13 @@ export class RoomLog<S> {
     this.pending = []
   }
 
-  private afterAppend(batch: ReadonlyArray<LoggedUpdate<S>>, started: number): void {
+  private afterAppend(batch: ReadonlyArray<LoggedUpdate<S>>, meta: AppendMeta, started: number): void {
     this.options.metrics.storageAppendSeconds.observe((performance.now() - started) / 1000)
     for (const { update } of batch) {
       this.count++
       this.bytes += update.byteLength
     }
-    this.options.stored(batch)
+    this.options.stored(batch, meta)
     this.maybeCompact()
   }
 

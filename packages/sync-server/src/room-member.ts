@@ -8,6 +8,8 @@ import type { PresenceSession } from './room-presence.js'
 export interface RoomMember extends PresenceSession {
   readonly id: number
   readonly canEdit: boolean
+  /** The verified name of its token; null in open mode (its presence name is used then). */
+  readonly tokenName?: string | null
   /** Open, or closing for a shutdown (its last edits are still taken). */
   readonly acceptsMessages: boolean
   /** Bytes queued for the peer and not yet sent. */

@@ -75,6 +75,15 @@ export class RoomPresence<S extends PresenceSession> {
     this.awareness.on('update', (change: AwarenessChange, origin: unknown) => this.onUpdate(change, origin))
   }
 
+  /** The name a session shows in its presence (self-declared), or null before it has one. */
+  nameOf(session: S): string | null {
+    for (const client of session.awarenessClients) {
+      const user = (this.awareness.getStates().get(client) as { user?: { name?: unknown } } | undefined)?.user
+      if (typeof user?.name === 'string' && user.name.trim() !== '') return user.name.trim().slice(0, 100)
+    }
+    return null
+  }
+
   /**
    * Applies a session's presence. A client id belongs to the first session that sends it;
    * entries for an id another session owns are dropped, unless both sessions have the same

@@ -16,6 +16,8 @@ import { UpdateRelay, type RelayTarget } from './update-relay.js'
 import { RoomLog } from './room-log.js'
 import type { ClusterRelay } from './cluster/cluster-relay.js'
 import { RoomClusterLink, type ClusterLinkHost } from './room-cluster-link.js'
+import { RoomHistory, type HistoryOptions } from './room-history.js'
+import { isHistoryStore } from './storage/history-store.js'
 
 export type { RoomMember } from './room-member.js'
 
@@ -36,6 +38,8 @@ export interface RoomOptions {
   readonly cluster: ClusterRelay | null
   /** Bounds of one presence state. */
   readonly presenceLimits?: PresenceLimits
+  /** When versions are cut; null keeps no history (nor does a store without it). */
+  readonly history: HistoryOptions | null
   /** Called once when the room has left memory (or failed to load) so the registry forgets it. */
   readonly onUnloaded: (room: Room) => void
 }
@@ -85,6 +89,8 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
   private readonly relay: UpdateRelay<Origin>
   private readonly writes: RoomLog<Origin>
   private readonly presence: RoomPresence<RoomMember>
+  /** Versions and who edited since the last one; null when the store keeps no history. */
+  readonly history: RoomHistory | null
 
   constructor(
     readonly name: string,
@@ -103,7 +109,9 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
       log: options.log,
       compactAfterUpdates: options.compactAfterUpdates,
       compactAfterBytes: options.compactAfterBytes,
-      stored: (batch) => {
+      authorOf: (origin) => (origin === null ? null : (origin.tokenName ?? this.presence.nameOf(origin))),
+      stored: (batch, meta) => {
+        this.history?.edited(meta.authors)
         this.relay.push(batch)
         this.link.publishUpdates(batch.filter((item) => item.origin !== null).map((item) => item.update))
       },
@@ -119,6 +127,10 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
       publishPresence,
       (error) => options.log.error({ room: name, err: errorMessage(error) }, 'presence batch could not be sent; dropped'),
     )
+    this.history =
+      options.history && isHistoryStore(options.storage)
+        ? new RoomHistory(name, options.storage, options.history, () => this.document.doc.getText('text').toString(), options.log)
+        : null
     this.link = new RoomClusterLink(name, options.cluster, options.storage, options.log, this)
     this.awareness = this.presence.awareness
     options.metrics.roomsLoaded.inc()
@@ -264,6 +276,7 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
     this.cancelUnload()
     this.writes.flush()
     await this.writes.settled()
+    await this.history?.flush()
     if (this.serving && this.writes.unsnapshotted > 0) this.writes.compact()
     await this.writes.settled()
     this.state = { kind: 'unloaded' }
@@ -446,11 +459,13 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
     this.unloadTimer = null
     if (this.sessions.size > 0 || !this.serving) return
     this.writes.flush()
+    // The last version is cut from the live text before the doc goes (stored after the edits).
+    const versioned = this.history?.flush()
     this.state = { kind: 'unloaded' }
     // Forget the room at once so a new session loads a fresh copy, while this one finishes
     // storing: back ends apply one document's calls in order, so that load sees everything.
     this.forget()
-    void this.writes.settled().then(
+    void Promise.all([this.writes.settled(), versioned]).then(
       () => {
         if (this.writes.unsnapshotted > 0) this.writes.compact()
         this.dispose()
@@ -474,6 +489,7 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
     for (const waiter of this.waiters.splice(0)) waiter.reject(new Error('document left memory before it was ready'))
     this.cancelUnload()
     this.warmUp.cancel()
+    this.history?.dispose()
     this.forget()
     this.link.leave()
     this.writes.close()

@@ -117,6 +117,10 @@ export class Session {
     return this.access.right === 'edit'
   }
 
+  get tokenName(): string | null {
+    return this.access.user
+  }
+
   get state(): SessionState {
     return this.stateValue
   }

@@ -86,6 +86,17 @@ export interface SyncServerOptions {
    * behind one address must not be dropped. Set it on public servers.
    */
   readonly maxBufferedBytesPerAddress?: number
+  /**
+   * Keep history (who wrote what, versions) when the store supports it (SQLite, PostgreSQL,
+   * memory). Default true.
+   */
+  readonly history?: boolean
+  /** A version is cut once a document's editing pauses this long. Default 30 000 ms. */
+  readonly versionIdleMs?: number
+  /** ...and at least this often during continuous editing. Default 600 000 ms (10 min). */
+  readonly versionMaxMs?: number
+  /** Automatic versions older than this are thinned to the last of each day; named ones stay. 0 = keep everything (default). */
+  readonly historyRetentionMs?: number
 }
 
 export type ResolvedSyncServerOptions = Required<Omit<SyncServerOptions, 'storage' | 'logger' | 'access' | 'cluster'>>
@@ -116,6 +127,10 @@ export const DEFAULT_SYNC_SERVER_OPTIONS: ResolvedSyncServerOptions = Object.fre
   maxPresenceBytes: 8_192,
   maxTotalBufferedBytes: 1024 * 1024 * 1024,
   maxBufferedBytesPerAddress: 0,
+  history: true,
+  versionIdleMs: 30_000,
+  versionMaxMs: 600_000,
+  historyRetentionMs: 0,
 })
 
 /** Options as given, with the defaults filled in and every value checked. */
@@ -140,6 +155,8 @@ function validateOptions(options: ResolvedSyncServerOptions): void {
     'compactAfterBytes',
     'maxQueuedMessages',
     'maxPresenceBytes',
+    'versionIdleMs',
+    'versionMaxMs',
   ]
   const zeroMeansNone: Array<keyof ResolvedSyncServerOptions> = [
     'maxConnectionsPerIp',
@@ -151,6 +168,7 @@ function validateOptions(options: ResolvedSyncServerOptions): void {
     'maxThrottledMs',
     'maxTotalBufferedBytes',
     'maxBufferedBytesPerAddress',
+    'historyRetentionMs',
   ]
   for (const key of zeroMeansNone) {
     const value = options[key]

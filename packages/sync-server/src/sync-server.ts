@@ -15,7 +15,8 @@ import type { DocumentStorage } from './storage/document-storage.js'
 import { MemoryStorage } from './storage/memory-storage.js'
 import type { ClusterRelay } from './cluster/cluster-relay.js'
 import { resolveOptions, type ResolvedSyncServerOptions, type SyncServerOptions } from './sync-server-options.js'
-import { DocumentService } from './document-service.js'
+import { DocumentService, type DocumentHost } from './document-service.js'
+import { DocumentHistory } from './document-history.js'
 
 export { DEFAULT_SYNC_SERVER_OPTIONS } from './sync-server-options.js'
 export type { ResolvedSyncServerOptions, SyncServerOptions } from './sync-server-options.js'
@@ -61,6 +62,8 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
   private readonly wss: WebSocketServer
   /** Documents for the HTTP API: read, edit through the room, create, list, delete. */
   readonly documents: DocumentService
+  /** Versions, differences, restores and authorship. */
+  readonly history: DocumentHistory
   private nextSessionId = 1
   private closing: Promise<void> | null = null
 
@@ -81,13 +84,15 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
       },
       { isClosing: () => this.closing !== null, roomCount: () => this.rooms.size, hasRoom: (name) => this.rooms.has(name) },
     )
-    this.documents = new DocumentService({
+    const host: DocumentHost = {
       storage: this.storage,
       log: this.log,
       roomFor: (name) => this.roomFor(name),
       loadedRoom: (name) => this.rooms.get(name),
       clustered: this.cluster !== null,
-    })
+    }
+    this.documents = new DocumentService(host)
+    this.history = new DocumentHistory(host, this.documents, this.options.history)
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxMessageBytes, perMessageDeflate: false, handleProtocols: chooseProtocol })
     this.access.revocations?.on('revoked', this.onRevoked)
     if (this.options.maxTotalBufferedBytes > 0 || this.options.maxBufferedBytesPerAddress > 0) {
@@ -356,6 +361,13 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
         relayWindowMs: this.options.relayWindowMs,
         maxDocumentBytes: this.options.maxDocumentBytes,
         presenceLimits: { ...DEFAULT_PRESENCE_LIMITS, maxStateBytes: this.options.maxPresenceBytes },
+        history: this.options.history
+          ? {
+              versionIdleMs: this.options.versionIdleMs,
+              versionMaxMs: this.options.versionMaxMs,
+              retentionMs: this.options.historyRetentionMs || null,
+            }
+          : null,
         cluster: this.cluster,
         onUnloaded: (unloaded) => {
           if (this.rooms.get(unloaded.name) === unloaded) this.rooms.delete(unloaded.name)

@@ -38,6 +38,7 @@ function room(storage = new MemoryStorage()): Room {
     maxQueuedMessages: 100,
     relayWindowMs: 0,
     maxDocumentBytes: 0,
+    history: null,
     cluster: null,
     onUnloaded: () => {},
   })

@@ -1,3 +1,5 @@
+import type { AppendMeta } from './history-store.js'
+
 export type MaybePromise<T> = T | Promise<T>
 
 /** What a back end returns for one document: the snapshot (if any) followed by the log. */
@@ -29,7 +31,8 @@ export interface DocumentStorage {
    */
   readonly shared?: boolean
   load(name: string): MaybePromise<StoredDocument>
-  append(name: string, updates: readonly Uint8Array[]): MaybePromise<void>
+  /** `meta` says who wrote each update and when; a store that keeps history records it with them. */
+  append(name: string, updates: readonly Uint8Array[], meta?: AppendMeta): MaybePromise<void>
   compact(name: string, state: Uint8Array): MaybePromise<void>
   /** Throws when the back end cannot serve requests; used by /healthz. */
   check(): MaybePromise<void>

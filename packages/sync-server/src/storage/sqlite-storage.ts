@@ -2,6 +2,17 @@ import type Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { DocumentStorage, StoredDocument } from './document-storage.js'
+import {
+  distinctAuthors,
+  foldRuns,
+  versionsToThin,
+  type AppendMeta,
+  type AttributionRun,
+  type HistoryStore,
+  type NewVersion,
+  type VersionPage,
+  type VersionRecord,
+} from './history-store.js'
 import { TOUCH_INTERVAL_MS, type DocumentCatalog, type DocumentRecord, type ListOptions } from './document-catalog.js'
 import { SqliteWebhooks } from './sqlite-webhooks.js'
 import type { PromoteOptions, WebhookDelivery, WebhookStore } from './webhook-store.js'
@@ -24,18 +35,18 @@ export interface SqliteStorageOptions {
  * append-only log of updates. better-sqlite3 is synchronous, so an append is on disk before
  * the room relays the update in the same tick.
  */
-export class SqliteStorage implements DocumentStorage, RevocationStore, DocumentCatalog, WebhookStore {
+export class SqliteStorage implements DocumentStorage, RevocationStore, DocumentCatalog, WebhookStore, HistoryStore {
   private readonly db: Database.Database
   private readonly selectSnapshot: Database.Statement<[string], { data: Buffer }>
   private readonly selectLog: Database.Statement<[string], { data: Buffer }>
-  private readonly appendMany: (name: string, updates: readonly Uint8Array[]) => void
-  private readonly appendOne: (name: string, update: Uint8Array) => unknown
+  private readonly appendMany: (name: string, updates: readonly Uint8Array[], meta: AppendMeta | undefined) => void
+  private readonly appendOne: (name: string, update: Uint8Array, meta: AppendMeta | undefined) => unknown
   private readonly replaceWithSnapshot: (name: string, state: Uint8Array) => void
   /** Last sequence number per loaded document: this process is the file's only writer. */
   private readonly lastSeq = new Map<string, number>()
   /** When each document's updated_at was last written, to write it at most once a second. */
   private readonly touched = new Map<string, number>()
-  private readonly appendTouching: (name: string, updates: readonly Uint8Array[], now: number) => void
+  private readonly appendTouching: (name: string, updates: readonly Uint8Array[], now: number, meta: AppendMeta | undefined) => void
   private readonly removeAll: (name: string, at: number) => void
   private readonly selectDeleted: Database.Statement<[string], { deleted_at: number | null }>
   /** The webhook outbox, once enabled: edits and deletions are recorded with them. */
@@ -62,8 +73,30 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
         doc TEXT NOT NULL,
         seq INTEGER NOT NULL,
         data BLOB NOT NULL,
+        author TEXT,
+        at INTEGER,
         PRIMARY KEY (doc, seq)
       ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS attribution (
+        doc TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        client INTEGER NOT NULL,
+        clock_start INTEGER NOT NULL,
+        clock_end INTEGER NOT NULL,
+        author TEXT,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (doc, n)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS versions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        name TEXT,
+        authors TEXT NOT NULL,
+        length INTEGER NOT NULL,
+        text TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS versions_by_doc ON versions (doc, id);
       CREATE TABLE IF NOT EXISTS documents (
         doc TEXT PRIMARY KEY,
         created_at INTEGER NOT NULL,
@@ -79,6 +112,9 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
         expires_at INTEGER NOT NULL
       );
     `)
+    // Files from before history: log rows gain who wrote them and when (unknown for old rows).
+    const logColumns = this.db.prepare<[], { name: string }>('PRAGMA table_info(log)').all()
+    if (!logColumns.some((column) => column.name === 'author')) this.db.exec('ALTER TABLE log ADD COLUMN author TEXT; ALTER TABLE log ADD COLUMN at INTEGER;')
     // Files from before the catalogue: every stored document gets its row, once.
     if (!hadCatalog)
       this.db.exec(`
@@ -89,7 +125,9 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
     this.selectSnapshot = this.db.prepare('SELECT data FROM snapshots WHERE doc = ?')
     this.selectLog = this.db.prepare('SELECT data FROM log WHERE doc = ? ORDER BY seq')
     const selectLastSeq = this.db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM log WHERE doc = ?')
-    const insertUpdate = this.db.prepare<[string, number, Uint8Array]>('INSERT INTO log (doc, seq, data) VALUES (?, ?, ?)')
+    const insertUpdate = this.db.prepare<[string, number, Uint8Array, string | null, number | null]>(
+      'INSERT INTO log (doc, seq, data, author, at) VALUES (?, ?, ?, ?, ?)',
+    )
     const upsertSnapshot = this.db.prepare<[string, Uint8Array, number]>(
       'INSERT INTO snapshots (doc, data, updated_at) VALUES (?, ?, ?) ON CONFLICT(doc) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at',
     )
@@ -100,15 +138,17 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
       return last + 1
     }
     // One transaction per batch: a tick's worth of updates costs one commit, not one each.
-    this.appendOne = (name: string, update: Uint8Array) => insertUpdate.run(name, nextSeq(name), update)
-    this.appendMany = this.db.transaction((name: string, updates: readonly Uint8Array[]) => {
-      for (const update of updates) insertUpdate.run(name, nextSeq(name), update)
-    })
+    const insert = (name: string, updates: readonly Uint8Array[], meta: AppendMeta | undefined): void => {
+      for (let i = 0; i < updates.length; i++) insertUpdate.run(name, nextSeq(name), updates[i]!, meta?.authors[i] ?? null, meta?.at ?? null)
+    }
+    this.appendOne = (name: string, update: Uint8Array, meta: AppendMeta | undefined) =>
+      insertUpdate.run(name, nextSeq(name), update, meta?.authors[0] ?? null, meta?.at ?? null)
+    this.appendMany = this.db.transaction(insert)
     const touch = this.db.prepare<[string, number, number]>(
       'INSERT INTO documents (doc, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT(doc) DO UPDATE SET updated_at = excluded.updated_at',
     )
-    this.appendTouching = this.db.transaction((name: string, updates: readonly Uint8Array[], now: number) => {
-      for (const update of updates) insertUpdate.run(name, nextSeq(name), update)
+    this.appendTouching = this.db.transaction((name: string, updates: readonly Uint8Array[], now: number, meta: AppendMeta | undefined) => {
+      insert(name, updates, meta)
       touch.run(name, now, now)
       this.webhooks?.record(name, 'changed', now)
     })
@@ -116,13 +156,27 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
     const markDeleted = this.db.prepare<[string, number, number, number]>(
       'INSERT INTO documents (doc, created_at, updated_at, deleted_at) VALUES (?, ?, ?, ?) ON CONFLICT(doc) DO UPDATE SET deleted_at = excluded.deleted_at',
     )
+    const deleteRuns = this.db.prepare<[string]>('DELETE FROM attribution WHERE doc = ?')
+    const deleteVersions = this.db.prepare<[string]>('DELETE FROM versions WHERE doc = ?')
     this.removeAll = this.db.transaction((name: string, at: number) => {
       deleteSnapshot.run(name)
       deleteLog.run(name)
+      deleteRuns.run(name)
+      deleteVersions.run(name)
       markDeleted.run(name, at, at, at)
       this.webhooks?.record(name, 'deleted', at)
     })
+    // Compaction folds the log's authors into runs first: history outlives the log.
+    const selectLogMeta = this.db.prepare<[string], { data: Buffer; author: string | null; at: number | null }>(
+      'SELECT data, author, at FROM log WHERE doc = ? ORDER BY seq',
+    )
+    const selectLastRun = this.db.prepare<[string], { n: number | null }>('SELECT max(n) AS n FROM attribution WHERE doc = ?')
+    const insertRun = this.db.prepare<[string, number, number, number, number, string | null, number]>(
+      'INSERT INTO attribution (doc, n, client, clock_start, clock_end, author, at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    )
     this.replaceWithSnapshot = this.db.transaction((name: string, state: Uint8Array) => {
+      let n = selectLastRun.get(name)?.n ?? 0
+      for (const run of foldRuns(selectLogMeta.iterate(name))) insertRun.run(name, ++n, run.client, run.start, run.end, run.author, run.at)
       upsertSnapshot.run(name, state, Date.now())
       deleteLog.run(name)
     })
@@ -143,17 +197,17 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
     return { updates, logCount, logBytes }
   }
 
-  append(name: string, updates: readonly Uint8Array[]): void {
+  append(name: string, updates: readonly Uint8Array[], meta?: AppendMeta): void {
     const now = Date.now()
     // The catalogue's updated_at is written with the first append and then once a second at most.
     if (now - (this.touched.get(name) ?? -Infinity) >= TOUCH_INTERVAL_MS) {
-      this.appendTouching(name, updates, now)
+      this.appendTouching(name, updates, now, meta)
       this.touched.set(name, now)
     } else if (updates.length === 1) {
       // A lone statement is its own transaction; BEGIN and COMMIT around it only cost time.
-      this.appendOne(name, updates[0]!)
+      this.appendOne(name, updates[0]!, meta)
     } else {
-      this.appendMany(name, updates)
+      this.appendMany(name, updates, meta)
     }
   }
 
@@ -198,6 +252,59 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
 
   check(): void {
     this.db.prepare('SELECT 1').get()
+  }
+
+  addVersion(name: string, version: NewVersion): VersionRecord {
+    const authors = JSON.stringify(version.authors)
+    const { lastInsertRowid } = this.db
+      .prepare('INSERT INTO versions (doc, at, name, authors, length, text) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(name, version.at, version.name, authors, version.text.length, version.text)
+    return { id: Number(lastInsertRowid), at: version.at, name: version.name, authors: version.authors, length: version.text.length }
+  }
+
+  versions(name: string, { limit, before = Number.MAX_SAFE_INTEGER }: VersionPage): VersionRecord[] {
+    return this.db
+      .prepare<[string, number, number], VersionRow>('SELECT id, at, name, authors, length FROM versions WHERE doc = ? AND id < ? ORDER BY id DESC LIMIT ?')
+      .all(name, before, limit)
+      .map(versionFromRow)
+  }
+
+  versionText(name: string, id: number): { version: VersionRecord; text: string } | null {
+    const row = this.db
+      .prepare<[string, number], VersionRow & { text: string }>('SELECT id, at, name, authors, length, text FROM versions WHERE doc = ? AND id = ?')
+      .get(name, id)
+    return row ? { version: versionFromRow(row), text: row.text } : null
+  }
+
+  attribution(name: string): AttributionRun[] {
+    const runs = this.db
+      .prepare<[string], AttributionRun>('SELECT client, clock_start AS "start", clock_end AS "end", author, at FROM attribution WHERE doc = ? ORDER BY n')
+      .all(name)
+    const logged = this.db.prepare<[string], { data: Buffer; author: string | null; at: number | null }>(
+      'SELECT data, author, at FROM log WHERE doc = ? ORDER BY seq',
+    )
+    return foldRuns(logged.iterate(name), runs)
+  }
+
+  authorsSince(name: string, at: number): string[] {
+    const rows = this.db
+      .prepare<[string, number, string, number], { author: string | null }>(
+        'SELECT DISTINCT author FROM log WHERE doc = ? AND at > ? UNION SELECT DISTINCT author FROM attribution WHERE doc = ? AND at > ?',
+      )
+      .all(name, at, name, at)
+    return distinctAuthors(rows.map((row) => row.author))
+  }
+
+  thinVersions(name: string, before: number): number {
+    const automatic = this.db
+      .prepare<[string, number], { id: number; at: number; name: string | null }>('SELECT id, at, name FROM versions WHERE doc = ? AND name IS NULL AND at < ?')
+      .all(name, before)
+    const doomed = versionsToThin(automatic, before)
+    const remove = this.db.prepare('DELETE FROM versions WHERE id = ?')
+    this.db.transaction(() => {
+      for (const id of doomed) remove.run(id)
+    })()
+    return doomed.length
   }
 
   enableWebhooks(): void {
@@ -258,4 +365,16 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
   close(): void {
     if (this.db.open) this.db.close()
   }
+}
+
+interface VersionRow {
+  id: number
+  at: number
+  name: string | null
+  authors: string
+  length: number
+}
+
+function versionFromRow(row: VersionRow): VersionRecord {
+  return { id: row.id, at: row.at, name: row.name, authors: JSON.parse(row.authors) as string[], length: row.length }
 }
