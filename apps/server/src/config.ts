@@ -177,6 +177,7 @@ function describeDefault(setting: Setting): string {
   if (setting.key === 'webDir') return 'apps/web/dist when built'
   if (setting.key === 'publicUrl') return 'http://<host>:<port>'
   if (setting.key === 'allowedHosts') return 'automatic'
+  if (setting.key === 'historyRetentionSeconds') return 'keep everything'
   if (fallback === null) return 'none'
   if (Array.isArray(fallback)) return fallback.length === 0 ? 'none' : fallback.join(',')
   if (setting.kind === 'duration') return formatDuration(fallback as number)

@@ -5,6 +5,8 @@ import { DocumentError, TokenAccessPolicy, grantCovers, roomNameFromPath, type A
 import { BodyTooLarge, bearerToken, readBody, reply } from './http-json.js'
 import { OPENAPI } from './openapi.js'
 import { WriteThrottle } from './write-throttle.js'
+import type { Call, Handler, Route } from './api-call.js'
+import { historyHandlers } from './history-routes.js'
 
 export interface DocumentsApiOptions {
   readonly sync: SyncServer
@@ -13,29 +15,21 @@ export interface DocumentsApiOptions {
   readonly log?: Logger
 }
 
-type Handler = (call: Call) => Promise<void>
-
-interface Call {
-  readonly request: IncomingMessage
-  readonly response: ServerResponse
-  /** The document id from the path, when the route has one. */
-  readonly id: string
-  readonly query: URLSearchParams
-}
-
-/** Every route, as OpenAPI spells it: the OpenAPI description is checked against this list by a test. */
-export interface Route {
-  readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE'
-  readonly path: string
-}
+export type { Route } from './api-call.js'
 
 const ID = '[^/]+'
+const VID = '[^/]+'
 const PATTERNS: Array<{ path: string; regex: RegExp }> = [
   { path: '/api/openapi.json', regex: /^\/api\/openapi\.json$/ },
   { path: '/api/docs', regex: /^\/api\/docs\/?$/ },
   { path: '/api/docs/{id}', regex: new RegExp(`^/api/docs/(${ID})$`) },
   { path: '/api/docs/{id}/text', regex: new RegExp(`^/api/docs/(${ID})/text$`) },
   { path: '/api/docs/{id}/append', regex: new RegExp(`^/api/docs/(${ID})/append$`) },
+  { path: '/api/docs/{id}/versions', regex: new RegExp(`^/api/docs/(${ID})/versions$`) },
+  { path: '/api/docs/{id}/versions/{vid}/text', regex: new RegExp(`^/api/docs/(${ID})/versions/(${VID})/text$`) },
+  { path: '/api/docs/{id}/versions/{vid}/diff', regex: new RegExp(`^/api/docs/(${ID})/versions/(${VID})/diff$`) },
+  { path: '/api/docs/{id}/versions/{vid}/restore', regex: new RegExp(`^/api/docs/(${ID})/versions/(${VID})/restore$`) },
+  { path: '/api/docs/{id}/authorship', regex: new RegExp(`^/api/docs/(${ID})/authorship$`) },
 ]
 
 /** Random ids carry 128 bits, like the editor's. */
@@ -120,6 +114,7 @@ export function createDocumentsApi({ sync, publicUrl, log }: DocumentsApiOptions
       },
       POST: async (call) => {
         let prefix = ''
+        let author: string | null = null
         if (tokens) {
           const grant = await verifiedGrant(call, tokens, 'an edit token')
           if (!grant) return
@@ -127,11 +122,12 @@ export function createDocumentsApi({ sync, publicUrl, log }: DocumentsApiOptions
           if (!grant.doc.endsWith('*'))
             return void fail(call, 403, 'your token is for one document; creating needs a token for a prefix (team-*) or for every document (*)')
           prefix = grant.doc.slice(0, -1)
+          author = grant.name
         }
         const initial = await text(call)
         if (initial === false) return
         const id = freshId(prefix)
-        const info = await sync.documents.create(id, initial)
+        const info = await sync.documents.create(id, initial, author)
         log?.info({ room: id, length: info.length }, 'document created through the API')
         reply(call.response, 201, { ...info, url: linkFor(call.request, id) }, { location: `/api/docs/${encodeURIComponent(id)}` })
       },
@@ -155,20 +151,23 @@ export function createDocumentsApi({ sync, publicUrl, log }: DocumentsApiOptions
         call.response.end(body)
       },
       PUT: async (call) => {
-        if ((await authorize(call, 'edit', call.id)) === false) return
+        const grant = await authorize(call, 'edit', call.id)
+        if (grant === false) return
         const next = await text(call)
         if (next === false) return
-        reply(call.response, 200, await sync.documents.replace(call.id, next))
+        reply(call.response, 200, await sync.documents.replace(call.id, next, grant?.name ?? null))
       },
     },
     '/api/docs/{id}/append': {
       POST: async (call) => {
-        if ((await authorize(call, 'edit', call.id)) === false) return
+        const grant = await authorize(call, 'edit', call.id)
+        if (grant === false) return
         const addition = await text(call)
         if (addition === false) return
-        reply(call.response, 200, await sync.documents.append(call.id, addition))
+        reply(call.response, 200, await sync.documents.append(call.id, addition, grant?.name ?? null))
       },
     },
+    ...historyHandlers({ sync, authorize }),
   }
 
   function linkFor(request: IncomingMessage, id: string): string {
@@ -197,7 +196,7 @@ export function createDocumentsApi({ sync, publicUrl, log }: DocumentsApiOptions
       if (!name.ok) return reply(response, 400, { error: `not a valid document id: ${name.reason}` })
       id = name.name
     }
-    const call: Call = { request, response, id, query: url.searchParams }
+    const call: Call = { request, response, id, vid: match.m![2] ?? '', query: url.searchParams }
     void handler(call).catch((error: unknown) => {
       if (response.headersSent) return
       if (error instanceof DocumentError) return void reply(response, error.status, { error: error.message })

@@ -16,6 +16,14 @@ const textBody = (description: string, required: boolean) => ({
   description,
   content: { 'text/plain; charset=utf-8': { schema: { type: 'string' } } },
 })
+const vidParameter = { name: 'vid', in: 'path', required: true, description: 'A version id from GET /api/docs/{id}/versions', schema: { type: 'string' } }
+const json = (schema: object) => ({ 'application/json': { schema } })
+const versionBody = {
+  required: false,
+  description: 'In open mode `author` names who did it (self-declared); in token mode the token’s name is used',
+  content: json({ type: 'object', properties: { author: { type: 'string' } } }),
+}
+const version = { description: 'The version', content: json({ $ref: '#/components/schemas/Version' }) }
 const info = { description: 'The document after the change', content: { 'application/json': { schema: { $ref: '#/components/schemas/Document' } } } }
 
 export const OPENAPI = {
@@ -41,6 +49,17 @@ export const OPENAPI = {
           updatedAt: { type: 'string', format: 'date-time', description: 'Kept to the second' },
           sessions: { type: 'integer', description: 'Connections open to it on this server' },
           url: { type: 'string', description: 'Editor link (create and list only)' },
+        },
+      },
+      Version: {
+        type: 'object',
+        required: ['id', 'at', 'name', 'authors', 'length'],
+        properties: {
+          id: { type: 'string' },
+          at: { type: 'string', format: 'date-time' },
+          name: { type: ['string', 'null'], description: 'Given by a person or a restore; null when cut by a pause in editing' },
+          authors: { type: 'array', items: { type: 'string' }, description: 'Who edited since the previous version' },
+          length: { type: 'integer', description: 'Characters of text' },
         },
       },
       Error: { type: 'object', required: ['error'], properties: { error: { type: 'string' } } },
@@ -119,6 +138,114 @@ export const OPENAPI = {
         summary: 'Adds the body at the end (creates the document if needed)',
         requestBody: textBody('The text to add, UTF-8', true),
         responses: { '200': info, '400': error, '401': error, '403': error, '410': error, '413': error },
+      },
+    },
+    '/api/docs/{id}/versions': {
+      parameters: [idParameter],
+      get: {
+        operationId: 'listVersions',
+        summary: 'Versions, newest first: cut when editing pauses (--version-idle-ms), during long editing (--version-max-ms), when named or restored',
+        parameters: [
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+          { name: 'before', in: 'query', description: 'The `next` of the previous page', schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': {
+            description: 'One page',
+            content: json({
+              type: 'object',
+              properties: { versions: { type: 'array', items: { $ref: '#/components/schemas/Version' } }, next: { type: ['string', 'null'] } },
+            }),
+          },
+          '401': error,
+          '403': error,
+          '404': error,
+          '410': error,
+        },
+      },
+      post: {
+        operationId: 'nameVersion',
+        summary: 'Names the current state: cuts a version now (edit rights)',
+        requestBody: {
+          required: true,
+          content: json({ type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 200 }, author: { type: 'string' } } }),
+        },
+        responses: { '201': version, '400': error, '401': error, '403': error, '404': error, '410': error },
+      },
+    },
+    '/api/docs/{id}/versions/{vid}/text': {
+      parameters: [idParameter, vidParameter],
+      get: {
+        operationId: 'readVersionText',
+        summary: 'The text as it was in that version',
+        responses: { '200': { description: 'The text', content: { 'text/plain; charset=utf-8': { schema: { type: 'string' } } } }, '404': error, '410': error },
+      },
+    },
+    '/api/docs/{id}/versions/{vid}/diff': {
+      parameters: [idParameter, vidParameter],
+      get: {
+        operationId: 'diffVersion',
+        summary: 'What changed from that version to another one, or to the current text',
+        parameters: [{ name: 'against', in: 'query', description: 'A version id, or `current` (the default)', schema: { type: 'string' } }],
+        responses: {
+          '200': {
+            description: 'Operations that turn the version’s text into the other: `equal` and `delete` spell the old text, `equal` and `insert` the new',
+            content: json({
+              type: 'object',
+              properties: {
+                from: { type: 'string' },
+                to: { type: 'string' },
+                ops: {
+                  type: 'array',
+                  items: { type: 'object', properties: { op: { enum: ['equal', 'insert', 'delete'] }, text: { type: 'string' } } },
+                },
+              },
+            }),
+          },
+          '404': error,
+          '410': error,
+        },
+      },
+    },
+    '/api/docs/{id}/versions/{vid}/restore': {
+      parameters: [idParameter, vidParameter],
+      post: {
+        operationId: 'restoreVersion',
+        summary: 'Makes the live text that version’s (one minimal edit everyone sees), recorded as a version “Restored from …” (edit rights)',
+        requestBody: versionBody,
+        responses: { '200': version, '401': error, '403': error, '404': error, '410': error },
+      },
+    },
+    '/api/docs/{id}/authorship': {
+      parameters: [idParameter],
+      get: {
+        operationId: 'authorship',
+        summary: 'Who wrote each stretch of the current text, and when',
+        responses: {
+          '200': {
+            description:
+              'Spans covering the text in order; offsets count UTF-16 code units (JavaScript string indices). `author` is the token’s name in token mode, the name shown in the editor in open mode (self-declared), null when unknown',
+            content: json({
+              type: 'object',
+              properties: {
+                spans: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      start: { type: 'integer' },
+                      end: { type: 'integer' },
+                      author: { type: ['string', 'null'] },
+                      at: { type: ['string', 'null'], format: 'date-time' },
+                    },
+                  },
+                },
+              },
+            }),
+          },
+          '404': error,
+          '410': error,
+        },
       },
     },
   },

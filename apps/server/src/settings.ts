@@ -46,6 +46,11 @@ export interface ServerConfig {
   readonly webhookUrls: readonly string[]
   readonly webhookSecret: string | null
   readonly webhookDelayMs: number
+  readonly history: 'on' | 'off'
+  readonly versionIdleMs: number
+  readonly versionMaxMs: number
+  /** Automatic versions older than this are thinned; null keeps everything. */
+  readonly historyRetentionSeconds: number | null
   /** PEM files: when both are set the server speaks HTTPS and WSS on its port. */
   readonly tlsCert: string | null
   readonly tlsKey: string | null
@@ -338,6 +343,37 @@ export const SETTINGS: readonly Setting[] = [
     help: 'document.changed waits this long after the last edit (never more than 10 s while edits keep coming)',
   },
   {
+    key: 'history',
+    flag: 'history',
+    env: 'COEDIT_HISTORY',
+    kind: 'enum',
+    choices: ['on', 'off'],
+    help: 'Keep who wrote what and versions of every document (History in the editor, /api/docs/<id>/versions and /authorship)',
+  },
+  {
+    key: 'versionIdleMs',
+    flag: 'version-idle-ms',
+    env: 'COEDIT_VERSION_IDLE_MS',
+    kind: 'int',
+    min: 1,
+    help: 'A version is cut once editing of a document pauses this long',
+  },
+  {
+    key: 'versionMaxMs',
+    flag: 'version-max-ms',
+    env: 'COEDIT_VERSION_MAX_MS',
+    kind: 'int',
+    min: 1,
+    help: 'During continuous editing a version is cut at least this often',
+  },
+  {
+    key: 'historyRetentionSeconds',
+    flag: 'history-retention',
+    env: 'COEDIT_HISTORY_RETENTION',
+    kind: 'duration',
+    help: 'Automatic versions older than this are thinned to the last of each day (named and restored ones stay), e.g. 90d',
+  },
+  {
     key: 'maxDocumentBytes',
     flag: 'max-document-bytes',
     env: 'COEDIT_MAX_DOCUMENT_BYTES',
@@ -390,6 +426,10 @@ export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
   webhookUrls: [],
   webhookSecret: null,
   webhookDelayMs: 2_000,
+  history: 'on',
+  versionIdleMs: DEFAULT_SYNC_SERVER_OPTIONS.versionIdleMs,
+  versionMaxMs: DEFAULT_SYNC_SERVER_OPTIONS.versionMaxMs,
+  historyRetentionSeconds: null,
 })
 
 /** A setting that cannot be used; the message names the flag, the variable and what is allowed. */
