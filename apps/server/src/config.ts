@@ -156,6 +156,7 @@ export function helpText(): string {
   lines.push(
     '  coedit cat|write|append|watch <doc-url>                              Read, replace, extend or follow a document from a terminal (see coedit cat --help)',
   )
+  lines.push('  coedit history|blame <doc-url>, coedit restore <doc-url> <version>  Versions, who wrote what, and going back (see coedit history --help)')
   lines.push('')
   lines.push('Endpoints: ws://<host>:<port><prefix><room> (y-websocket), GET /healthz, GET /metrics (Prometheus), /api/docs (document API; /api/openapi.json).')
   lines.push('SIGTERM/SIGINT: stop accepting, store everything, close sessions with 1012, exit 0.')

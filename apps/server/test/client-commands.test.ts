@@ -138,3 +138,43 @@ describe('coedit cat / write / append / watch', () => {
     expect(parseDocAddress('ws://host:1/sync/room')).toMatchObject({ wsBase: 'ws://host:1/sync', id: 'room', token: null })
   })
 })
+
+describe('coedit history / blame / restore', () => {
+  it('lists versions, blames each line on its author, restores a version for the people editing', async () => {
+    const server = await cli(['--version-idle-ms', '200'])
+    const ada = client(server, 'book')
+    ada.provider.awareness.setLocalStateField('user', { name: 'Ada', color: '#d1495b' })
+    await ada.synced()
+    ada.text.insert(0, 'Chapter one\nIt was a dark night.\n')
+    await waitFor('a version', async () => (await coedit(['history', link(server, 'book'), '--json'])).stdout.trim().split('\n').length === 1)
+    expect((await coedit(['write', link(server, 'book')], 'Chapter one\nIt was a bright morning.\nThe end.\n')).code).toBe(0)
+    await waitFor('ada has the write', () => ada.text.toString().endsWith('The end.\n'))
+
+    const blame = await coedit(['blame', link(server, 'book')])
+    expect(blame.code).toBe(0)
+    const lines = blame.stdout.trimEnd().split('\n')
+    expect(lines).toHaveLength(3)
+    expect(lines[0]).toMatch(/^Ada\s+\d{4}-\d\d-\d\d \d\d:\d\d │ Chapter one$/)
+    // The write (open mode, no author) changed most of line 2 and all of line 3.
+    expect(lines[1]).toMatch(/^unknown\s+.* │ It was a bright morning\.$/)
+    expect(lines[2]).toMatch(/│ The end\.$/)
+
+    const history = await coedit(['history', link(server, 'book')])
+    expect(history.code).toBe(0)
+    expect(history.stdout).toMatch(/^ID\s+TIME\s+LENGTH\s+NAME \/ AUTHORS\n/)
+    expect(history.stdout).toContain('Ada')
+    const first = JSON.parse((await coedit(['history', link(server, 'book'), '--json'])).stdout.trim().split('\n').at(-1)!) as { id: string }
+    const restored = await coedit(['restore', link(server, 'book'), first.id, '--name', 'Editor Ed'])
+    expect(restored.code).toBe(0)
+    expect(restored.stdout).toMatch(/^Restored from the version of \d{4}-\d\d-\d\d \d\d:\d\d UTC: now version \d+, 33 characters\n$/)
+    await waitFor('ada has the restored text', () => ada.text.toString() === 'Chapter one\nIt was a dark night.\n')
+    const after = JSON.parse((await coedit(['history', link(server, 'book'), '--json', '--limit', '1'])).stdout) as { authors: string[] }
+    expect(after.authors).toContain('Editor Ed')
+
+    // Mistakes get a reason and the documented exit code.
+    expect(await coedit(['restore', link(server, 'book'), '999999'])).toMatchObject({ code: 4, stderr: expect.stringContaining('no version 999999') })
+    expect(await coedit(['restore', link(server, 'book')])).toMatchObject({ code: 2, stderr: expect.stringContaining('a version id') })
+    expect(await coedit(['history', link(server, 'never-written')])).toMatchObject({ code: 4 })
+    expect(await coedit(['history', link(server, 'book'), '--limit', '0'])).toMatchObject({ code: 2 })
+  })
+})

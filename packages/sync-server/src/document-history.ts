@@ -72,7 +72,7 @@ export class DocumentHistory {
   async restore(name: string, id: string, author: string | null): Promise<VersionInfo> {
     const { version, text } = await this.versionText(name, id)
     await this.documents.replace(name, text, author)
-    const label = version.name ? `“${version.name}”` : `the version of ${version.at}`
+    const label = version.name ? `“${version.name}”` : `the version of ${version.at.slice(0, 16).replace('T', ' ')} UTC`
     return this.cut(name, `Restored from ${label}`, author)
   }
 

@@ -2,14 +2,19 @@ import { parseArgs } from 'node:util'
 import { minimalEdit } from '@coedit/sync-server'
 import { AddressError, parseDocAddress, type DocAddress } from './doc-address.js'
 import { ClientError, DocConnection, EXIT_CODES } from './doc-connection.js'
+import { printBlame, printHistory, restoreVersion } from './history-commands.js'
 
-export const CLIENT_COMMANDS = ['cat', 'write', 'append', 'watch'] as const
+export const CLIENT_COMMANDS = ['cat', 'write', 'append', 'watch', 'history', 'blame', 'restore'] as const
 export type ClientCommand = (typeof CLIENT_COMMANDS)[number]
 
 export const CLIENT_HELP = `Usage: coedit cat <doc-url>       print the text
        coedit write <doc-url>     replace the text with standard input (one minimal edit)
        coedit append <doc-url>    add standard input at the end
        coedit watch <doc-url>     print one JSON line per change until interrupted
+       coedit history <doc-url>   list the document's versions, newest first
+       coedit blame <doc-url>     print the text, each line with who wrote it and when
+       coedit restore <doc-url> <version-id>
+                                  make the text that version's (everyone editing sees it)
 
 <doc-url> is the document's link, as the editor shares it: http://host:port/d/<id>, with
 #token=<token> on a server in token mode (or pass --token). The commands take part in the
@@ -18,7 +23,10 @@ shows up among the people present.
 
   --token <token>      Access token (default: the link's #token=, else $COEDIT_TOKEN)
   --timeout-ms <ms>    Give up when the server has not answered in this long (default 10000)
-  --name <name>        How a watcher is shown to others (default "coedit watch")
+  --name <name>        How a watcher is shown to others (default "coedit watch"); for restore,
+                       who restored it (open mode; token mode records the token's name)
+  --limit <n>          history: how many versions (default 50, at most 1000)
+  --json               history, blame: one JSON object per line instead of a table
   --help               This text
 
 watch prints {"at": "<ISO time>", "delta": [...Yjs text delta], "length": <characters>} per change.
@@ -38,13 +46,20 @@ export interface ClientIo {
 
 /** Runs one client command; returns the process exit code. */
 export async function runClientCommand(command: ClientCommand, argv: readonly string[], io: ClientIo): Promise<number> {
-  let values: { token?: string; 'timeout-ms'?: string; name?: string; help?: boolean }
+  let values: { token?: string; 'timeout-ms'?: string; name?: string; help?: boolean; limit?: string; json?: boolean }
   let positionals: string[]
   try {
     ;({ values, positionals } = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: { token: { type: 'string' }, 'timeout-ms': { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean' } },
+      options: {
+        token: { type: 'string' },
+        'timeout-ms': { type: 'string' },
+        name: { type: 'string' },
+        help: { type: 'boolean' },
+        limit: { type: 'string' },
+        json: { type: 'boolean' },
+      },
     }))
   } catch (error) {
     io.stderr(`coedit ${command}: ${(error as Error).message}\n${CLIENT_HELP}\n`)
@@ -54,8 +69,16 @@ export async function runClientCommand(command: ClientCommand, argv: readonly st
     io.stdout(`${CLIENT_HELP}\n`)
     return 0
   }
-  if (positionals.length !== 1) {
-    io.stderr(`coedit ${command}: give exactly one document link\n${CLIENT_HELP}\n`)
+  const wanted = command === 'restore' ? 2 : 1
+  if (positionals.length !== wanted) {
+    io.stderr(
+      `coedit ${command}: ${wanted === 2 ? 'give a document link and a version id (see coedit history)' : 'give exactly one document link'}\n${CLIENT_HELP}\n`,
+    )
+    return 2
+  }
+  const limit = Number(values.limit ?? 50)
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    io.stderr(`coedit ${command}: --limit must be a whole number from 1 to 1000\n`)
     return 2
   }
   const timeoutMs = Number(values['timeout-ms'] ?? 10_000)
@@ -74,6 +97,9 @@ export async function runClientCommand(command: ClientCommand, argv: readonly st
   }
   try {
     if (command === 'watch') return await watch(address, { timeoutMs, name: values.name ?? 'coedit watch' }, io)
+    if (command === 'history') return await printHistory(address, { timeoutMs, limit, json: values.json ?? false }, io.stdout).then(() => 0)
+    if (command === 'blame') return await printBlame(address, { timeoutMs, json: values.json ?? false }, io.stdout).then(() => 0)
+    if (command === 'restore') return await restoreVersion(address, positionals[1]!, { timeoutMs, name: values.name ?? null }, io.stdout).then(() => 0)
     const input = command === 'cat' ? '' : await io.readStdin()
     const connection = await DocConnection.open(address, { timeoutMs })
     try {
