@@ -294,6 +294,43 @@ describe('several servers, one Redis, one PostgreSQL', () => {
     expect(await attemptUpgrade(`${b.wsUrl}/${id}`)).toMatchObject({ opened: false, status: 410 })
   })
 
+  it('history on two servers sharing PostgreSQL: one version per pause naming people on both, authorship through compaction, restore reaches both', async () => {
+    const [a, b] = await Promise.all([server(['--version-idle-ms', '400']), server(['--version-idle-ms', '400'])])
+    const ada = client(a, 'shared-history')
+    const ben = client(b, 'shared-history')
+    ada.provider.awareness.setLocalStateField('user', { name: 'Ada', color: '#d1495b' })
+    ben.provider.awareness.setLocalStateField('user', { name: 'Ben', color: '#2d7dd2' })
+    await Promise.all([ada.synced(), ben.synced()])
+    await waitFor('each sees the other', () => ada.provider.awareness.getStates().size === 2 && ben.provider.awareness.getStates().size === 2)
+    ada.text.insert(0, 'written on A. ')
+    await waitFor('ben has it', () => ben.text.length === 14)
+    ben.text.insert(14, 'written on B.')
+    await waitFor('ada has it', () => ada.text.toString() === 'written on A. written on B.')
+    const versions = async (on: typeof a) =>
+      ((await (await fetch(`${on.httpUrl}/api/docs/shared-history/versions`)).json()) as { versions: Array<{ id: string; authors: string[]; length: number }> })
+        .versions
+    await waitFor('a version with both authors', async () => (await versions(b)).some((v) => v.length === 27 && v.authors.length === 2), { timeoutMs: 10_000 })
+    // Both servers cut at the pause; the second joined the first's version instead of adding one.
+    const cut = (await versions(a)).filter((v) => v.length === 27)
+    expect(cut).toHaveLength(1)
+    expect(new Set(cut[0]!.authors)).toEqual(new Set(['Ada', 'Ben']))
+    // Enough edits for compaction (--compact-after-updates 50): authorship survives it.
+    for (let i = 0; i < 60; i++) ada.doc.getMap('meta').set('n', i)
+    await waitFor('the edits stored', async () => (await readMetric(a.httpUrl, 'coedit_compactions_total')) > 0)
+    const spans = (
+      (await (await fetch(`${b.httpUrl}/api/docs/shared-history/authorship`)).json()) as { spans: Array<{ start: number; end: number; author: string }> }
+    ).spans
+    expect(spans.map((s) => [s.author, ada.text.toString().slice(s.start, s.end)])).toEqual([
+      ['Ada', 'written on A. '],
+      ['Ben', 'written on B.'],
+    ])
+    ben.text.delete(0, ben.text.length)
+    await waitFor('ada sees the deletion', () => ada.text.length === 0)
+    const restored = await fetch(`${a.httpUrl}/api/docs/shared-history/versions/${cut[0]!.id}/restore`, { method: 'POST' })
+    expect(restored.status).toBe(200)
+    await waitFor('the restore reaches both', () => [ada, ben].every((c) => c.text.toString() === 'written on A. written on B.'))
+  })
+
   it('webhooks from two servers sharing PostgreSQL: one event per burst of edits made on both, not one per server', async () => {
     const received: Array<{ event: string; doc: string; delivery: string }> = []
     const hook = createServer((request, response) => {

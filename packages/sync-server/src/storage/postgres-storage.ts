@@ -4,6 +4,8 @@ import type { DocumentStorage, StoredDocument } from './document-storage.js'
 import { TOUCH_INTERVAL_MS, type DocumentCatalog, type DocumentRecord, type ListOptions } from './document-catalog.js'
 import { PostgresWebhooks, WEBHOOK_SCHEMA } from './postgres-webhooks.js'
 import type { PromoteOptions, WebhookDelivery, WebhookStore } from './webhook-store.js'
+import { HISTORY_SCHEMA, PostgresHistory } from './postgres-history.js'
+import type { AppendMeta, AttributionRun, HistoryStore, NewVersion, VersionPage, VersionRecord } from './history-store.js'
 import { loadDriver } from '../optional-driver.js'
 import { revocationFromRow, type Revocation, type RevocationRow, type RevocationStore, type StoredRevocation } from '../access/revocations.js'
 
@@ -23,7 +25,7 @@ const SCHEMA_LOCK = 0x636f6564 // 'coed'
  * deletes exactly those rows, under a per-document advisory lock, so rows other servers
  * append meanwhile stay, and two servers compacting at once cannot both run.
  */
-export class PostgresStorage implements DocumentStorage, RevocationStore, DocumentCatalog, WebhookStore {
+export class PostgresStorage implements DocumentStorage, RevocationStore, DocumentCatalog, WebhookStore, HistoryStore {
   readonly shared = true
   private readonly pool: pg.Pool
   private readonly ready: Promise<void>
@@ -32,12 +34,14 @@ export class PostgresStorage implements DocumentStorage, RevocationStore, Docume
   /** When this server last wrote each document's updated_at (once a second at most). */
   private readonly touched = new Map<string, number>()
   private webhooks: PostgresWebhooks | null = null
+  private readonly history: PostgresHistory
 
   constructor(options: PostgresStorageOptions) {
     const { Pool } = loadDriver<typeof pg>('pg', '@coedit/sync-server/postgres')
     this.pool = new Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 })
     // An idle client losing its server must not crash the process; the next query reports it.
     this.pool.on('error', () => {})
+    this.history = new PostgresHistory(this.pool, (isolation, work) => this.transaction(isolation, work))
     this.ready = this.createSchema()
     this.ready.catch(() => {})
   }
@@ -61,8 +65,10 @@ export class PostgresStorage implements DocumentStorage, RevocationStore, Docume
     )
   }
 
-  append(name: string, updates: readonly Uint8Array[]): Promise<void> {
+  append(name: string, updates: readonly Uint8Array[], meta?: AppendMeta): Promise<void> {
     const data = updates.map((update) => Buffer.from(update))
+    const insert = 'INSERT INTO coedit_updates (name, data, author, at) SELECT $1, unnest($2::bytea[]), unnest($3::text[]), $4'
+    const values = [name, data, updates.map((_, i) => meta?.authors[i] ?? null), meta?.at ?? null]
     return this.inOrder(name, async () => {
       await this.ready
       const now = Date.now()
@@ -70,11 +76,11 @@ export class PostgresStorage implements DocumentStorage, RevocationStore, Docume
         // The change is recorded in the same transaction as the edit: a crash loses neither alone.
         const webhooks = this.webhooks
         await this.transaction('READ COMMITTED', async (client) => {
-          await client.query('INSERT INTO coedit_updates (name, data) SELECT $1, unnest($2::bytea[])', [name, data])
+          await client.query(insert, values)
           await webhooks.record(client, name, 'changed', now)
         })
       } else {
-        await this.pool.query('INSERT INTO coedit_updates (name, data) SELECT $1, unnest($2::bytea[])', [name, data])
+        await this.pool.query(insert, values)
       }
       if (now - (this.touched.get(name) ?? -Infinity) < TOUCH_INTERVAL_MS) return
       this.touched.set(name, now)
@@ -136,6 +142,7 @@ export class PostgresStorage implements DocumentStorage, RevocationStore, Docume
       this.transaction('READ COMMITTED', async (client) => {
         await client.query('DELETE FROM coedit_documents WHERE name = $1', [name])
         await client.query('DELETE FROM coedit_updates WHERE name = $1', [name])
+        await this.history.remove(client, name)
         await client.query(
           'INSERT INTO coedit_catalog (name, created_at, updated_at, deleted_at) VALUES ($1, $2, $2, $2) ON CONFLICT (name) DO UPDATE SET deleted_at = EXCLUDED.deleted_at',
           [name, at],
@@ -191,6 +198,11 @@ export class PostgresStorage implements DocumentStorage, RevocationStore, Docume
           Buffer.from(merged),
         ])
         // Exactly the rows folded in: rows appended since (by any server) stay in the log.
+        await this.history.fold(
+          client,
+          name,
+          rows.rows.map((row) => row.id),
+        )
         if (rows.rows.length > 0) await client.query('DELETE FROM coedit_updates WHERE id = ANY($1::bigint[])', [rows.rows.map((row) => row.id)])
       }),
     )
@@ -224,6 +236,34 @@ export class PostgresStorage implements DocumentStorage, RevocationStore, Docume
     return (await this.pool.query('DELETE FROM coedit_revocations WHERE expires_at <= $1', [now])).rowCount ?? 0
   }
 
+  async addVersion(name: string, version: NewVersion): Promise<VersionRecord> {
+    return this.history.addVersion(name, version)
+  }
+
+  async versions(name: string, page: VersionPage): Promise<VersionRecord[]> {
+    await this.ready
+    return this.history.versions(name, page)
+  }
+
+  async versionText(name: string, id: number): Promise<{ version: VersionRecord; text: string } | null> {
+    await this.ready
+    return this.history.versionText(name, id)
+  }
+
+  async attribution(name: string): Promise<AttributionRun[]> {
+    return this.history.attribution(name)
+  }
+
+  async authorsSince(name: string, at: number): Promise<string[]> {
+    await this.ready
+    return this.history.authorsSince(name, at)
+  }
+
+  async thinVersions(name: string, before: number): Promise<number> {
+    await this.ready
+    return this.history.thinVersions(name, before)
+  }
+
   async check(): Promise<void> {
     await this.ready
     await this.pool.query('SELECT 1')
@@ -243,6 +283,7 @@ export class PostgresStorage implements DocumentStorage, RevocationStore, Docume
         await client.query('CREATE TABLE IF NOT EXISTS coedit_updates (id bigserial PRIMARY KEY, name text NOT NULL, data bytea NOT NULL)')
         await client.query('CREATE INDEX IF NOT EXISTS coedit_updates_name_id ON coedit_updates (name, id)')
         for (const statement of WEBHOOK_SCHEMA) await client.query(statement)
+        for (const statement of HISTORY_SCHEMA) await client.query(statement)
         const existed = (await client.query<{ found: string | null }>("SELECT to_regclass('coedit_catalog') AS found")).rows[0]?.found != null
         await client.query(
           'CREATE TABLE IF NOT EXISTS coedit_catalog (name text COLLATE "C" PRIMARY KEY, created_at bigint NOT NULL, updated_at bigint NOT NULL, deleted_at bigint)',
