@@ -80,6 +80,14 @@ interface ViewAnchor {
  * textarea (see TextMirror), kept in step delta by delta. All DOM work happens once per
  * animation frame; layout is read at most once per frame, and only when something needs it.
  */
+/** What RemoteCursors draws under the text besides selections: who wrote what. */
+export interface HighlightSource {
+  spansIn(from: number, to: number): ReadonlyArray<{ readonly start: number; readonly end: number; readonly name: string; readonly color: string }>
+}
+
+/** Characters drawn past the last line measured on screen (that line's own length, roughly). */
+const HIGHLIGHT_SLACK = 4_096
+
 export class RemoteCursors {
   readonly layer: HTMLDivElement
   private readonly mirror: TextMirror
@@ -94,6 +102,7 @@ export class RemoteCursors {
   private readonly identify: (state: Record<string, unknown>) => { name: string; color: string }
   private readonly keepViewStill: boolean
   private readonly cleanups: Array<() => void> = []
+  private highlights: HighlightSource | null = null
 
   constructor(
     private readonly textarea: HTMLTextAreaElement,
@@ -182,6 +191,20 @@ export class RemoteCursors {
     return cursors
   }
 
+  /**
+   * Colours the text by who wrote it (LiveAuthorship), under the selections; null stops. Only
+   * what is on screen (and a screen either side) is drawn.
+   */
+  setHighlights(source: HighlightSource | null): void {
+    this.highlights = source
+    this.schedule()
+  }
+
+  /** Draw again soon (the highlights changed). */
+  refresh(): void {
+    this.schedule()
+  }
+
   destroy(): void {
     for (const cleanup of this.cleanups.splice(0)) cleanup()
     if (this.frame !== null) cancelAnimationFrame(this.frame)
@@ -233,6 +256,15 @@ export class RemoteCursors {
         color: cursor.color,
         key: `${cursor.clientId}:${cursor.color}:${cursor.name}`,
       })
+    }
+    if (this.highlights) {
+      const top = this.textarea.scrollTop
+      const height = this.textarea.clientHeight
+      const from = this.mirror.indexAt(Math.max(0, top - height))
+      const to = Math.min(this.mirror.length, this.mirror.indexAt(top + 2 * height) + HIGHLIGHT_SLACK)
+      for (const span of this.highlights.spansIn(from, to)) {
+        marks.push({ from: span.start, to: span.end, caret: -1, color: span.color, kind: 'author', key: `author:${span.name}:${span.color}` })
+      }
     }
     for (const [clientId, caret] of this.carets) {
       if (seen.has(clientId)) continue

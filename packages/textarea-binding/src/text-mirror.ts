@@ -14,15 +14,17 @@ export type Delta = ReadonlyArray<{ retain?: number; insert?: unknown; delete?: 
 /** Lines are gathered into blocks of about this many characters; one longer line is one block. */
 const BLOCK_CHARACTERS = 2_048
 
-/** What to draw in the mirror: one person's selection and caret. */
+/** What to draw in the mirror: one person's selection and caret, or a stretch of text they wrote. */
 export interface MirrorMark {
   /** Selection, [from, to) in the text; from === to for none. */
   readonly from: number
   readonly to: number
   readonly color: string
-  /** Where the caret element goes, and the element itself (kept across renders). */
+  /** Where the caret element goes (-1: none), and the element itself (kept across renders). */
   readonly caret: number
-  readonly caretElement: HTMLElement
+  readonly caretElement?: HTMLElement
+  /** 'author': text written by someone (drawn fainter, under any selection). Default 'selection'. */
+  readonly kind?: 'selection' | 'author'
   /** Changes when anything drawn for this mark changes (name, colour). */
   readonly key: string
 }
@@ -257,7 +259,7 @@ export class TextMirror {
       for (let i = 0; i < sorted.length; i++) {
         const at = sorted[i]!
         for (const m of marks) {
-          if (m.caret === at) {
+          if (m.caret === at && m.caretElement) {
             m.caretElement.setAttribute(CARET_ATTRIBUTE, '')
             nodes.push(m.caretElement)
           }
@@ -265,11 +267,13 @@ export class TextMirror {
         const next = sorted[i + 1]
         if (next === undefined || next === at) continue
         const run = this.doc.createTextNode(text.slice(at, next))
+        // Selections come first in the list, so they show over authorship.
         const covering = marks.find((m) => m.from <= at && m.to >= next && m.from < m.to)
         if (covering) {
           const span = this.doc.createElement('span')
-          span.className = 'coedit-remote-selection'
-          span.style.backgroundColor = withAlpha(covering.color, 0.25)
+          const author = covering.kind === 'author'
+          span.className = author ? 'coedit-author' : 'coedit-remote-selection'
+          span.style.backgroundColor = withAlpha(covering.color, author ? 0.18 : 0.25)
           span.append(run)
           nodes.push(span)
         } else {
@@ -286,7 +290,7 @@ export class TextMirror {
 function marksIn(marks: readonly MirrorMark[], start: number, end: number, isLast: boolean): MirrorMark[] {
   const local: MirrorMark[] = []
   for (const m of marks) {
-    const caretHere = m.caret >= start && (m.caret < end || (isLast && m.caret === end))
+    const caretHere = m.caret >= 0 && m.caret >= start && (m.caret < end || (isLast && m.caret === end))
     const selectionHere = m.from < m.to && m.from < end && m.to > start
     if (!caretHere && !selectionHere) continue
     local.push({

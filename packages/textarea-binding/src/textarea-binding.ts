@@ -109,6 +109,20 @@ export class TextareaBinding {
     this.undoManager.redo()
   }
 
+  /**
+   * Makes the text `next` as one edit of this person's (a restore, say): one undo step, the
+   * common start and end kept, so others' carets there stay put.
+   */
+  replaceText(next: string): void {
+    const change = diffAroundCaret(this.value, next, next.length)
+    if (!change) return
+    this.undoManager.stopCapturing()
+    this.applyLocal(change)
+    this.undoManager.stopCapturing()
+    this.value = next
+    this.textarea.setRangeText(change.insert, change.index, change.index + change.remove, 'end')
+  }
+
   destroy(): void {
     for (const cleanup of this.cleanups.splice(0)) cleanup()
     if (this.checkTimer) clearTimeout(this.checkTimer)
