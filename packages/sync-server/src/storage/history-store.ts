@@ -53,7 +53,7 @@ export interface HistoryStore {
   versionText(name: string, id: number): MaybePromise<{ version: VersionRecord; text: string } | null>
   /** Every run, folded or still in the log, oldest first. */
   attribution(name: string): MaybePromise<AttributionRun[]>
-  /** Authors of the updates stored after `at` (what a version cut after a crash covers). */
+  /** Authors of the updates stored at or after `at` (what a version cut after a crash covers; the same millisecond counts, to miss no one). */
   authorsSince(name: string, at: number): MaybePromise<string[]>
   /** Removes automatic versions older than `before`, keeping the last of each day; named ones stay. */
   thinVersions(name: string, before: number): MaybePromise<number>

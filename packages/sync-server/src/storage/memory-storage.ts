@@ -174,8 +174,8 @@ export class MemoryStorage extends MemoryRevocations implements DocumentStorage,
   }
 
   authorsSince(name: string, at: number): string[] {
-    const logged = (this.documents.get(name)?.log ?? []).filter((row) => (row.at ?? 0) > at)
-    const folded = (this.histories.get(name)?.runs ?? []).filter((run) => run.at > at)
+    const logged = (this.documents.get(name)?.log ?? []).filter((row) => (row.at ?? 0) >= at)
+    const folded = (this.histories.get(name)?.runs ?? []).filter((run) => run.at >= at)
     return distinctAuthors([...folded, ...logged].map((row) => row.author))
   }
 

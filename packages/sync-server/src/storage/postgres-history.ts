@@ -120,7 +120,7 @@ export class PostgresHistory {
 
   async authorsSince(name: string, at: number): Promise<string[]> {
     const result = await this.pool.query<{ author: string | null }>(
-      'SELECT DISTINCT author FROM coedit_updates WHERE name = $1 AND at > $2 UNION SELECT DISTINCT author FROM coedit_attribution WHERE name = $1 AND at > $2',
+      'SELECT DISTINCT author FROM coedit_updates WHERE name = $1 AND at >= $2 UNION SELECT DISTINCT author FROM coedit_attribution WHERE name = $1 AND at >= $2',
       [name, at],
     )
     return distinctAuthors(result.rows.map((row) => row.author))

@@ -289,7 +289,7 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
   authorsSince(name: string, at: number): string[] {
     const rows = this.db
       .prepare<[string, number, string, number], { author: string | null }>(
-        'SELECT DISTINCT author FROM log WHERE doc = ? AND at > ? UNION SELECT DISTINCT author FROM attribution WHERE doc = ? AND at > ?',
+        'SELECT DISTINCT author FROM log WHERE doc = ? AND at >= ? UNION SELECT DISTINCT author FROM attribution WHERE doc = ? AND at >= ?',
       )
       .all(name, at, name, at)
     return distinctAuthors(rows.map((row) => row.author))
