@@ -99,11 +99,13 @@ async function serve(env: Record<string, string>, use: (server: CoeditServer) =>
 /** The secret of `securedCoedit`, for minting links the way `coedit token` does. */
 export const E2E_SECRET = 'e2e-secret-for-token-mode-0123456789abcdef'
 
-export const test = base.extend<{ coedit: CoeditServer; securedCoedit: CoeditServer }>({
+export const test = base.extend<{ coedit: CoeditServer; securedCoedit: CoeditServer; historyCoedit: CoeditServer }>({
   // Open mode, as `npm start` runs.
   coedit: async ({}, use) => serve({}, use),
   // Token mode: every connection needs a signed link.
   securedCoedit: async ({}, use) => serve({ COEDIT_SECRET: E2E_SECRET }, use),
+  // Open mode cutting a version after a short pause, so a test can write, pause and look back.
+  historyCoedit: async ({}, use) => serve({ COEDIT_VERSION_IDLE_MS: '700' }, use),
 })
 
 export { expect }

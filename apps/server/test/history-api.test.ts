@@ -67,6 +67,8 @@ describe('history over HTTP', () => {
     const named = await api(server, 'POST', '/api/docs/plan/versions', { json: { name: 'agreed plan', author: 'Ada' } })
     expect(named.status).toBe(201)
     expect(named.json).toMatchObject({ name: 'agreed plan', length: 37 })
+    // Nobody edited since the last version: naming it does not make Ada an author.
+    expect(named.json.authors).toEqual([])
     ben.text.delete(0, ben.text.length)
     ben.text.insert(0, 'junk')
     await waitFor('ada sees the paste', () => ada.text.toString() === 'junk')

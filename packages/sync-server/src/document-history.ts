@@ -65,7 +65,10 @@ export class DocumentHistory {
     if (!trimmed) throw new DocumentError(400, 'a version name must not be empty')
     if (trimmed.length > MAX_VERSION_NAME) throw new DocumentError(400, `a version name may have at most ${MAX_VERSION_NAME} characters`)
     await this.ready(name)
-    return this.cut(name, trimmed, author)
+    // Naming is not editing: the version lists who edited since the previous one; the namer is logged.
+    const version = await this.cut(name, trimmed, null)
+    this.host.log.info({ room: name, version: version.id, by: author }, 'version named')
+    return version
   }
 
   /** Makes the live text that of version `id` (one minimal edit everyone sees), recorded as a version. */

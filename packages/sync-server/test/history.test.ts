@@ -203,3 +203,38 @@ function spansCover(length: number, spans: readonly AuthorshipSpan[]): Array<[nu
   expect(at).toBe(length)
   return tiles
 }
+
+describe('--history-retention', () => {
+  it('thins automatic versions older than the retention to the last of each day; named ones and recent ones stay', () => {
+    const day = 86_400_000
+    const now = Date.now()
+    // Five days ago: three automatic versions and a named one; four days ago: two; today: two.
+    const at = (daysAgo: number, hour: number): number => Math.floor((now - daysAgo * day) / day) * day + hour * 3_600_000
+    const rows: Array<[number, string | null]> = [
+      [at(5, 9), null],
+      [at(5, 11), 'sent to Ana'],
+      [at(5, 14), null],
+      [at(5, 16), null],
+      [at(4, 10), null],
+      [at(4, 12), null],
+      [now - 60_000, null],
+      [now - 30_000, null],
+    ]
+    for (const storage of [new MemoryStorage(), new SqliteStorage({ file: `${tempDir().path}/thin.db` })]) {
+      for (const [when, name] of rows) storage.addVersion('doc', { at: when, name, authors: ['Ada'], text: `text at ${when}` })
+      const removed = storage.thinVersions('doc', now - 2 * day)
+      expect(removed).toBe(3)
+      const kept = storage.versions('doc', { limit: 100 }).map((v) => [v.at, v.name])
+      expect(kept).toEqual(
+        [
+          [at(5, 11), 'sent to Ana'],
+          [at(5, 16), null],
+          [at(4, 12), null],
+          [now - 60_000, null],
+          [now - 30_000, null],
+        ].reverse(),
+      )
+      storage.close()
+    }
+  })
+})

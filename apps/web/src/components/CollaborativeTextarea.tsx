@@ -1,11 +1,22 @@
-import { useEffect, useRef } from 'react'
-import { RemoteCursors, TextareaBinding } from '@coedit/textarea-binding'
+import { useEffect, useRef, type MutableRefObject } from 'react'
+import { LiveAuthorship, RemoteCursors, TextareaBinding } from '@coedit/textarea-binding'
+import { colorForName, type ServerSpan } from '../lib/history-api'
 import type { Collaboration } from '../lib/use-collaboration'
 import { markActive } from '../lib/use-presence'
 import { PauseScheduler } from '../lib/pause-scheduler'
 import { statsOf, type TextStats } from '../lib/text-stats'
 
+/** What the page may do to the live editor besides what people type. */
+export interface EditorController {
+  /** Makes the text `text` as one undoable edit of this person's (a restore). */
+  replaceText(text: string): void
+  /** Colours the text by who wrote it, starting from the server's spans; null stops. */
+  showAuthors(spans: readonly ServerSpan[] | null, onLegend: (legend: Array<{ name: string; color: string }>) => void): void
+}
+
 interface Props {
+  /** Filled with the controller while the editor is mounted. */
+  readonly controller?: MutableRefObject<EditorController | null>
   readonly session: Collaboration
   /** Title and counts, when typing pauses. */
   readonly onStats: (stats: TextStats) => void
@@ -18,7 +29,7 @@ interface Props {
  * made here rather than rendered by React, because React tracks a textarea's value by
  * reading it whole on every input event: a copy of the entire text per keystroke.
  */
-export function CollaborativeTextarea({ session, onStats, readOnly = false }: Props) {
+export function CollaborativeTextarea({ session, onStats, readOnly = false, controller }: Props) {
   const surfaceRef = useRef<HTMLDivElement>(null)
   const textareaRef = useRef<HTMLTextAreaElement | null>(null)
   const onStatsRef = useRef(onStats)
@@ -45,7 +56,40 @@ export function CollaborativeTextarea({ session, onStats, readOnly = false }: Pr
     session.text.observe(report)
     textarea.addEventListener('input', onLocalInput)
     onStatsRef.current(statsOf(binding.text))
+    let authors: LiveAuthorship | null = null
+    let legendTimer: ReturnType<typeof setTimeout> | undefined
+    const me = (): { name: string; color: string } => {
+      const user = (session.awareness.getLocalState() as { user?: { name?: string; color?: string } } | null)?.user
+      return { name: user?.name ?? 'You', color: user?.color ?? '#6d6875' }
+    }
+    if (controller)
+      controller.current = {
+        replaceText: (text) => binding.replaceText(text),
+        showAuthors: (spans, onLegend) => {
+          authors?.destroy()
+          authors = null
+          clearTimeout(legendTimer)
+          cursors.setHighlights(null)
+          if (!spans) return
+          const live = new LiveAuthorship(session.text, session.awareness, spans, {
+            me,
+            colorFor: colorForName,
+            onChange: () => {
+              cursors.refresh()
+              // The legend counts every span: worked out when typing pauses, not per keystroke.
+              clearTimeout(legendTimer)
+              legendTimer = setTimeout(() => onLegend(live.legend()), 400)
+            },
+          })
+          authors = live
+          cursors.setHighlights(live)
+          onLegend(live.legend())
+        },
+      }
     return () => {
+      if (controller) controller.current = null
+      clearTimeout(legendTimer)
+      authors?.destroy()
       counter.cancel()
       session.text.unobserve(report)
       textarea.removeEventListener('input', onLocalInput)
@@ -54,7 +98,7 @@ export function CollaborativeTextarea({ session, onStats, readOnly = false }: Pr
       textarea.remove()
       textareaRef.current = null
     }
-  }, [session])
+  }, [session, controller])
 
   useEffect(() => {
     const textarea = textareaRef.current

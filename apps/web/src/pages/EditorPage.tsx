@@ -1,5 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { CollaborativeTextarea } from '../components/CollaborativeTextarea'
+import { CollaborativeTextarea, type EditorController } from '../components/CollaborativeTextarea'
+import { HistoryPanel, type LegendEntry } from '../components/HistoryPanel'
+import { VersionPreview } from '../components/VersionPreview'
+import { authorship, currentText, nameVersion, versionText, type Version } from '../lib/history-api'
 import { NameDialog } from '../components/NameDialog'
 import { PresenceBar } from '../components/PresenceBar'
 import { StatusBadge } from '../components/StatusBadge'
@@ -70,6 +73,47 @@ export function EditorPage({ id }: { id: string }) {
               ? 'This server only opens documents from a shared link. Ask the owner of this document for a link.'
               : connectionProblem
   const people = usePresence(session?.awareness ?? null)
+  const controller = useRef<EditorController | null>(null)
+  const [historyOpen, setHistoryOpen] = useState(false)
+  const [preview, setPreview] = useState<Version | null>(null)
+  const [showAuthors, setShowAuthors] = useState(false)
+  const [legend, setLegend] = useState<LegendEntry[]>([])
+  const [historyKey, setHistoryKey] = useState(0)
+  const token = held?.token ?? null
+  useEffect(() => {
+    if (!showAuthors || !session) {
+      controller.current?.showAuthors(null, setLegend)
+      return
+    }
+    let cancelled = false
+    authorship(id, token).then(
+      (spans) => !cancelled && controller.current?.showAuthors(spans, setLegend),
+      () => !cancelled && setShowAuthors(false),
+    )
+    return () => {
+      cancelled = true
+    }
+  }, [showAuthors, session, id, token])
+  /** Restores as this person's own edit (so their undo takes it back), then records it as a version. */
+  const restore = useCallback(
+    async (version: Version) => {
+      const text = await versionText(id, token, version.id)
+      const editor = controller.current
+      if (!editor) throw new Error('the editor is not ready')
+      editor.replaceText(text)
+      // The edit travels over the live connection; the version is cut once the server has it.
+      const deadline = Date.now() + 5_000
+      while (Date.now() < deadline) {
+        if ((await currentText(id, token)) === text) break
+        await new Promise((resolve) => setTimeout(resolve, 150))
+      }
+      const when = new Date(version.at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+      await nameVersion(id, token, `Restored from ${version.name ? `“${version.name}”` : `the version of ${when}`}`, identity.name)
+      setPreview(null)
+      setHistoryKey((key) => key + 1)
+    },
+    [id, token, identity.name],
+  )
   const { words, characters } = stats
   const title = deleted ? 'Deleted document' : missing ? 'No such document' : stats.title
   // Deleted or never made: nothing to edit, share or count here.
@@ -132,6 +176,19 @@ export function EditorPage({ id }: { id: string }) {
         {!blocked && !away && <StatusBadge status={status} />}
         <div className="topbar-actions">
           {!blocked && !away && <ShareMenu id={id} held={held} onResetting={onResetting} onReset={onReset} />}
+          {!blocked && !away && session && (
+            <button
+              type="button"
+              className={`button ghost${historyOpen ? ' active' : ''}`}
+              aria-expanded={historyOpen}
+              onClick={() => {
+                setHistoryOpen((open) => !open)
+                setPreview(null)
+              }}
+            >
+              History
+            </button>
+          )}
           {!away && (
             <details className="document-menu">
               <summary className="button ghost">Document</summary>
@@ -183,45 +240,72 @@ export function EditorPage({ id }: { id: string }) {
           {problem}
         </div>
       )}
-      <main className="editor-main">
-        {missing ? (
-          <p className="gone-note">
-            {!readOnly && (
-              <button
-                type="button"
-                className="button primary"
-                disabled={creating}
-                onClick={() => {
-                  setCreating(true)
-                  setDeleteError(null)
-                  createDocumentAt(id, held?.token ?? null).then(
-                    () => {
-                      setCreating(false)
-                      resume()
-                    },
-                    (error: unknown) => {
-                      setCreating(false)
-                      setDeleteError(`Could not create the document: ${(error as Error).message}.`)
-                    },
-                  )
-                }}
-              >
-                Create it
-              </button>
-            )}{' '}
-            <HomeLink />
-          </p>
-        ) : deleted ? (
-          <p className="gone-note">
-            <HomeLink />
-          </p>
-        ) : session ? (
-          <CollaborativeTextarea session={session} onStats={setStats} readOnly={readOnly} />
-        ) : (
-          <div className="editor-surface loading" />
+      <div className={`editor-body${historyOpen && !away ? ' with-history' : ''}`}>
+        <main className="editor-main">
+          {missing ? (
+            <p className="gone-note">
+              {!readOnly && (
+                <button
+                  type="button"
+                  className="button primary"
+                  disabled={creating}
+                  onClick={() => {
+                    setCreating(true)
+                    setDeleteError(null)
+                    createDocumentAt(id, held?.token ?? null).then(
+                      () => {
+                        setCreating(false)
+                        resume()
+                      },
+                      (error: unknown) => {
+                        setCreating(false)
+                        setDeleteError(`Could not create the document: ${(error as Error).message}.`)
+                      },
+                    )
+                  }}
+                >
+                  Create it
+                </button>
+              )}{' '}
+              <HomeLink />
+            </p>
+          ) : deleted ? (
+            <p className="gone-note">
+              <HomeLink />
+            </p>
+          ) : session ? (
+            <>
+              {preview && <VersionPreview id={id} token={token} version={preview} canEdit={!readOnly} onRestore={restore} onClose={() => setPreview(null)} />}
+              <div className="editor-live" hidden={preview !== null}>
+                <CollaborativeTextarea session={session} onStats={setStats} readOnly={readOnly} controller={controller} />
+              </div>
+            </>
+          ) : (
+            <div className="editor-surface loading" />
+          )}
+          {!loaded && !problem && <p className="loading-note">Loading the document…</p>}
+        </main>
+        {historyOpen && !away && session && (
+          <HistoryPanel
+            id={id}
+            token={token}
+            canEdit={!readOnly}
+            author={identity.name}
+            colors={new Map(people.map((p) => [p.name, p.color]))}
+            selected={preview?.id ?? null}
+            onSelect={setPreview}
+            showAuthors={showAuthors}
+            onShowAuthors={setShowAuthors}
+            legend={legend}
+            refreshKey={historyKey}
+            namesVerified={mode === 'token'}
+            onClose={() => {
+              setHistoryOpen(false)
+              setPreview(null)
+            }}
+          />
         )}
-        {!loaded && !problem && <p className="loading-note">Loading the document…</p>}
-      </main>
+      </div>
       {!away && (
         <footer className="statusbar" aria-label="Document statistics">
           <span data-testid="char-count">{characters.toLocaleString()} characters</span>
