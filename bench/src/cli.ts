@@ -16,6 +16,7 @@ import { binding } from './scenarios/binding.js'
 import { cluster } from './scenarios/cluster.js'
 import { editor } from './scenarios/editor.js'
 import { api } from './scenarios/api.js'
+import { history } from './scenarios/history.js'
 
 const RESULTS = fileURLToPath(new URL('../results', import.meta.url))
 
@@ -31,7 +32,7 @@ const { values } = parseArgs({
 
 const quick = values.quick ?? false
 const scenarios: Scenario[] = quick
-  ? [fanout(10), fanout(100), throughput, connections([1_000], 1), coldSync, manyRooms, presenceStorm, binding, editor, api, cluster]
+  ? [fanout(10), fanout(100), throughput, connections([1_000], 1), coldSync, manyRooms, presenceStorm, binding, editor, api, history, cluster]
   : [
       fanout(10),
       fanout(100),
@@ -44,6 +45,7 @@ const scenarios: Scenario[] = quick
       binding,
       editor,
       api,
+      history,
       cluster,
     ]
 
@@ -62,6 +64,7 @@ const selectedScenarios = only ? scenarios.filter((s) => only.some((o) => s.id.s
 const serverIds = values.servers?.split(',')
 // A quick run compares against one peer of each family; a full run against all of them.
 const QUICK_SERVERS = ['coedit', 'yws', 'hocuspocus', 'relay']
+const HISTORY_COST_SCENARIOS = ['fanout', 'many-rooms', 'throughput']
 const specs = SERVERS.filter((s) => (serverIds ? serverIds.includes(s.id) : !quick || QUICK_SERVERS.includes(s.id)))
 const runs = Number(values.runs ?? (quick ? 1 : 3))
 const started = Date.now()
@@ -80,7 +83,9 @@ log(`${quick ? 'quick' : 'full'} run: ${selectedScenarios.length} scenarios × $
 for (const scenario of selectedScenarios) {
   results[scenario.id] = {}
   for (const spec of specs.filter((s) => scenario.appliesTo(s))) {
-    if (['binding', 'editor', 'api', 'cluster'].includes(scenario.id) && spec.id !== 'coedit') continue
+    if (['binding', 'editor', 'api', 'history', 'cluster'].includes(scenario.id) && spec.id !== 'coedit') continue
+    // History off is measured only where it could cost: the write path.
+    if (spec.id === 'coedit-no-history' && !HISTORY_COST_SCENARIOS.some((id) => scenario.id.startsWith(id))) continue
     const collected: Metrics[] = []
     for (let run = 1; run <= (scenario.id === 'connections' ? 1 : runs); run++) {
       log(`${scenario.id} · ${spec.label} · run ${run}`)

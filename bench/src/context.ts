@@ -3,7 +3,7 @@ import { sleep } from './stats.js'
 import type { ScenarioContext } from './scenarios/types.js'
 
 async function waitForUnload(server: RunningServer, room: string): Promise<void> {
-  if (server.spec.id === 'coedit') {
+  if (server.spec.id.startsWith('coedit')) {
     const deadline = Date.now() + 15_000
     while (Date.now() < deadline) {
       const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text()

@@ -55,7 +55,7 @@ export function markdown(report: Report, scenarios: readonly Scenario[], specs: 
       if (cells.every((c) => c === '–')) continue
       const coedit = byServer.coedit?.[key]?.median
       const peers = specs
-        .filter((s) => s.id !== 'coedit' && s.id !== 'relay')
+        .filter((s) => !s.id.startsWith('coedit') && s.id !== 'relay')
         .map((s) => byServer[s.id]?.[key]?.median)
         .filter((v): v is number => v !== undefined && Number.isFinite(v))
       const best = peers.length ? (meta.lowerIsBetter ? Math.min(...peers) : Math.max(...peers)) : undefined

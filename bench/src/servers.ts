@@ -10,7 +10,7 @@ import type { Framing } from './framing.js'
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const BENCH = fileURLToPath(new URL('..', import.meta.url))
 
-export type ServerId = 'coedit' | 'yws' | 'yws-leveldb' | 'hocuspocus' | 'hocuspocus-sqlite' | 'relay'
+export type ServerId = 'coedit' | 'coedit-no-history' | 'yws' | 'yws-leveldb' | 'hocuspocus' | 'hocuspocus-sqlite' | 'relay'
 
 export interface ServerSpec {
   readonly id: ServerId
@@ -24,6 +24,8 @@ export interface ServerSpec {
 
 export const SERVERS: readonly ServerSpec[] = [
   { id: 'coedit', label: 'Coedit (SQLite)', framing: 'y-websocket', persistent: true, yjs: true },
+  // The same server keeping no history: what history costs on the write path.
+  { id: 'coedit-no-history', label: 'Coedit (SQLite, --history off)', framing: 'y-websocket', persistent: true, yjs: true },
   { id: 'yws', label: 'y-websocket-server', framing: 'y-websocket', persistent: false, yjs: true },
   { id: 'yws-leveldb', label: 'y-websocket-server + LevelDB', framing: 'y-websocket', persistent: true, yjs: true },
   { id: 'hocuspocus', label: 'Hocuspocus', framing: 'hocuspocus', persistent: false, yjs: true },
@@ -82,6 +84,7 @@ function command(spec: ServerSpec, port: number, dataDir: string): { args: strin
   const profile = process.env.BENCH_CPU_PROF && spec.id === 'coedit' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
   switch (spec.id) {
     case 'coedit':
+    case 'coedit-no-history':
       return {
         args: [
           process.execPath,
@@ -98,6 +101,7 @@ function command(spec: ServerSpec, port: number, dataDir: string): { args: strin
           '--room-unload-delay-ms',
           '500',
           ...UNLIMITED,
+          ...(spec.id === 'coedit-no-history' ? ['--history', 'off'] : []),
         ],
         env: {},
       }
