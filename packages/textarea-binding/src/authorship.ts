@@ -48,15 +48,8 @@ export class LiveAuthorship {
 
   /** The spans overlapping [from, to), in order. */
   spansIn(from: number, to: number): AuthorSpan[] {
-    let low = 0
-    let high = this.spans.length
-    while (low < high) {
-      const mid = (low + high) >> 1
-      if (this.spans[mid]!.end <= from) low = mid + 1
-      else high = mid
-    }
     const found: AuthorSpan[] = []
-    for (let i = low; i < this.spans.length && this.spans[i]!.start < to; i++) found.push(this.spans[i]!)
+    for (let i = this.firstEndingAfter(from); i < this.spans.length && this.spans[i]!.start < to; i++) found.push(this.spans[i]!)
     return found
   }
 
