@@ -21,7 +21,7 @@ async function editLink(serverUrl: string, doc: string): Promise<string> {
 
 test('an edit-link holder and a view-link holder: the viewer follows live, is seen, cannot type', async ({ browser, securedCoedit }) => {
   const doc = `minutes-${Date.now().toString(36)}`
-  const editor = await openAs(browser, 'Edith', await editLink(securedCoedit.url, doc), '#d1495b')
+  const editor = await openAs(browser, 'Edith', await editLink(securedCoedit.url, doc), '#c62f3e')
   // The token leaves the address bar once the page has it.
   expect(editor.page.url()).toBe(`${securedCoedit.url}/d/${doc}`)
   await editor.editor.click()
@@ -34,7 +34,7 @@ test('an edit-link holder and a view-link holder: the viewer follows live, is se
   const viewLink = await editor.page.evaluate(() => navigator.clipboard.readText())
   expect(viewLink).toMatch(new RegExp(`^${securedCoedit.url}/d/${doc}#token=[\\w-]+\\.[\\w-]+\\.[\\w-]+$`))
 
-  const viewer = await openAs(browser, 'Victor', viewLink, '#2d7dd2')
+  const viewer = await openAs(browser, 'Victor', viewLink, '#1f6fc5')
   await expect(viewer.page.getByTestId('view-only')).toHaveText('View only')
   await expect(editor.page.getByTestId('view-only')).toHaveCount(0)
   await expect(viewer.editor).toHaveValue('Minutes of the weekly call\n')
@@ -66,7 +66,7 @@ test('an edit-link holder and a view-link holder: the viewer follows live, is se
   await viewer.page.screenshot({ path: join(ARTIFACTS, 'view-only.png') })
 
   // Without a link, the document does not open.
-  const stranger = await openAs(browser, 'Stranger', `${securedCoedit.url}/d/${doc}`, '#4f9d2d', { waitForConnection: false })
+  const stranger = await openAs(browser, 'Stranger', `${securedCoedit.url}/d/${doc}`, '#2e7d32', { waitForConnection: false })
   await expect(stranger.page.getByRole('alert')).toContainText('only opens documents from a shared link')
   await expect(stranger.editor).toHaveCount(0)
   await expect(editor.page.getByTestId('presence').locator('[data-name="Stranger"]')).toHaveCount(0)
@@ -80,8 +80,8 @@ test('resetting links: everyone on an old link is told it was revoked, the one w
   securedCoedit,
 }) => {
   const doc = `plans-${Date.now().toString(36)}`
-  const owner = await openAs(browser, 'Olga', await editLink(securedCoedit.url, doc), '#d1495b')
-  const leaked = await openAs(browser, 'Lars', await editLink(securedCoedit.url, doc), '#2d7dd2')
+  const owner = await openAs(browser, 'Olga', await editLink(securedCoedit.url, doc), '#c62f3e')
+  const leaked = await openAs(browser, 'Lars', await editLink(securedCoedit.url, doc), '#1f6fc5')
   await owner.editor.click()
   await owner.page.keyboard.type('Draft plan')
   await expect(leaked.editor).toHaveValue('Draft plan')
@@ -111,7 +111,7 @@ test('resetting links: everyone on an old link is told it was revoked, the one w
   await owner.editor.click()
   await owner.page.keyboard.press('Control+End')
   await owner.page.keyboard.type(', revised')
-  const newcomer = await openAs(browser, 'Nina', freshLink, '#4f9d2d')
+  const newcomer = await openAs(browser, 'Nina', freshLink, '#2e7d32')
   await expect(newcomer.editor).toHaveValue('Draft plan, revised')
   // A reload of the owner's page uses the kept fresh token, not the revoked one.
   await owner.page.reload()

@@ -81,9 +81,9 @@ test('on a 200,000-character document with three people, carets and selections a
   coedit,
 }) => {
   const { url } = await bigDocument(coedit)
-  const ada = await openLoaded(browser, 'Ada', url, '#d1495b', CHARACTERS)
-  const ben = await openLoaded(browser, 'Ben', url, '#2d7dd2', CHARACTERS)
-  const cy = await openLoaded(browser, 'Cy', url, '#4f9d2d', CHARACTERS)
+  const ada = await openLoaded(browser, 'Ada', url, '#c62f3e', CHARACTERS)
+  const ben = await openLoaded(browser, 'Ben', url, '#1f6fc5', CHARACTERS)
+  const cy = await openLoaded(browser, 'Cy', url, '#2e7d32', CHARACTERS)
 
   // The mirror lays the text out exactly as the textarea does: same total height.
   const heights = await ada.page.evaluate(() => ({
@@ -120,8 +120,8 @@ test('on a 200,000-character document with three people, carets and selections a
 
 test("the reader's first visible line stays put while another person inserts lines above it", async ({ browser, coedit }) => {
   const { url } = await bigDocument(coedit)
-  const reader = await openLoaded(browser, 'Reader', url, '#d1495b', CHARACTERS)
-  const writer = await openLoaded(browser, 'Writer', url, '#2d7dd2', CHARACTERS)
+  const reader = await openLoaded(browser, 'Reader', url, '#c62f3e', CHARACTERS)
+  const writer = await openLoaded(browser, 'Writer', url, '#1f6fc5', CHARACTERS)
   // The reader scrolls to paragraph 050 and reads there (the caret elsewhere, as when reading).
   const paragraph = 50 * 2_000
   await reader.editor.evaluate((el: HTMLTextAreaElement) => el.focus())
@@ -166,8 +166,8 @@ test("the reader's first visible line stays put while another person inserts lin
 
 test('undo takes back a run of typing in one step while someone else types above', async ({ browser, coedit }) => {
   const { url } = await bigDocument(coedit)
-  const ada = await openLoaded(browser, 'Ada', url, '#d1495b', CHARACTERS)
-  const ben = await openLoaded(browser, 'Ben', url, '#2d7dd2', CHARACTERS)
+  const ada = await openLoaded(browser, 'Ada', url, '#c62f3e', CHARACTERS)
+  const ben = await openLoaded(browser, 'Ben', url, '#1f6fc5', CHARACTERS)
   await placeCaret(ada, 120_000)
   await placeCaret(ben, 1_000)
   const mine = ' this sentence is mine'
@@ -186,11 +186,11 @@ test('undo takes back a run of typing in one step while someone else types above
 
 test("a caret's name shows when it moves, then fades to the caret; on a narrow screen it stays inside the editor", async ({ browser, coedit }) => {
   const url = await newDocumentUrl(coedit)
-  const ada = await openAs(browser, 'Ada', url, '#d1495b')
+  const ada = await openAs(browser, 'Ada', url, '#c62f3e')
   await ada.page.setViewportSize({ width: 360, height: 700 })
   await ada.editor.click()
   await ada.page.keyboard.type('a line long enough to wrap on a narrow phone screen, and a bit more\nshort')
-  const ben = await openAs(browser, 'Benedict Cumberbatch', url, '#2d7dd2')
+  const ben = await openAs(browser, 'Benedict Cumberbatch', url, '#1f6fc5')
   await expect(ben.editor).toHaveValue(/short$/)
   // Ben's caret at the end of the first visual line, at the editor's right edge.
   const edge = await ada.editor.evaluate((el: HTMLTextAreaElement) => {

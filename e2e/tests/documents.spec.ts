@@ -37,13 +37,13 @@ test('Open a file… and dropping a .md file on the home page each make a new st
 
 test('deleting a document: both people are told, the copy in the browser is gone, and a reload cannot bring it back', async ({ browser, coedit }) => {
   const url = await newDocumentUrl(coedit)
-  const ada = await openAs(browser, 'Ada', url, '#d1495b')
+  const ada = await openAs(browser, 'Ada', url, '#c62f3e')
   await ada.editor.click()
   await ada.page.keyboard.type('soon to be gone')
-  const ben = await openAs(browser, 'Ben', url, '#2d7dd2')
+  const ben = await openAs(browser, 'Ben', url, '#1f6fc5')
   await expect(ben.editor).toHaveValue('soon to be gone')
   // Cy is offline when it happens, and keeps the page open.
-  const cy = await openAs(browser, 'Cy', url, '#4f9d2d')
+  const cy = await openAs(browser, 'Cy', url, '#2e7d32')
   await expect(cy.editor).toHaveValue('soon to be gone')
   await cy.context.setOffline(true)
 

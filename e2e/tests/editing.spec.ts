@@ -3,11 +3,11 @@ import { caretContext, isSubsequence, placeCaret } from './helpers.js'
 
 test('three people typing at once, at different places and at the same place, end with the same text', async ({ browser, coedit }) => {
   const url = await newDocumentUrl(coedit)
-  const alice = await openAs(browser, 'Alice', url, '#d1495b')
+  const alice = await openAs(browser, 'Alice', url, '#c62f3e')
   await alice.editor.click()
   await alice.page.keyboard.type('first line\nsecond line\n')
-  const bob = await openAs(browser, 'Bob', url, '#2d7dd2')
-  const carol = await openAs(browser, 'Carol', url, '#4f9d2d')
+  const bob = await openAs(browser, 'Bob', url, '#1f6fc5')
+  const carol = await openAs(browser, 'Carol', url, '#2e7d32')
   await expect(bob.editor).toHaveValue('first line\nsecond line\n')
   await expect(carol.editor).toHaveValue('first line\nsecond line\n')
 

@@ -1,4 +1,4 @@
-import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test'
+import { test as base, expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test'
 import { fileURLToPath } from 'node:url'
 import { existsSync, mkdirSync } from 'node:fs'
 import { startCli, tempDir, type CliProcess } from '@coedit/test-utils'
@@ -59,8 +59,14 @@ export interface Person {
 }
 
 /** A separate person: own browser context (storage, IndexedDB), a fixed name, the page open. */
-export async function openAs(browser: Browser, name: string, url: string, color = '#2d7dd2', options: { waitForConnection?: boolean } = {}): Promise<Person> {
-  const context = await browser.newContext()
+export async function openAs(
+  browser: Browser,
+  name: string,
+  url: string,
+  color = '#1f6fc5',
+  options: { waitForConnection?: boolean; context?: BrowserContextOptions } = {},
+): Promise<Person> {
+  const context = await browser.newContext(options.context)
   await context.addInitScript(
     ([n, c]) => {
       if (!localStorage.getItem('coedit:identity')) localStorage.setItem('coedit:identity', JSON.stringify({ name: n, color: c }))
@@ -104,8 +110,9 @@ export const test = base.extend<{ coedit: CoeditServer; securedCoedit: CoeditSer
   coedit: async ({}, use) => serve({}, use),
   // Token mode: every connection needs a signed link.
   securedCoedit: async ({}, use) => serve({ COEDIT_SECRET: E2E_SECRET }, use),
-  // Open mode cutting a version after a short pause, so a test can write, pause and look back.
-  historyCoedit: async ({}, use) => serve({ COEDIT_VERSION_IDLE_MS: '700' }, use),
+  // Open mode cutting a version after a 2 s pause (not 30 s), so a test can write, pause and look back; a
+  // loaded machine may stall between keystrokes, but not for 2 s.
+  historyCoedit: async ({}, use) => serve({ COEDIT_VERSION_IDLE_MS: '2000' }, use),
 })
 
 export { expect }

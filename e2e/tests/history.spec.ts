@@ -15,8 +15,8 @@ test('history: versions cut by pauses name their authors; authors coloured live;
   const id = url.split('/d/')[1]!
   const versions = async (): Promise<Array<{ name: string | null; authors: string[] }>> =>
     ((await (await fetch(`${historyCoedit.url}/api/docs/${id}/versions`)).json()) as { versions: Array<{ name: string | null; authors: string[] }> }).versions
-  const ada = await openAs(browser, 'Ada', url, '#d1495b')
-  const ben = await openAs(browser, 'Ben', url, '#2d7dd2')
+  const ada = await openAs(browser, 'Ada', url, '#c62f3e')
+  const ben = await openAs(browser, 'Ben', url, '#1f6fc5')
   await ada.editor.click()
   await ada.page.keyboard.type('Ada wrote this line.\n')
   await expect(ben.editor).toHaveValue('Ada wrote this line.\n')
@@ -40,15 +40,15 @@ test('history: versions cut by pauses name their authors; authors coloured live;
   await expect
     .poll(() => authorSpans(ada))
     .toEqual([
-      ['Ada wrote this line.\n', 'rgba(209, 73, 91, 0.18)'],
-      ['Ben added this.\n', 'rgba(45, 125, 210, 0.18)'],
+      ['Ada wrote this line.\n', 'rgba(198, 47, 62, 0.18)'],
+      ['Ben added this.\n', 'rgba(31, 111, 197, 0.18)'],
     ])
   await ben.page.keyboard.type('More from Ben.')
   await expect
     .poll(() => authorSpans(ada))
     .toEqual([
-      ['Ada wrote this line.\n', 'rgba(209, 73, 91, 0.18)'],
-      ['Ben added this.\nMore from Ben.', 'rgba(45, 125, 210, 0.18)'],
+      ['Ada wrote this line.\n', 'rgba(198, 47, 62, 0.18)'],
+      ['Ben added this.\nMore from Ben.', 'rgba(31, 111, 197, 0.18)'],
     ])
   await expect(ada.page.getByTestId('authors-legend')).toContainText('Ada')
   await expect(ada.page.getByTestId('authors-legend')).toContainText('Ben')

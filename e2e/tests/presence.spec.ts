@@ -4,11 +4,11 @@ import { placeCaret } from './helpers.js'
 
 test('everyone sees everyone, with remote carets; a closed tab disappears within seconds', async ({ browser, coedit }) => {
   const url = await newDocumentUrl(coedit)
-  const alice = await openAs(browser, 'Alice', url, '#d1495b')
+  const alice = await openAs(browser, 'Alice', url, '#c62f3e')
   await alice.editor.click()
   await alice.page.keyboard.type('Notes for the launch\n\nAlice: write the announcement.\nBob: check the numbers.\nCarol: book the room.\n')
-  const bob = await openAs(browser, 'Bob', url, '#2d7dd2')
-  const carol = await openAs(browser, 'Carol', url, '#4f9d2d')
+  const bob = await openAs(browser, 'Bob', url, '#1f6fc5')
+  const carol = await openAs(browser, 'Carol', url, '#2e7d32')
   const people = [alice, bob, carol]
 
   for (const person of people) {

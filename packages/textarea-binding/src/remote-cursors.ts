@@ -200,6 +200,22 @@ export class RemoteCursors {
     this.schedule()
   }
 
+  /**
+   * Scrolls the textarea so that this client's caret is in view, a third of the way down.
+   * Returns false when the client has no caret in this text.
+   */
+  reveal(clientId: number): boolean {
+    const cursor = this.resolve().find((c) => c.clientId === clientId)
+    if (!cursor) return false
+    if (this.boxStale) this.copyBox()
+    const top = this.mirror.topOf(cursor.head)
+    this.textarea.scrollTop = Math.max(0, top - this.textarea.clientHeight / 3)
+    this.anchorStale = true
+    this.syncScroll()
+    this.schedule()
+    return true
+  }
+
   /** Draw again soon (the highlights changed). */
   refresh(): void {
     this.schedule()

@@ -10,6 +10,8 @@ import { statsOf, type TextStats } from '../lib/text-stats'
 export interface EditorController {
   /** Makes the text `text` as one undoable edit of this person's (a restore). */
   replaceText(text: string): void
+  /** Scrolls to this client's caret; false when it has none here. */
+  jumpTo(clientId: number): boolean
   /** Colours the text by who wrote it, starting from the server's spans; null stops. */
   showAuthors(spans: readonly ServerSpan[] | null, onLegend: (legend: Array<{ name: string; color: string }>) => void): void
 }
@@ -65,6 +67,7 @@ export function CollaborativeTextarea({ session, onStats, readOnly = false, cont
     if (controller)
       controller.current = {
         replaceText: (text) => binding.replaceText(text),
+        jumpTo: (clientId) => cursors.reveal(clientId),
         showAuthors: (spans, onLegend) => {
           authors?.destroy()
           authors = null

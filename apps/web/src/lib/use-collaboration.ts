@@ -4,6 +4,8 @@ import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import type { Awareness } from 'y-protocols/awareness'
 import { CLOSE, isRevokedClose, tokenProtocols } from '@coedit/wire'
+import { COLORS, browserId } from './identity'
+import { colourToWear, type PresentPerson } from './colour-assignment'
 import { syncServerUrl } from './sync-url'
 import { apiBase } from './access-api'
 import type { Identity } from './identity'
@@ -160,9 +162,32 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
     }
   }, [id, token])
 
-  // Presence follows the chosen name and colour without reconnecting.
+  // Presence follows the chosen name and colour without reconnecting; the colour gives way to
+  // someone who came earlier and wears it, while a free one is left (see colourToWear).
   useEffect(() => {
-    session?.awareness.setLocalStateField('user', { name: identity.name, color: identity.color })
+    if (!session) return
+    const awareness = session.awareness
+    const browser = browserId()
+    const joinedAt = Date.now()
+    const wear = (): void => {
+      const others: PresentPerson[] = []
+      for (const [clientId, state] of awareness.getStates()) {
+        const user = (state as { user?: { color?: unknown; browser?: unknown; joinedAt?: unknown } }).user
+        if (clientId === awareness.clientID || typeof user?.color !== 'string') continue
+        others.push({
+          clientId,
+          color: user.color,
+          browser: typeof user.browser === 'string' ? user.browser : null,
+          joinedAt: typeof user.joinedAt === 'number' ? user.joinedAt : 0,
+        })
+      }
+      const color = colourToWear({ clientId: awareness.clientID, browser, joinedAt, preferred: identity.color }, others, COLORS)
+      const current = (awareness.getLocalState() as { user?: { name?: unknown; color?: unknown } } | null)?.user
+      if (current?.name !== identity.name || current.color !== color) awareness.setLocalStateField('user', { name: identity.name, color, browser, joinedAt })
+    }
+    wear()
+    awareness.on('change', wear)
+    return () => awareness.off('change', wear)
   }, [session, identity.name, identity.color])
 
   return { session, status, problem, loaded, revokedToken, deleted, missing, resume }

@@ -8,29 +8,44 @@ export interface Person {
   readonly color: string
   readonly isSelf: boolean
   readonly idle: boolean
+  /** The browser the person is in (tabs of one browser are one person); null when unknown. */
+  readonly browser: string | null
 }
 
 export const IDLE_AFTER_MS = 60_000
 
-/** Everyone in the document, this person first, with idle marked after a minute without activity. */
+/**
+ * Everyone in the document, this person first, with idle marked after a minute without
+ * activity. A person with the document open in several tabs of one browser is listed once.
+ */
 export function usePresence(awareness: Awareness | null): Person[] {
   const [people, setPeople] = useState<Person[]>([])
   useEffect(() => {
     if (!awareness) return
     const read = (): void => {
       const now = Date.now()
-      const list: Person[] = []
+      const all: Person[] = []
       for (const [clientId, state] of awareness.getStates()) {
-        const user = state.user as { name?: unknown; color?: unknown } | undefined
+        const user = state.user as { name?: unknown; color?: unknown; browser?: unknown } | undefined
         if (!user || typeof user.name !== 'string') continue
         const lastActive = typeof state.lastActive === 'number' ? state.lastActive : now
-        list.push({
+        all.push({
           clientId,
           name: user.name,
           color: safeColour(user.color),
           isSelf: clientId === awareness.clientID,
           idle: now - lastActive > IDLE_AFTER_MS,
+          browser: typeof user.browser === 'string' ? user.browser : null,
         })
+      }
+      // This tab first, so another tab of this browser folds into it; an active tab beats an idle one.
+      all.sort((a, b) => Number(b.isSelf) - Number(a.isSelf) || Number(a.idle) - Number(b.idle))
+      const seen = new Set<string>()
+      const list: Person[] = []
+      for (const person of all) {
+        if (person.browser !== null && seen.has(person.browser)) continue
+        if (person.browser !== null) seen.add(person.browser)
+        list.push(person)
       }
       list.sort((a, b) => Number(b.isSelf) - Number(a.isSelf) || a.name.localeCompare(b.name))
       setPeople(list)

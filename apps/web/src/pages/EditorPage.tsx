@@ -17,6 +17,8 @@ import { forgetDocument, rememberDocument } from '../lib/recent-documents'
 import { EMPTY_STATS, fileNameFor, titleOf, type TextStats } from '../lib/text-stats'
 import { useCollaboration } from '../lib/use-collaboration'
 import { usePresence } from '../lib/use-presence'
+import { useConnectionLoss } from '../lib/use-connection-loss'
+import { PrintCopy } from '../components/PrintCopy'
 
 export function EditorPage({ id }: { id: string }) {
   const [identity, setIdentity] = useState<Identity>(() => loadIdentity())
@@ -38,7 +40,8 @@ export function EditorPage({ id }: { id: string }) {
     deleted,
     missing,
     resume,
-  } = useCollaboration(blocked ? null : id, identity, held?.token ?? null)
+  } = useCollaboration(blocked ? null : id, shownIdentity(identity, held?.name ?? null), held?.token ?? null)
+  const loss = useConnectionLoss(session, status)
   // While this page resets the links, and after it has its fresh token, the close of its own
   // (now revoked) session is expected.
   const resetting = useRef(false)
@@ -73,6 +76,7 @@ export function EditorPage({ id }: { id: string }) {
               ? 'This server only opens documents from a shared link. Ask the owner of this document for a link.'
               : connectionProblem
   const people = usePresence(session?.awareness ?? null)
+  const coloursInUse = new Map(people.filter((p) => !p.isSelf).map((p) => [p.color.toLowerCase(), p.name]))
   const controller = useRef<EditorController | null>(null)
   const [historyOpen, setHistoryOpen] = useState(false)
   const [preview, setPreview] = useState<Version | null>(null)
@@ -231,13 +235,24 @@ export function EditorPage({ id }: { id: string }) {
         </div>
       </header>
       {!away && (
-        <div className="subbar">
-          <PresenceBar people={people} onEditName={() => setEditingName(true)} />
+        <div className="subbar" role="region" aria-label="People here">
+          <PresenceBar
+            people={people}
+            onEditName={() => setEditingName(true)}
+            onJumpTo={(person) => controller.current?.jumpTo(person.clientId)}
+            othersUnknown={loss.lost}
+          />
         </div>
       )}
       {problem && (
         <div className="banner banner-error" role="alert">
           {problem}
+        </div>
+      )}
+      {!problem && !away && !blocked && loss.lost && (
+        <div className="banner banner-warn" role="status" data-testid="connection-lost">
+          The connection to the server is lost. Keep writing: your edits are kept on this device and sent when it is back
+          {loss.waiting > 0 ? ` (${loss.waiting.toLocaleString()} ${loss.waiting === 1 ? 'edit' : 'edits'} waiting)` : ''}.
         </div>
       )}
       <div className={`editor-body${historyOpen && !away ? ' with-history' : ''}`}>
@@ -315,9 +330,12 @@ export function EditorPage({ id }: { id: string }) {
           </span>
         </footer>
       )}
+      {session && !away && <PrintCopy title={title} text={session.text} />}
       {editingName && (
         <NameDialog
           identity={identity}
+          inUse={coloursInUse}
+          lockedName={held?.name ?? null}
           onClose={() => setEditingName(false)}
           onSave={(next) => {
             saveIdentity(next)
@@ -342,4 +360,9 @@ function HomeLink() {
       Back to your documents
     </a>
   )
+}
+
+/** A link that names its holder (token mode) names them in presence too. */
+function shownIdentity(identity: Identity, tokenName: string | null): Identity {
+  return tokenName ? { ...identity, name: tokenName } : identity
 }

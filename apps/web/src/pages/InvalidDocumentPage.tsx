@@ -3,7 +3,7 @@ import { navigate } from '../lib/navigation'
 
 export function InvalidDocumentPage({ id }: { id: string }) {
   return (
-    <main className="message-page" role="alert">
+    <main className="message-page">
       <h1>This link does not point to a document</h1>
       <p className="muted">
         <code>{id || '(empty)'}</code> is not a valid document id. Check that the whole link was copied, or start a new document.
