@@ -1,4 +1,4 @@
-import AxeBuilder from '@axe-core/playwright'
+import { AxeBuilder } from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { test, expect, openAs, newDocumentUrl, ARTIFACTS, type Person } from './fixtures.js'
 
