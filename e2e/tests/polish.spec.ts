@@ -122,3 +122,60 @@ test('a link that names its holder shows that name to the others, whatever the b
   await grace.page.getByRole('button', { name: /You are Grace Hopper/ }).click()
   await expect(grace.page.getByText('Your link names you Grace Hopper.')).toBeVisible()
 })
+
+test('the title is a field of the document: one person names it, everyone sees it in the page, the tab and Recent; empty, the first line stands in', async ({
+  browser,
+  coedit,
+}) => {
+  const url = await newDocumentUrl(coedit)
+  const id = url.split('/d/')[1]!
+  const ada = await openAs(browser, 'Ada', url, '#c62f3e')
+  const ben = await openAs(browser, 'Ben', url, '#2e7d32')
+  await ada.editor.click()
+  await ada.page.keyboard.type('first line of the text\nmore')
+  await expect(ben.page).toHaveTitle('first line of the text · Coedit')
+  const title = ada.page.getByRole('textbox', { name: 'Document title' })
+  await title.fill('Budget 2027')
+  await title.press('Enter')
+  await expect(ben.page.getByRole('textbox', { name: 'Document title' })).toHaveValue('Budget 2027')
+  await expect(ben.page).toHaveTitle('Budget 2027 · Coedit')
+  // The text is untouched: the first line no longer names the document for everyone.
+  await expect(ben.editor).toHaveValue('first line of the text\nmore')
+  expect(((await (await fetch(`${coedit.url}/api/docs/${id}`)).json()) as { title: string }).title).toBe('Budget 2027')
+  await ben.page.goto(coedit.url)
+  await expect(ben.page.getByRole('link', { name: /Budget 2027/ })).toBeVisible()
+  await title.fill('')
+  await expect(ada.page).toHaveTitle('first line of the text · Coedit')
+})
+
+test('open mode: a view link opens the document read-only and live, and does not lead to the edit link', async ({ browser, coedit }) => {
+  const url = await newDocumentUrl(coedit)
+  const id = url.split('/d/')[1]!
+  const ada = await openAs(browser, 'Ada', url, '#c62f3e')
+  await ada.context.grantPermissions(['clipboard-read', 'clipboard-write'])
+  await ada.editor.click()
+  await ada.page.keyboard.type('Agenda: budget')
+  await ada.page.getByRole('button', { name: 'Copy view link' }).click()
+  await expect(ada.page.getByRole('button', { name: 'Link copied' })).toBeVisible()
+  const viewUrl = await ada.page.evaluate(() => navigator.clipboard.readText())
+  expect(viewUrl).toMatch(new RegExp(`^${coedit.url}/v/[A-Za-z0-9_-]{22}$`))
+  expect(viewUrl).not.toContain(id)
+
+  const vic = await openAs(browser, 'Vic', viewUrl, '#2e7d32')
+  await expect(vic.editor).toHaveValue('Agenda: budget')
+  await expect(vic.page.getByTestId('view-only')).toBeVisible()
+  await expect(vic.editor).toHaveAttribute('readonly', '')
+  await ada.editor.click()
+  await ada.page.keyboard.press('Control+End')
+  await ada.page.keyboard.type(', hiring')
+  await expect(vic.editor).toHaveValue('Agenda: budget, hiring')
+  // Nothing the viewer's page holds or asks for names the document.
+  expect(vic.page.url()).not.toContain(id)
+  expect(await vic.page.content()).not.toContain(id)
+  await vic.page.getByRole('button', { name: 'History' }).click()
+  await expect(vic.page.getByRole('button', { name: 'Name current version…' })).toHaveCount(0)
+  await expect(vic.page.getByRole('button', { name: 'Copy link', exact: true })).toHaveCount(0)
+  await vic.page.screenshot({ path: `${ARTIFACTS}/open-mode-view-link.png` })
+  // Ada sees the viewer among the people here.
+  await expect(ada.page.locator('[data-testid="person"][data-name="Vic"]')).toBeVisible()
+})

@@ -8,6 +8,8 @@ export interface Call {
   readonly id: string
   /** The version id from the path, when the route has one. */
   readonly vid: string
+  /** Set when the path named a view link (~view/<id>): `id` is then its document, which must not be told. */
+  readonly viewOf: string | null
   readonly query: URLSearchParams
 }
 

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import { DocumentError, TokenAccessPolicy, grantCovers, roomNameFromPath, type AccessGrant, type SyncServer } from '@coedit/sync-server'
+import { VIEW_ROOM_PREFIX, isViewRoom } from '@coedit/wire'
 import { BodyTooLarge, bearerToken, readBody, reply } from './http-json.js'
 import { OPENAPI } from './openapi.js'
 import { WriteThrottle } from './write-throttle.js'
@@ -30,6 +31,7 @@ const PATTERNS: Array<{ path: string; regex: RegExp }> = [
   { path: '/api/docs/{id}/versions/{vid}/diff', regex: new RegExp(`^/api/docs/(${ID})/versions/(${VID})/diff$`) },
   { path: '/api/docs/{id}/versions/{vid}/restore', regex: new RegExp(`^/api/docs/(${ID})/versions/(${VID})/restore$`) },
   { path: '/api/docs/{id}/authorship', regex: new RegExp(`^/api/docs/(${ID})/authorship$`) },
+  { path: '/api/docs/{id}/view-link', regex: new RegExp(`^/api/docs/(${ID})/view-link$`) },
 ]
 
 /** Random ids carry 128 bits, like the editor's. */
@@ -135,7 +137,9 @@ export function createDocumentsApi({ sync, publicUrl, log }: DocumentsApiOptions
     '/api/docs/{id}': {
       GET: async (call) => {
         if ((await authorize(call, 'view', call.id)) === false) return
-        reply(call.response, 200, await sync.documents.describe(call.id))
+        const info = await sync.documents.describe(call.id)
+        // Through a view link the document's own id (its edit link, in open mode) stays untold.
+        reply(call.response, 200, call.viewOf ? { ...info, id: call.viewOf } : info)
       },
       DELETE: async (call) => {
         if ((await authorize(call, 'edit', call.id)) === false) return
@@ -167,7 +171,18 @@ export function createDocumentsApi({ sync, publicUrl, log }: DocumentsApiOptions
         reply(call.response, 200, await sync.documents.append(call.id, addition, grant?.name ?? null))
       },
     },
+    '/api/docs/{id}/view-link': {
+      POST: async (call) => {
+        if ((await authorize(call, 'edit', call.id)) === false) return
+        const viewId = await sync.documents.viewLink(call.id)
+        reply(call.response, 200, { viewId, url: viewLinkFor(call.request, viewId) })
+      },
+    },
     ...historyHandlers({ sync, authorize }),
+  }
+
+  function viewLinkFor(request: IncomingMessage, viewId: string): string {
+    return linkFor(request, '').replace(/\/d\/$/, `/v/${encodeURIComponent(viewId)}`)
   }
 
   function linkFor(request: IncomingMessage, id: string): string {
@@ -196,8 +211,8 @@ export function createDocumentsApi({ sync, publicUrl, log }: DocumentsApiOptions
       if (!name.ok) return reply(response, 400, { error: `not a valid document id: ${name.reason}` })
       id = name.name
     }
-    const call: Call = { request, response, id, vid: match.m![2] ?? '', query: url.searchParams }
-    void handler(call).catch((error: unknown) => {
+    const call: Call = { request, response, id, vid: match.m![2] ?? '', viewOf: null, query: url.searchParams }
+    void (isViewRoom(id) ? throughViewLink(call, method ?? '', handler, sync) : handler(call)).catch((error: unknown) => {
       if (response.headersSent) return
       if (error instanceof DocumentError) return void reply(response, error.status, { error: error.message })
       log?.error({ err: (error as Error).message, path: url.pathname }, 'document API request failed')
@@ -207,6 +222,14 @@ export function createDocumentsApi({ sync, publicUrl, log }: DocumentsApiOptions
   }
 
   return { handle, routes }
+}
+
+/** A call naming a view link (~view/<id>): reads only, made on the document the link opens. */
+async function throughViewLink(call: Call, method: string, handler: Handler, sync: SyncServer): Promise<void> {
+  if (method !== 'GET') return void fail(call, 403, 'a view link can only read the document')
+  const document = await sync.documents.documentOfView(call.id.slice(VIEW_ROOM_PREFIX.length))
+  if (!document) return void fail(call, 404, 'no document has this view link')
+  await handler({ ...call, id: document, viewOf: call.id })
 }
 
 function fail(call: Call, status: number, error: string): false {

@@ -40,7 +40,7 @@ export const OPENAPI = {
     schemas: {
       Document: {
         type: 'object',
-        required: ['id', 'length', 'bytes', 'createdAt', 'updatedAt', 'sessions'],
+        required: ['id', 'length', 'bytes', 'createdAt', 'updatedAt', 'sessions', 'title'],
         properties: {
           id: { type: 'string' },
           length: { type: 'integer', description: 'Characters of text' },
@@ -48,6 +48,7 @@ export const OPENAPI = {
           createdAt: { type: 'string', format: 'date-time' },
           updatedAt: { type: 'string', format: 'date-time', description: 'Kept to the second' },
           sessions: { type: 'integer', description: 'Connections open to it on this server' },
+          title: { type: ['string', 'null'], description: 'The title given in the editor; null when none (the first line stands in)' },
           url: { type: 'string', description: 'Editor link (create and list only)' },
         },
       },
@@ -138,6 +139,21 @@ export const OPENAPI = {
         summary: 'Adds the body at the end (creates the document if needed)',
         requestBody: textBody('The text to add, UTF-8', true),
         responses: { '200': info, '400': error, '401': error, '403': error, '410': error, '413': error },
+      },
+    },
+    '/api/docs/{id}/view-link': {
+      parameters: [idParameter],
+      post: {
+        operationId: 'viewLink',
+        summary:
+          'The view link of the document (made on first ask; edit rights): /v/<viewId> opens it read-only without revealing its id. `~view/<viewId>` (percent-encoded) works as an id for the GET routes',
+        responses: {
+          '200': { description: 'The link', content: json({ type: 'object', properties: { viewId: { type: 'string' }, url: { type: 'string' } } }) },
+          '401': error,
+          '403': error,
+          '404': error,
+          '410': error,
+        },
       },
     },
     '/api/docs/{id}/versions': {

@@ -237,3 +237,56 @@ describe('the document API, token mode', () => {
     expect(single.json.error).toMatch(/prefix/)
   })
 })
+
+describe('view links in open mode', () => {
+  it('a view link opens the document read-only over WebSocket and the API without telling its id; unknown links 404; deleting the document takes its view link with it', async () => {
+    const server = await cli(['--data-dir', tempDir()])
+    const { id } = (await (await fetch(`${server.httpUrl}/api/docs`, { method: 'POST', body: 'the plan' })).json()) as { id: string }
+    const made = await call(server, 'POST', `/api/docs/${id}/view-link`)
+    expect(made.status).toBe(200)
+    const viewId = made.json.viewId as string
+    expect(viewId).toMatch(/^[A-Za-z0-9_-]{22}$/)
+    expect(made.json.url).toBe(`${server.httpUrl}/v/${viewId}`)
+    // Asked again: the same link.
+    expect((await call(server, 'POST', `/api/docs/${id}/view-link`)).json.viewId).toBe(viewId)
+    const room = `~view/${viewId}`
+    const path = `/api/docs/${encodeURIComponent(room)}`
+
+    // A viewer follows live edits and cannot change anything.
+    const editor = client(server, id)
+    const viewer = client(server, room)
+    await Promise.all([editor.synced(), viewer.synced()])
+    expect(viewer.text.toString()).toBe('the plan')
+    editor.text.insert(8, ' for Monday')
+    await waitFor('the viewer to follow', () => viewer.text.toString() === 'the plan for Monday')
+    viewer.text.insert(0, 'HACKED ')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect((await call(server, 'GET', `/api/docs/${id}/text`)).body).toBe('the plan for Monday')
+    expect(editor.text.toString()).toBe('the plan for Monday')
+
+    // The API reads through it; nothing it answers names the document.
+    expect((await call(server, 'GET', `${path}/text`)).body).toBe('the plan for Monday')
+    const described = await call(server, 'GET', path)
+    expect(described.json).toMatchObject({ id: room, length: 19 })
+    expect(described.body).not.toContain(id)
+    expect((await call(server, 'GET', `${path}/authorship`)).status).toBe(200)
+    for (const [method, route] of [
+      ['PUT', '/text'],
+      ['POST', '/append'],
+      ['DELETE', ''],
+      ['POST', '/view-link'],
+    ] as const) {
+      const refused = await call(server, method, `${path}${route}`, method === 'DELETE' ? undefined : 'x')
+      expect(refused.status, `${method} ${route}`).toBe(403)
+      expect(refused.json.error).toMatch(/a view link can only read/)
+    }
+    expect((await call(server, 'GET', `/api/docs/${encodeURIComponent('~view/nosuchlinkxxxxxxxxxxxx')}/text`)).status).toBe(404)
+    expect(await attemptUpgrade(`${server.wsUrl}/~view/nosuchlinkxxxxxxxxxxxx`)).toMatchObject({ opened: false, status: 404 })
+
+    // Deleting the document: the view link dies with it.
+    const closed = closedByServer(viewer)
+    expect((await call(server, 'DELETE', `/api/docs/${id}`)).status).toBe(204)
+    expect((await closed).code).toBe(4410)
+    expect(await attemptUpgrade(`${server.wsUrl}/${room}`)).toMatchObject({ opened: false, status: 404 })
+  })
+})

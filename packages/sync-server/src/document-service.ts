@@ -1,4 +1,5 @@
 import * as Y from 'yjs'
+import { randomBytes } from 'node:crypto'
 import { CLOSE, DELETED_REASON } from '@coedit/wire'
 import type { Logger } from 'pino'
 import type { Room, RoomMember } from './room.js'
@@ -17,6 +18,14 @@ export interface DocumentInfo {
   readonly updatedAt: string
   /** Connections open to it on this server. */
   readonly sessions: number
+  /** The title people gave it in the editor (the shared field meta.title), or null: the first line stands in. */
+  readonly title: string | null
+}
+
+/** What describing a document reads from its Y.Doc. */
+function measure(doc: Y.Doc): { length: number; title: string | null } {
+  const title = doc.getMap('meta').get('title')
+  return { length: doc.getText('text').length, title: typeof title === 'string' && title.trim() ? title : null }
 }
 
 /** Why a document operation could not be done; `status` is the HTTP status that says so. */
@@ -75,6 +84,17 @@ export class DocumentService {
     return this.catalog ? this.catalog.isDeleted(name) : false
   }
 
+  /** The document a view link opens (null when none; a store without a catalogue has no view links). */
+  documentOfView(viewId: string): Promise<string | null> {
+    return Promise.resolve(this.catalog ? this.catalog.documentOfView(viewId) : null)
+  }
+
+  /** The document's view link id, made on first ask: opens it read-only without telling its name. */
+  async viewLink(name: string): Promise<string> {
+    await this.record(name)
+    return this.requireCatalog().viewLink(name, randomBytes(16).toString('base64url'))
+  }
+
   /** The current text; 404 when the document was never stored, 410 when it was deleted. */
   async text(name: string): Promise<string> {
     return this.read(name, (doc) => doc.getText('text').toString())
@@ -101,8 +121,7 @@ export class DocumentService {
 
   async describe(name: string): Promise<DocumentInfo> {
     const record = await this.record(name)
-    const text = await this.text(name)
-    return this.info(record, text.length)
+    return this.info(record, await this.read(name, measure))
   }
 
   /** Replaces the text with a minimal edit (common prefix and suffix kept), creating the document if needed. */
@@ -155,10 +174,10 @@ export class DocumentService {
   async list(options: ListOptions): Promise<DocumentInfo[]> {
     const records = await this.requireCatalog().list(options)
     // Lengths of loaded rooms are free; others are counted from the stored bytes.
-    return Promise.all(records.map(async (record) => this.info(record, (await this.text(record.name)).length)))
+    return Promise.all(records.map(async (record) => this.info(record, await this.read(record.name, measure))))
   }
 
-  private info(record: DocumentRecord, length: number): DocumentInfo {
+  private info(record: DocumentRecord, { length, title }: { length: number; title: string | null }): DocumentInfo {
     const room = this.host.loadedRoom(record.name)
     return {
       id: record.name,
@@ -167,6 +186,7 @@ export class DocumentService {
       createdAt: new Date(record.createdAt).toISOString(),
       updatedAt: new Date(record.updatedAt).toISOString(),
       sessions: room && !room.disposed ? [...room.sessions].filter((s) => s.id >= 0).length : 0,
+      title,
     }
   }
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { CLOSE, DELETED_REASON } from '@coedit/wire'
+import { CLOSE, DELETED_REASON, VIEW_ROOM_PREFIX, isViewRoom } from '@coedit/wire'
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -233,20 +233,38 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
     return this.gate.addressOf(request)
   }
 
-  /** The gate's checks, then: a deleted document stays gone (410), so an old copy cannot bring it back. */
+  /**
+   * The gate's checks, then: a view link opens its document read-only (404 for an unknown one),
+   * and a deleted document stays gone (410), so an old copy cannot bring it back.
+   */
   private admit(request: IncomingMessage): Admission | Promise<Admission> {
-    const afterGate = (admission: Admission): Admission | Promise<Admission> => {
+    const afterGate = async (admission: Admission): Promise<Admission> => {
       if (!admission.ok) return admission
+      let admitted = admission
+      if (isViewRoom(admission.room)) {
+        const document = await this.documents.documentOfView(admission.room.slice(VIEW_ROOM_PREFIX.length)).catch(() => null)
+        if (!document) {
+          this.gate.release(admission.address)
+          return { ok: false, status: 404, kind: 'bad-path', reason: 'no document has this view link' }
+        }
+        admitted = { ...admission, room: document, access: { ...admission.access, right: 'view' } }
+      }
+      const gone = await Promise.resolve(this.documents.isDeleted(admitted.room)).catch(() => false)
+      if (!gone) return admitted
+      this.gate.release(admission.address)
+      return { ok: false, status: 410, kind: 'deleted', reason: DELETED_REASON }
+    }
+    const admission = this.gate.admit(request)
+    // The common case stays synchronous (SQLite answers isDeleted at once): no promise per upgrade.
+    if (!(admission instanceof Promise) && admission.ok && !isViewRoom(admission.room)) {
       const deleted = this.documents.isDeleted(admission.room)
-      const decide = (gone: boolean): Admission => {
-        if (!gone) return admission
+      if (!(deleted instanceof Promise)) {
+        if (!deleted) return admission
         this.gate.release(admission.address)
         return { ok: false, status: 410, kind: 'deleted', reason: DELETED_REASON }
       }
-      return deleted instanceof Promise ? deleted.then(decide, () => admission) : decide(deleted)
     }
-    const admission = this.gate.admit(request)
-    return admission instanceof Promise ? admission.then(afterGate) : afterGate(admission)
+    return Promise.resolve(admission).then(afterGate)
   }
 
   /** Serves GET /healthz and GET /metrics; returns false for any other request. */

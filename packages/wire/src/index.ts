@@ -60,3 +60,13 @@ export const TOKEN_EXPIRED_REASON = 'access token expired'
 export function isRevokedClose(code: number, reason: string): boolean {
   return code === CLOSE.policy && reason.startsWith(REVOKED_REASON.slice(0, REVOKED_REASON.indexOf(':')))
 }
+
+/**
+ * Room names under this prefix are view links: `~view/<id>` opens the document the id was
+ * made for, read-only, without telling its name (in open mode a document's name is its edit link).
+ */
+export const VIEW_ROOM_PREFIX = '~view/'
+
+export function isViewRoom(name: string): boolean {
+  return name.startsWith(VIEW_ROOM_PREFIX)
+}

@@ -45,6 +45,7 @@ export function NameDialog({ identity, onSave, onClose, inUse = new Map(), locke
             autoFocus={!lockedName}
             required
             readOnly={lockedName !== null}
+            aria-label="Your name"
             aria-describedby={lockedName ? 'name-locked-note' : undefined}
           />
         </label>

@@ -2,6 +2,8 @@ import { useCallback, useState } from 'react'
 import { copyText } from '../lib/clipboard'
 import { linkFor, type AccessRight, type HeldToken } from '../lib/access-token'
 import { mintToken, resetLinks } from '../lib/access-api'
+import { viewLink } from '../lib/documents-api'
+import { isViewRoom } from '@coedit/wire'
 
 interface Props {
   readonly id: string
@@ -34,6 +36,19 @@ export function ShareMenu({ id, held, onResetting, onReset }: Props) {
   const copyPageLink = useCallback(async () => {
     if (await copyText(window.location.href)) show({ kind: 'copied', what: 'link' })
   }, [show])
+
+  /** Open mode: a link that opens the document read-only without revealing this (edit) link. */
+  const copyViewLink = useCallback(async () => {
+    setBusy(true)
+    try {
+      if (await copyText(await viewLink(id))) show({ kind: 'copied', what: 'view link' })
+      else show({ kind: 'error', message: 'Could not copy to the clipboard' })
+    } catch (error) {
+      show({ kind: 'error', message: `Could not make a view link: ${(error as Error).message}` })
+    } finally {
+      setBusy(false)
+    }
+  }, [id, show])
 
   const copyMinted = useCallback(
     async (right: AccessRight) => {
@@ -90,10 +105,19 @@ export function ShareMenu({ id, held, onResetting, onReset }: Props) {
 
   return (
     <div className="share-menu" aria-live="polite">
-      {held === null ? (
+      {held === null && isViewRoom(id) ? (
         <button type="button" className="button primary" onClick={() => void copyPageLink()}>
-          {copiedLabel('link', 'Copy link')}
+          {copiedLabel('link', 'Copy view link')}
         </button>
+      ) : held === null ? (
+        <>
+          <button type="button" className="button primary" onClick={() => void copyPageLink()}>
+            {copiedLabel('link', 'Copy link')}
+          </button>
+          <button type="button" className="button ghost" disabled={busy} onClick={() => void copyViewLink()} title="A link that can read, not change">
+            {copiedLabel('view link', 'Copy view link')}
+          </button>
+        </>
       ) : (
         <>
           {held.right === 'edit' && (

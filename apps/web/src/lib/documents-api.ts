@@ -34,6 +34,15 @@ export async function createDocumentAt(id: string, token: string | null): Promis
   throw new Error(body.error ?? `the server answered ${response.status}`)
 }
 
+/** The view link of an open-mode document (made on first ask): it opens the document read-only. */
+export async function viewLink(id: string): Promise<string> {
+  const response = await fetch(`${apiBase()}/api/docs/${encodeURIComponent(id)}/view-link`, { method: 'POST' })
+  const body = (await response.json().catch(() => ({}))) as { viewId?: string; error?: string }
+  if (!response.ok || !body.viewId) throw new Error(body.error ?? `the server answered ${response.status}`)
+  // The page's own origin, as the editor link is: the server may not know the name it is reached by.
+  return `${window.location.origin}/v/${encodeURIComponent(body.viewId)}`
+}
+
 export async function deleteDocument(id: string, token: string | null): Promise<void> {
   const response = await fetch(`${apiBase()}/api/docs/${encodeURIComponent(id)}`, {
     method: 'DELETE',

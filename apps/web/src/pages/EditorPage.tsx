@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
+import { isViewRoom } from '@coedit/wire'
 import { CollaborativeTextarea, type EditorController } from '../components/CollaborativeTextarea'
 import { HistoryPanel, type LegendEntry } from '../components/HistoryPanel'
 import { VersionPreview } from '../components/VersionPreview'
@@ -19,6 +20,7 @@ import { useCollaboration } from '../lib/use-collaboration'
 import { usePresence } from '../lib/use-presence'
 import { useConnectionLoss } from '../lib/use-connection-loss'
 import { PrintCopy } from '../components/PrintCopy'
+import { titleField, useDocumentTitle, MAX_TITLE } from '../lib/use-document-title'
 
 export function EditorPage({ id }: { id: string }) {
   const [identity, setIdentity] = useState<Identity>(() => loadIdentity())
@@ -30,7 +32,7 @@ export function EditorPage({ id }: { id: string }) {
   const expired = held !== null && held.expiresAt <= Date.now()
   const [wasRevoked, setWasRevoked] = useState(false)
   const blocked = expired || wasRevoked || (mode === 'token' && held === null)
-  const readOnly = held?.right === 'view'
+  const readOnly = held?.right === 'view' || isViewRoom(id)
   const {
     session,
     status,
@@ -119,7 +121,8 @@ export function EditorPage({ id }: { id: string }) {
     [id, token, identity.name],
   )
   const { words, characters } = stats
-  const title = deleted ? 'Deleted document' : missing ? 'No such document' : stats.title
+  const [namedTitle, setNamedTitle] = useDocumentTitle(session)
+  const title = deleted ? 'Deleted document' : missing ? 'No such document' : namedTitle.trim() || stats.title
   // Deleted or never made: nothing to edit, share or count here.
   const away = deleted || missing
 
@@ -136,7 +139,7 @@ export function EditorPage({ id }: { id: string }) {
     if (!session) return
     const text = session.text
     const list = (): void => {
-      if (text.length > 0 && !goneRef.current) rememberDocument(id, titleOf(text.toString().slice(0, 2_000)))
+      if (text.length > 0 && !goneRef.current) rememberDocument(id, titleField(session).get().trim() || titleOf(text.toString().slice(0, 2_000)))
     }
     const listFirstText = (): void => {
       if (text.length === 0) return
@@ -169,9 +172,28 @@ export function EditorPage({ id }: { id: string }) {
           <img src="/favicon.svg" alt="" width={24} height={24} />
           <span className="brand-name">Coedit</span>
         </a>
-        <h1 className="doc-title" title={title}>
-          {title}
-        </h1>
+        {session && !away && !blocked ? (
+          <>
+            <h1 className="visually-hidden">{title}</h1>
+            <input
+              className="doc-title doc-title-input"
+              aria-label="Document title"
+              value={namedTitle}
+              placeholder={stats.title}
+              maxLength={MAX_TITLE}
+              readOnly={readOnly}
+              title={readOnly ? title : 'The title everyone sees; empty: the first line'}
+              onChange={(event) => setNamedTitle(event.target.value)}
+              onKeyDown={(event) => {
+                if (event.key === 'Enter') event.currentTarget.blur()
+              }}
+            />
+          </>
+        ) : (
+          <h1 className="doc-title" title={title}>
+            {title}
+          </h1>
+        )}
         {readOnly && (
           <span className="view-only-badge" data-testid="view-only" title="You can read and see who is here; your changes are not saved">
             View only
@@ -205,7 +227,7 @@ export function EditorPage({ id }: { id: string }) {
                     className="button ghost"
                     onClick={(event) => {
                       const current = session?.text.toString() ?? ''
-                      downloadText(fileNameFor(titleOf(current), kind), current)
+                      downloadText(fileNameFor(namedTitle.trim() || titleOf(current), kind), current)
                       event.currentTarget.closest('details')?.removeAttribute('open')
                     }}
                   >

@@ -33,8 +33,12 @@ export interface DocumentCatalog {
   list(options: ListOptions): MaybePromise<DocumentRecord[]>
   /** Registers an empty document; false when the name is taken (stored or deleted). */
   create(name: string, at: number): MaybePromise<boolean>
-  /** Drops content and everything kept about it, keeping the name as deleted. */
+  /** Drops content and everything kept about it (its view link too), keeping the name as deleted. */
   remove(name: string, at: number): MaybePromise<void>
+  /** The document's view link id: the one it has, else `fresh`, stored now. */
+  viewLink(name: string, fresh: string): MaybePromise<string>
+  /** The document a view link id opens, or null. */
+  documentOfView(viewId: string): MaybePromise<string | null>
 }
 
 export function isDocumentCatalog(value: unknown): value is DocumentCatalog {

@@ -37,6 +37,8 @@ export class MemoryStorage extends MemoryRevocations implements DocumentStorage,
   private readonly documents = new Map<string, MemoryEntry>()
   private readonly histories = new Map<string, MemoryHistory>()
   private nextVersionId = 1
+  private readonly viewLinks = new Map<string, string>()
+  private readonly viewOf = new Map<string, string>()
   private readonly records = new Map<string, { createdAt: number; updatedAt: number; deletedAt: number | null }>()
   /** Webhook outbox (lost with the process, like everything here). */
   private changes: Map<string, { kind: 'changed' | 'deleted'; firstAt: number; lastAt: number }> | null = null
@@ -104,9 +106,24 @@ export class MemoryStorage extends MemoryRevocations implements DocumentStorage,
   remove(name: string, at: number): void {
     this.documents.delete(name)
     this.histories.delete(name)
+    const view = this.viewOf.get(name)
+    if (view) this.viewLinks.delete(view)
+    this.viewOf.delete(name)
     const record = this.records.get(name)
     this.records.set(name, { createdAt: record?.createdAt ?? at, updatedAt: record?.updatedAt ?? at, deletedAt: at })
     this.changes?.set(name, { kind: 'deleted', firstAt: at, lastAt: at })
+  }
+
+  viewLink(name: string, fresh: string): string {
+    const existing = this.viewOf.get(name)
+    if (existing) return existing
+    this.viewOf.set(name, fresh)
+    this.viewLinks.set(fresh, name)
+    return fresh
+  }
+
+  documentOfView(viewId: string): string | null {
+    return this.viewLinks.get(viewId) ?? null
   }
 
   enableWebhooks(): void {

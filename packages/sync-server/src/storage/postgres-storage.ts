@@ -143,6 +143,7 @@ export class PostgresStorage implements DocumentStorage, RevocationStore, Docume
         await client.query('DELETE FROM coedit_documents WHERE name = $1', [name])
         await client.query('DELETE FROM coedit_updates WHERE name = $1', [name])
         await this.history.remove(client, name)
+        await client.query('DELETE FROM coedit_view_links WHERE name = $1', [name])
         await client.query(
           'INSERT INTO coedit_catalog (name, created_at, updated_at, deleted_at) VALUES ($1, $2, $2, $2) ON CONFLICT (name) DO UPDATE SET deleted_at = EXCLUDED.deleted_at',
           [name, at],
@@ -150,6 +151,17 @@ export class PostgresStorage implements DocumentStorage, RevocationStore, Docume
         await this.webhooks?.record(client, name, 'deleted', at)
       }),
     )
+  }
+
+  async viewLink(name: string, fresh: string): Promise<string> {
+    await this.ready
+    await this.pool.query('INSERT INTO coedit_view_links (view_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING', [fresh, name])
+    return (await this.pool.query<{ view_id: string }>('SELECT view_id FROM coedit_view_links WHERE name = $1', [name])).rows[0]!.view_id
+  }
+
+  async documentOfView(viewId: string): Promise<string | null> {
+    await this.ready
+    return (await this.pool.query<{ name: string }>('SELECT name FROM coedit_view_links WHERE view_id = $1', [viewId])).rows[0]?.name ?? null
   }
 
   enableWebhooks(): void {
@@ -284,6 +296,7 @@ export class PostgresStorage implements DocumentStorage, RevocationStore, Docume
         await client.query('CREATE INDEX IF NOT EXISTS coedit_updates_name_id ON coedit_updates (name, id)')
         for (const statement of WEBHOOK_SCHEMA) await client.query(statement)
         for (const statement of HISTORY_SCHEMA) await client.query(statement)
+        await client.query('CREATE TABLE IF NOT EXISTS coedit_view_links (view_id text PRIMARY KEY, name text NOT NULL UNIQUE)')
         const existed = (await client.query<{ found: string | null }>("SELECT to_regclass('coedit_catalog') AS found")).rows[0]?.found != null
         await client.query(
           'CREATE TABLE IF NOT EXISTS coedit_catalog (name text COLLATE "C" PRIMARY KEY, created_at bigint NOT NULL, updated_at bigint NOT NULL, deleted_at bigint)',

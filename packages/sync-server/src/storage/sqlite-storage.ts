@@ -97,6 +97,10 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
         text TEXT NOT NULL
       );
       CREATE INDEX IF NOT EXISTS versions_by_doc ON versions (doc, id);
+      CREATE TABLE IF NOT EXISTS view_links (
+        view_id TEXT PRIMARY KEY,
+        doc TEXT NOT NULL UNIQUE
+      );
       CREATE TABLE IF NOT EXISTS documents (
         doc TEXT PRIMARY KEY,
         created_at INTEGER NOT NULL,
@@ -158,11 +162,13 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
     )
     const deleteRuns = this.db.prepare<[string]>('DELETE FROM attribution WHERE doc = ?')
     const deleteVersions = this.db.prepare<[string]>('DELETE FROM versions WHERE doc = ?')
+    const deleteViewLink = this.db.prepare<[string]>('DELETE FROM view_links WHERE doc = ?')
     this.removeAll = this.db.transaction((name: string, at: number) => {
       deleteSnapshot.run(name)
       deleteLog.run(name)
       deleteRuns.run(name)
       deleteVersions.run(name)
+      deleteViewLink.run(name)
       markDeleted.run(name, at, at, at)
       this.webhooks?.record(name, 'deleted', at)
     })
@@ -305,6 +311,15 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
       for (const id of doomed) remove.run(id)
     })()
     return doomed.length
+  }
+
+  viewLink(name: string, fresh: string): string {
+    this.db.prepare('INSERT INTO view_links (view_id, doc) VALUES (?, ?) ON CONFLICT DO NOTHING').run(fresh, name)
+    return this.db.prepare<[string], { view_id: string }>('SELECT view_id FROM view_links WHERE doc = ?').get(name)!.view_id
+  }
+
+  documentOfView(viewId: string): string | null {
+    return this.db.prepare<[string], { doc: string }>('SELECT doc FROM view_links WHERE view_id = ?').get(viewId)?.doc ?? null
   }
 
   enableWebhooks(): void {
