@@ -22,6 +22,14 @@ test('six people who all chose blue, joining at once, end up in six colours; two
       return Object.keys(seen).length === 6 ? new Set(Object.values(seen)).size : 0
     })
     .toBe(6)
+  // Screen readers hear who came (a polite live region).
+  const second = await browser.newContext()
+  await second.addInitScript(() => localStorage.setItem('coedit:identity', JSON.stringify({ name: 'Gus', color: '#5151c8' })))
+  const gus = await second.newPage()
+  await gus.goto(url)
+  await expect(people[0]!.page.getByTestId('arrivals')).toHaveText('Gus joined')
+  await second.close()
+  await expect(people[0]!.page.getByTestId('arrivals')).toHaveText('Gus left', { timeout: 20_000 })
   // Everyone sees the same colours.
   const reference = await colours(people[0]!)
   for (const person of people.slice(1)) await expect.poll(() => colours(person)).toEqual(reference)
