@@ -64,9 +64,9 @@ describe('coedit cat / write / append / watch', () => {
       { timeoutMs: 10_000 },
     )
     editor.text.insert(0, 'hello')
-    await waitFor('a first line', () => out.trim().split('\n').filter(Boolean).length >= 1)
+    await waitFor('a first line', () => out.trim().split('\n').filter(Boolean).length >= 1, { timeoutMs: 10_000 })
     editor.text.insert(5, ' world')
-    await waitFor('a second line', () => out.trim().split('\n').length >= 2)
+    await waitFor('a second line', () => out.trim().split('\n').length >= 2, { timeoutMs: 10_000 })
     const lines = out
       .trim()
       .split('\n')

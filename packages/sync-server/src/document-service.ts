@@ -106,6 +106,8 @@ export class DocumentService {
     const room = this.host.loadedRoom(name)
     if (room && !room.disposed) {
       await room.ready()
+      // What the API reads is stored: an edit still waiting for its append (this tick's batch) is written first.
+      await room.stored()
       return reader(room.document.doc)
     }
     // Not loaded: read the stored bytes without loading a room nobody is editing.
