@@ -110,7 +110,11 @@ export class DocConnection {
     this.socket.on('open', () => this.send(protocol.encodeSyncStep1(Y.encodeStateVector(this.doc))))
     // Shown to others once it holds the document: a watcher listed as present follows every change from then on.
     const presence = this.options.presence
-    if (presence) void synced.then(() => this.awareness.setLocalState(presence), () => {})
+    if (presence)
+      void synced.then(
+        () => this.awareness.setLocalState(presence),
+        () => {},
+      )
     this.socket.on('message', (data: Buffer) => this.receive(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)))
     this.socket.on('close', (code: number, reason: Buffer) => {
       if (!this.closing) this.fail(failureForClose(code, reason.toString()))
