@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
-import { BodyTooLarge, bearerToken, readBody, reply } from './http-json.js'
+import { BodyTooLarge, NotAJsonObject, bearerToken, readJsonObject, reply } from './http-json.js'
 import { TokenAccessPolicy, revokeDocument, type AccessGrant, type AccessPolicy, type AccessRight } from '@coedit/sync-server'
 
 export interface AccessApiOptions {
@@ -70,10 +70,11 @@ async function authorize(policy: TokenAccessPolicy, request: IncomingMessage): P
   if (!bearer) return { status: 401, body: { error: 'send your token as Authorization: Bearer <token>' } }
   let body: { doc?: unknown; right?: unknown }
   try {
-    body = JSON.parse((await readBody(request, MAX_BODY_BYTES)).toString('utf8')) as typeof body
+    body = await readJsonObject(request, MAX_BODY_BYTES)
   } catch (error) {
     if (error instanceof BodyTooLarge) return { status: 413, body: { error: `the body must be at most ${MAX_BODY_BYTES} bytes` } }
-    return { status: 400, body: { error: `body must be JSON {"doc": "<id>", ...}: ${(error as Error).message}` } }
+    if (error instanceof NotAJsonObject) return { status: 400, body: { error: `body must be JSON {"doc": "<id>", ...}: ${error.message}` } }
+    throw error
   }
   const doc = body?.doc
   if (typeof doc !== 'string' || doc === '' || doc.includes('*')) return { status: 400, body: { error: 'doc must be a document id' } }

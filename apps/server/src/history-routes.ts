@@ -1,5 +1,5 @@
 import { DocumentError, type AccessGrant, type SyncServer } from '@coedit/sync-server'
-import { BodyTooLarge, readBody, reply } from './http-json.js'
+import { BodyTooLarge, NotAJsonObject, readJsonObject, reply } from './http-json.js'
 import type { Call, Handler, Route } from './api-call.js'
 
 export interface HistoryRouteContext {
@@ -18,21 +18,13 @@ const MAX_JSON_BYTES = 4 * 1024
  */
 export function historyHandlers({ sync, authorize }: HistoryRouteContext): Record<string, Partial<Record<Route['method'], Handler>>> {
   async function jsonBody(call: Call): Promise<Record<string, unknown>> {
-    let body: Buffer
     try {
-      body = await readBody(call.request, MAX_JSON_BYTES)
+      return await readJsonObject(call.request, MAX_JSON_BYTES)
     } catch (error) {
       if (error instanceof BodyTooLarge) throw new DocumentError(413, `the body must be at most ${MAX_JSON_BYTES} bytes`)
+      if (error instanceof NotAJsonObject) throw new DocumentError(400, 'the body must be a JSON object, for example {"name": "Draft sent to Ana"}')
       throw error
     }
-    if (body.byteLength === 0) return {}
-    try {
-      const parsed = JSON.parse(body.toString('utf8')) as unknown
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>
-    } catch {
-      // Answered below.
-    }
-    throw new DocumentError(400, 'the body must be a JSON object, for example {"name": "Draft sent to Ana"}')
   }
 
   function authorOf(grant: AccessGrant | null, body: Record<string, unknown>): string | null {

@@ -19,6 +19,26 @@ export function reply(response: ServerResponse, status: number, body: object | n
   return true
 }
 
+/** The body is not the JSON object the route takes; the message says what was wrong. */
+export class NotAJsonObject extends Error {}
+
+/**
+ * A small JSON object body (an empty body is {}): BodyTooLarge past `limit`, NotAJsonObject
+ * for anything else that is not an object.
+ */
+export async function readJsonObject(request: IncomingMessage, limit: number): Promise<Record<string, unknown>> {
+  const body = await readBody(request, limit)
+  if (body.byteLength === 0) return {}
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body.toString('utf8'))
+  } catch (error) {
+    throw new NotAJsonObject(`the body is not JSON: ${(error as Error).message}`)
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new NotAJsonObject('the body must be a JSON object')
+  return parsed as Record<string, unknown>
+}
+
 /** Reads a body of at most `limit` bytes; rejects with BodyTooLarge past it (the socket stays, so the 413 arrives). */
 export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length'] ?? NaN)
