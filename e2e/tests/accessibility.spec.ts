@@ -52,6 +52,11 @@ for (const colorScheme of SCHEMES) {
       await cy.editor.click()
       await expect(ada.page.getByTestId('person')).toHaveCount(3)
       await expectAccessible(ada.page, `editor with three people, ${size.name}`)
+      // Every toolbar button stays on screen (on a phone they wrap rather than run off the edge).
+      for (const name of ['Copy link', 'Copy view link', 'History', 'Document']) {
+        const box = (await ada.page.getByText(name, { exact: true }).boundingBox())!
+        expect(box.x + box.width, `${name} within ${size.viewport.width} px`).toBeLessThanOrEqual(size.viewport.width)
+      }
       await ada.page.screenshot({ path: `${ARTIFACTS}/a11y-editor-${size.name}-${colorScheme}.png` })
 
       if (size.name === 'desktop') {
