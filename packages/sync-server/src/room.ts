@@ -102,6 +102,7 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
     this.relay = new UpdateRelay(this.relayTarget, options.relayWindowMs, (error) =>
       options.log.error({ room: name, err: errorMessage(error) }, 'relay batch could not be sent; dropped'),
     )
+    const keepsHistory = options.history !== null && isHistoryStore(options.storage)
     this.writes = new RoomLog({
       name,
       storage: options.storage,
@@ -109,7 +110,8 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
       log: options.log,
       compactAfterUpdates: options.compactAfterUpdates,
       compactAfterBytes: options.compactAfterBytes,
-      authorOf: (origin) => (origin === null ? null : (origin.tokenName ?? this.presence.nameOf(origin))),
+      // Authors are looked up only when they are kept (not with --history off or a store without history).
+      authorOf: keepsHistory ? (origin) => (origin === null ? null : (origin.tokenName ?? this.presence.nameOf(origin))) : () => null,
       stored: (batch, meta) => {
         this.history?.edited(meta.authors)
         this.relay.push(batch)
@@ -128,7 +130,7 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
       (error) => options.log.error({ room: name, err: errorMessage(error) }, 'presence batch could not be sent; dropped'),
     )
     this.history =
-      options.history && isHistoryStore(options.storage)
+      keepsHistory && options.history
         ? new RoomHistory(name, options.storage, options.history, () => this.document.doc.getText('text').toString(), options.log)
         : null
     this.link = new RoomClusterLink(name, options.cluster, options.storage, options.log, this)

@@ -238,33 +238,33 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
    * and a deleted document stays gone (410), so an old copy cannot bring it back.
    */
   private admit(request: IncomingMessage): Admission | Promise<Admission> {
-    const afterGate = async (admission: Admission): Promise<Admission> => {
-      if (!admission.ok) return admission
-      let admitted = admission
-      if (isViewRoom(admission.room)) {
-        const document = await this.documents.documentOfView(admission.room.slice(VIEW_ROOM_PREFIX.length)).catch(() => null)
-        if (!document) {
-          this.gate.release(admission.address)
-          return { ok: false, status: 404, kind: 'bad-path', reason: 'no document has this view link' }
-        }
-        admitted = { ...admission, room: document, access: { ...admission.access, right: 'view' } }
-      }
-      const gone = await Promise.resolve(this.documents.isDeleted(admitted.room)).catch(() => false)
-      if (!gone) return admitted
+    const admission = this.gate.admit(request)
+    return admission instanceof Promise ? admission.then((result) => this.afterGate(result)) : this.afterGate(admission)
+  }
+
+  private afterGate(admission: Admission): Admission | Promise<Admission> {
+    if (!admission.ok || !isViewRoom(admission.room)) return this.refuseIfDeleted(admission)
+    const viewId = admission.room.slice(VIEW_ROOM_PREFIX.length)
+    return this.documents
+      .documentOfView(viewId)
+      .catch(() => null)
+      .then((document) => {
+        if (document) return this.refuseIfDeleted({ ...admission, room: document, access: { ...admission.access, right: 'view' } })
+        this.gate.release(admission.address)
+        return { ok: false, status: 404, kind: 'bad-path', reason: 'no document has this view link' }
+      })
+  }
+
+  /** Synchronous when the store is (SQLite): no promise per upgrade in the common case. */
+  private refuseIfDeleted(admission: Admission): Admission | Promise<Admission> {
+    if (!admission.ok) return admission
+    const decide = (gone: boolean): Admission => {
+      if (!gone) return admission
       this.gate.release(admission.address)
       return { ok: false, status: 410, kind: 'deleted', reason: DELETED_REASON }
     }
-    const admission = this.gate.admit(request)
-    // The common case stays synchronous (SQLite answers isDeleted at once): no promise per upgrade.
-    if (!(admission instanceof Promise) && admission.ok && !isViewRoom(admission.room)) {
-      const deleted = this.documents.isDeleted(admission.room)
-      if (!(deleted instanceof Promise)) {
-        if (!deleted) return admission
-        this.gate.release(admission.address)
-        return { ok: false, status: 410, kind: 'deleted', reason: DELETED_REASON }
-      }
-    }
-    return Promise.resolve(admission).then(afterGate)
+    const deleted = this.documents.isDeleted(admission.room)
+    return deleted instanceof Promise ? deleted.then(decide, () => admission) : decide(deleted)
   }
 
   /** Serves GET /healthz and GET /metrics; returns false for any other request. */
