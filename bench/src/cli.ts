@@ -14,6 +14,7 @@ import { manyRooms } from './scenarios/many-rooms.js'
 import { presenceStorm } from './scenarios/presence-storm.js'
 import { binding } from './scenarios/binding.js'
 import { cluster } from './scenarios/cluster.js'
+import { clusterRooms } from './scenarios/cluster-rooms.js'
 import { editor } from './scenarios/editor.js'
 import { api } from './scenarios/api.js'
 import { history } from './scenarios/history.js'
@@ -32,7 +33,7 @@ const { values } = parseArgs({
 
 const quick = values.quick ?? false
 const scenarios: Scenario[] = quick
-  ? [fanout(10), fanout(100), throughput, connections([1_000], 1), coldSync, manyRooms, presenceStorm, binding, editor, api, history, cluster]
+  ? [fanout(10), fanout(100), throughput, connections([1_000], 1), coldSync, manyRooms, presenceStorm, binding, editor, api, history, cluster, clusterRooms]
   : [
       fanout(10),
       fanout(100),
@@ -47,6 +48,7 @@ const scenarios: Scenario[] = quick
       api,
       history,
       cluster,
+      clusterRooms,
     ]
 
 if (values.help) {
@@ -83,7 +85,7 @@ log(`${quick ? 'quick' : 'full'} run: ${selectedScenarios.length} scenarios × $
 for (const scenario of selectedScenarios) {
   results[scenario.id] = {}
   for (const spec of specs.filter((s) => scenario.appliesTo(s))) {
-    if (['binding', 'editor', 'api', 'history', 'cluster'].includes(scenario.id) && spec.id !== 'coedit') continue
+    if (['binding', 'editor', 'api', 'history', 'cluster', 'cluster-rooms'].includes(scenario.id) && spec.id !== 'coedit') continue
     // History off is measured only where it could cost: the write path.
     if (spec.id === 'coedit-no-history' && !HISTORY_COST_SCENARIOS.some((id) => scenario.id.startsWith(id))) continue
     const collected: Metrics[] = []

@@ -22,8 +22,8 @@ export function contextFor(spec: ServerSpec, quick: boolean, log: (message: stri
   return {
     quick,
     log,
-    start: async () => {
-      const server = await startServer(spec)
+    start: async (extra) => {
+      const server = await startServer(spec, undefined, extra)
       dirs.push(server.dataDir)
       return server
     },

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 
 const TICKS_PER_SECOND = 100
 
@@ -16,4 +16,41 @@ export function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const match = /VmRSS:\s+(\d+) kB/.exec(status)
   return match ? Number(match[1]) * 1024 : NaN
+}
+
+/**
+ * CPU seconds of a process and every process below it (PostgreSQL runs a backend per
+ * connection under its postmaster), including children that have exited and been reaped.
+ */
+export function treeCpuSeconds(root: number): number {
+  const parents = new Map<number, number>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let current: number | undefined = pid, hops = 0; current !== undefined && current > 1 && hops < 64; hops++) {
+      if (current === root) return true
+      current = parents.get(current)
+    }
+    return false
+  }
+  let total = 0
+  for (const pid of parents.keys()) {
+    if (!inTree(pid)) continue
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const after = fields.slice(fields.lastIndexOf(')') + 2).split(' ')
+      // utime, stime, and the reaped children's cutime, cstime.
+      total += (Number(after[11]) + Number(after[12]) + Number(after[13]) + Number(after[14])) / TICKS_PER_SECOND
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+  return total
 }

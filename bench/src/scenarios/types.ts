@@ -5,7 +5,7 @@ export type Metrics = Record<string, number>
 export interface ScenarioContext {
   readonly quick: boolean
   /** Starts a fresh server process of the kind under test (pinned, free port, fresh data). */
-  start(): Promise<RunningServer & { dataDir: string }>
+  start(extra?: { args?: readonly string[]; env?: Record<string, string> }): Promise<RunningServer & { dataDir: string }>
   /** Returns once the server has unloaded the room (Coedit: /metrics; peers: past their store delay). */
   waitForUnload(server: RunningServer, room: string): Promise<void>
   log(message: string): void
