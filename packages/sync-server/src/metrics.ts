@@ -65,7 +65,7 @@ export class ServerMetrics {
   })
   readonly relayPublished = new Counter({
     name: 'coedit_relay_published_total',
-    help: 'Messages published to the cross-server relay, by type (u = update, a = awareness)',
+    help: 'Messages published to the cross-server relay, by type (u = update, a = presence, h = presence asked for, s = resync asked for, d = deleted)',
     labelNames: ['type'] as const,
     registers: [this.registry],
   })
@@ -79,6 +79,17 @@ export class ServerMetrics {
     name: 'coedit_relay_lag_seconds',
     help: 'Time from another server publishing a message to this server reading it',
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  })
+  readonly relayDropped = new Counter({
+    name: 'coedit_relay_dropped_total',
+    help: 'Messages not published because Redis was away longer than the outbox holds (the rooms resync from storage when it is back)',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  })
+  readonly relayQueued = new Gauge({
+    name: 'coedit_relay_queued',
+    help: 'Messages waiting for Redis (while it is away, or not yet acknowledged)',
     registers: [this.registry],
   })
   readonly relayReconnects = new Counter({

@@ -17,6 +17,8 @@ export interface ClusterLinkHost {
   serverGone(server: string): void
   /** Another server deleted the document. */
   deletedElsewhere(): void
+  /** The presence of this server's own sessions, or null when there is none. */
+  localPresence(): Uint8Array | null
 }
 
 /**
@@ -42,6 +44,10 @@ export class RoomClusterLink {
         serverGone: (server) => host.serverGone(server),
         resync: () => this.resync(),
         deleted: () => host.deletedElsewhere(),
+        presenceWanted: () => {
+          const presence = host.serving ? host.localPresence() : null
+          if (presence) this.channel?.publishAwareness(presence)
+        },
       }) ?? null
   }
 

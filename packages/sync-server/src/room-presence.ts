@@ -135,6 +135,12 @@ export class RoomPresence<S extends PresenceSession> {
     this.schedule()
   }
 
+  /** The presence of this server's own sessions (for a server that just loaded the room), or null. */
+  localSnapshot(): Uint8Array | null {
+    const ids = [...this.owners.keys()].filter((id) => this.awareness.states.has(id))
+    return ids.length === 0 ? null : encodeAwarenessUpdate(this.awareness, ids)
+  }
+
   /** Everyone's presence as one message, or null when nobody has any. */
   snapshot(): Uint8Array | null {
     if (this.awareness.states.size === 0) return null

@@ -157,6 +157,10 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
     this.presence.serverGone(server)
   }
 
+  localPresence(): Uint8Array | null {
+    return this.presence.localSnapshot()
+  }
+
   /** Answering peers: loaded, or warming from stored bytes. */
   get serving(): boolean {
     return this.state.kind === 'ready' || this.state.kind === 'warming'

@@ -10,6 +10,8 @@ export interface RemoteEvents {
   resync(): void
   /** Another server deleted the document: close its sessions here too. */
   deleted?(): void
+  /** Another server just loaded the room and asks who is present here. */
+  presenceWanted?(): void
 }
 
 /** A room's line to the rest of the cluster. */

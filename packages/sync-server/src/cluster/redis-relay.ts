@@ -5,6 +5,7 @@ import { loadDriver } from '../optional-driver.js'
 import type { Logger } from 'pino'
 import type { ClusterRelay, RemoteEvents, RoomChannel } from './cluster-relay.js'
 import type { ServerMetrics } from '../metrics.js'
+import { RelayOutbox, type OutgoingEntry } from './relay-outbox.js'
 
 export interface RedisRelayOptions {
   /** redis://host:port/db */
@@ -14,56 +15,80 @@ export interface RedisRelayOptions {
   readonly retainMs?: number
   /** How often this server says it is alive, and checks the others. Default 2 000 ms. */
   readonly heartbeatMs?: number
+  /** Messages held while Redis is away (or unacknowledged); past it they are dropped. Default 10 000. */
+  readonly maxQueuedMessages?: number
+  /** Bytes held while Redis is away. Default 16 MiB. */
+  readonly maxQueuedBytes?: number
 }
 
-interface Subscription {
-  readonly events: RemoteEvents
-  /** Last stream entry seen; '0-0' reads what the stream still holds, so a late joiner misses nothing. */
+interface Peer {
+  /** Last entry read from its stream; '0-0' reads what the stream still holds. */
   lastId: string
+  /** Rooms it spoke in, whose presence from it goes when it stops answering. */
+  readonly rooms: Set<string>
+  readonly knownSince: number
 }
 
-const STREAM = (room: string) => `coedit:room:${room}`
+const OUT_PREFIX = 'coedit:out:'
+const OUT = (server: string) => `${OUT_PREFIX}${server}`
+/** Every server adds an entry here when it connects, so the others start reading its stream at once. */
+const ANNOUNCE = 'coedit:servers'
+/** The servers that announced themselves, for one that starts later. */
+const PEERS = 'coedit:peers'
 const ALIVE = (server: string) => `coedit:server:${server}`
 const BLOCK_MS = 5_000
 const BATCH = 512
+const EMPTY = new Uint8Array(0)
 
 /**
- * The cross-server relay on Redis Streams: one stream per room. Every update and awareness
- * change a server accepts (after storing it) is added to the room's stream; every server
- * holding the room reads the stream from where it left off, so a hiccup means catching up,
- * not diverging. Streams keep `retainMs` of history (everything in them is stored) and
- * expire when idle. Each server refreshes a key with a short TTL; when another server's key
- * is gone, the presence it relayed is removed.
+ * The cross-server relay on Redis Streams: one stream per server. A server adds every update
+ * and presence change it accepts (after storing it) to its own stream, tagged with the room;
+ * every other server reads all of them in one blocking XREAD, from where it left off, and
+ * hands each entry to the room if it holds it. A read costs the same whether a server holds
+ * one room or thousands, and nobody reads back what it wrote. Publishes made in one tick go
+ * to Redis in one write (auto-pipelining), one XADD each, trimmed to `retainMs`.
+ *
+ * A room that loads asks the others for their presence in it (its stored state comes from
+ * storage, which holds everything published). While Redis is away, publishes wait in a
+ * bounded outbox; what does not fit is dropped and counted, and once Redis is back the other
+ * servers are asked to reload those rooms from storage. Each server refreshes a key with a
+ * short TTL; when another server's key is gone, the presence it relayed is removed.
  */
 export class RedisRelay implements ClusterRelay {
   readonly serverId = randomUUID()
   private readonly commands: Redis
   private readonly reader: Redis
-  private readonly rooms = new Map<string, Subscription>()
-  /** Servers heard from, the rooms they spoke in, and when they were first heard. */
-  private readonly peers = new Map<string, { rooms: Set<string>; firstHeard: number }>()
+  private readonly rooms = new Map<string, RemoteEvents>()
+  private readonly peers = new Map<string, Peer>()
+  /** Last announcement read; null until the reader has looked for the servers already running. */
+  private announceId: string | null = null
   private readonly heartbeatMs: number
   private readonly retainMs: number
   private readonly heartbeat: NodeJS.Timeout
-  private readerId: number | null = null
+  private readonly outbox: RelayOutbox
+  private readonly maxInFlight: number
+  private inFlight = 0
   private metrics: ServerMetrics | null = null
   private closed = false
   private wasDisconnected = false
   private readonly loop: Promise<void>
   /**
-   * Redis's clock minus ours, learnt from the ids Redis gives our entries. Stream ids carry
-   * Redis's time, so trimming and lag are computed on it: a server whose clock runs ahead
-   * would otherwise trim entries the others have not read yet.
+   * Redis's clock minus ours, learnt from TIME and from the ids Redis gives our entries. Stream
+   * ids carry Redis's time, so trimming and lag are computed on it: a server whose clock runs
+   * ahead would otherwise trim entries the others have not read yet.
    */
   private redisClockOffset: number | null = null
-  /** Resolves the reader's wait when there is something to read (a room joined, Redis ready). */
+  /** Resolves the reader's wait when there is something to read (Redis ready). */
   private wake: (() => void) | null = null
 
   constructor(private readonly options: RedisRelayOptions) {
     this.retainMs = options.retainMs ?? 60_000
+    this.outbox = new RelayOutbox({ maxMessages: options.maxQueuedMessages ?? 10_000, maxBytes: options.maxQueuedBytes ?? 16 * 1024 * 1024 })
+    this.maxInFlight = options.maxQueuedMessages ?? 10_000
     const retry = (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 6), 3_000)
     const { Redis: Client } = loadDriver<typeof IORedis>('ioredis', '@coedit/sync-server/redis')
-    this.commands = new Client(options.url, { retryStrategy: retry, maxRetriesPerRequest: null, lazyConnect: false })
+    // No offline queue for commands: while Redis is away, publishes wait in our bounded outbox.
+    this.commands = new Client(options.url, { retryStrategy: retry, maxRetriesPerRequest: null, enableOfflineQueue: false, enableAutoPipelining: true })
     this.reader = new Client(options.url, { retryStrategy: retry, maxRetriesPerRequest: null })
     for (const [name, connection] of [
       ['commands', this.commands],
@@ -74,10 +99,8 @@ export class RedisRelay implements ClusterRelay {
         if (!this.closed) this.wasDisconnected = true
       })
     }
-    // Say "alive" as soon as the connection is up, before this server's first message.
-    this.commands.on('ready', () => void this.beat())
+    this.commands.on('ready', () => void this.commandsReady())
     this.reader.on('ready', () => {
-      this.readerId = null
       this.wake?.()
       if (this.wasDisconnected) this.reconnected()
     })
@@ -92,15 +115,17 @@ export class RedisRelay implements ClusterRelay {
   }
 
   join(room: string, events: RemoteEvents): RoomChannel {
-    this.rooms.set(room, { events, lastId: '0-0' })
-    this.wake?.()
-    this.interruptRead()
+    this.rooms.set(room, events)
+    // Updates come from storage, which the room loads now; presence is asked for.
+    this.publish(room, 'h', EMPTY)
     return {
       publishUpdate: (update) => this.publish(room, 'u', update),
       publishAwareness: (update) => this.publish(room, 'a', update),
-      publishDeleted: () => this.publish(room, 'd', new Uint8Array(0)),
+      publishDeleted: () => this.publish(room, 'd', EMPTY),
       leave: () => {
-        if (this.rooms.get(room)?.events === events) this.rooms.delete(room)
+        if (this.rooms.get(room) !== events) return
+        this.rooms.delete(room)
+        for (const peer of this.peers.values()) peer.rooms.delete(room)
       },
     }
   }
@@ -112,56 +137,103 @@ export class RedisRelay implements ClusterRelay {
   async close(): Promise<void> {
     this.closed = true
     clearInterval(this.heartbeat)
-    await this.commands.del(ALIVE(this.serverId)).catch(() => {})
+    if (this.commands.status === 'ready') await Promise.all([this.commands.del(ALIVE(this.serverId)), this.commands.srem(PEERS, this.serverId)]).catch(() => {})
     this.reader.disconnect()
     this.wake?.()
     await this.loop
     await this.commands.quit().catch(() => this.commands.disconnect())
   }
 
+  // Publishing.
+
   private publish(room: string, type: EntryType, data: Uint8Array): void {
-    const key = STREAM(room)
+    const entry = { room, type, data }
+    if (this.commands.status === 'ready' && this.inFlight < this.maxInFlight) this.send(entry)
+    else if (!this.outbox.hold(entry)) this.metrics?.relayDropped.inc({ type })
+    this.metrics?.relayQueued.set(this.inFlight + this.outbox.size)
+  }
+
+  private send({ room, type, data }: OutgoingEntry): void {
     // Until Redis's clock is known nothing is trimmed: '0-0' keeps every entry.
     const oldest = this.redisClockOffset === null ? '0-0' : `${Math.max(0, Math.floor(Date.now() + this.redisClockOffset - this.retainMs))}-0`
     const sentAt = Date.now()
-    // Published after the update is stored; were Redis away, ioredis queues the command and the
-    // others resync from storage when it is back.
-    this.commands
-      .multi()
-      .xadd(key, 'MINID', '~', oldest, '*', 's', this.serverId, 't', type, 'd', Buffer.from(data.buffer, data.byteOffset, data.byteLength))
-      .pexpire(key, this.retainMs * 2)
-      .exec()
-      .then(
-        (results) => {
-          const id = results?.[0]?.[1]
-          if (typeof id === 'string') this.redisClockOffset = Number(id.split('-')[0]) - (sentAt + Date.now()) / 2
-          this.metrics?.relayPublished.inc({ type })
-        },
-        (error: Error) => this.options.log.warn({ room, err: error.message }, 'relay publish failed'),
-      )
+    this.inFlight++
+    const payload = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    this.commands.xadd(OUT(this.serverId), 'MINID', '~', oldest, '*', 'r', room, 't', type, 'd', payload).then(
+      (id) => {
+        this.acknowledged()
+        if (typeof id === 'string') this.learnClock(Number(id.split('-')[0]), sentAt)
+        this.metrics?.relayPublished.inc({ type })
+      },
+      (error: Error) => {
+        this.acknowledged()
+        this.options.log.warn({ room, err: error.message }, 'relay publish failed; the others reload the room from storage')
+        // Lost on the way: the other servers are asked to reload the room once Redis answers.
+        this.outbox.hold({ room, type: 's', data: EMPTY })
+      },
+    )
   }
+
+  private acknowledged(): void {
+    this.inFlight--
+    this.metrics?.relayQueued.set(this.inFlight + this.outbox.size)
+    if (this.inFlight === 0 && this.outbox.size > 0 && this.commands.status === 'ready') this.drainOutbox()
+  }
+
+  private drainOutbox(): void {
+    const { entries, lossy } = this.outbox.drain()
+    for (const entry of entries) this.send(entry)
+    for (const room of lossy) this.send({ room, type: 's', data: EMPTY })
+    if (lossy.length > 0) this.options.log.warn({ rooms: lossy.length }, 'relay dropped messages while redis was away; the other servers reload those rooms')
+  }
+
+  private learnClock(redisMs: number, sentAt: number): void {
+    this.redisClockOffset = redisMs - (sentAt + Date.now()) / 2
+  }
+
+  /** Connected (again): say who we are, so the others read our stream, then send what waited. */
+  private async commandsReady(): Promise<void> {
+    try {
+      const sentAt = Date.now()
+      const [seconds, micros] = (await this.commands.time()) as [string | number, string | number]
+      this.learnClock(Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000), sentAt)
+      await Promise.all([this.commands.sadd(PEERS, this.serverId), this.commands.xadd(ANNOUNCE, 'MAXLEN', '~', '1000', '*', 's', this.serverId), this.beat()])
+    } catch (error) {
+      this.options.log.debug({ err: (error as Error).message }, 'relay announcement failed')
+    }
+    if (this.commands.status === 'ready') this.drainOutbox()
+  }
+
+  // Reading.
 
   private async read(): Promise<void> {
     while (!this.closed) {
-      if (this.rooms.size === 0 || this.reader.status !== 'ready') {
-        // Nothing to read: sleep until a room joins or the connection is back, not in a poll.
+      if (this.reader.status !== 'ready') {
+        // Sleep until the connection is back, not in a poll.
         await new Promise<void>((resolve) => (this.wake = resolve))
         this.wake = null
         continue
       }
-      const rooms = [...this.rooms]
       try {
-        this.readerId ??= Number(await this.reader.call('CLIENT', 'ID'))
+        if (this.announceId === null) await this.discover()
+        const peers = [...this.peers]
         const reply = (await this.reader.xreadBuffer(
           'COUNT',
           BATCH,
           'BLOCK',
           BLOCK_MS,
           'STREAMS',
-          ...rooms.map(([room]) => STREAM(room)),
-          ...rooms.map(([, sub]) => sub.lastId),
+          ANNOUNCE,
+          ...peers.map(([server]) => OUT(server)),
+          this.announceId!,
+          ...peers.map(([, peer]) => peer.lastId),
         )) as Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null
-        if (reply) for (const [key, entries] of reply) this.deliver(key.toString().slice('coedit:room:'.length), entries)
+        if (reply)
+          for (const [key, entries] of reply) {
+            const name = key.toString()
+            if (name === ANNOUNCE) this.announced(entries)
+            else this.deliver(name.slice(OUT_PREFIX.length), entries)
+          }
       } catch (error) {
         if (this.closed) return
         this.options.log.debug({ err: (error as Error).message }, 'relay read interrupted')
@@ -170,43 +242,66 @@ export class RedisRelay implements ClusterRelay {
     }
   }
 
-  private deliver(room: string, entries: Array<[Buffer, Buffer[]]>): void {
-    const sub = this.rooms.get(room)
-    if (!sub) return
-    for (const [rawId, fields] of entries) {
-      const id = rawId.toString()
-      sub.lastId = id
-      const entry = fieldsOf(fields)
-      if (!entry || entry.server === this.serverId) continue
-      this.metrics?.relayConsumed.inc({ type: entry.type })
-      this.metrics?.relayLag.observe(Math.max(0, Date.now() + (this.redisClockOffset ?? 0) - Number(id.split('-')[0])) / 1000)
-      let peer = this.peers.get(entry.server)
-      if (!peer) this.peers.set(entry.server, (peer = { rooms: new Set(), firstHeard: Date.now() }))
-      peer.rooms.add(room)
-      if (entry.type === 'u') sub.events.update(entry.data)
-      else if (entry.type === 'a') sub.events.awareness(entry.data, entry.server)
-      else sub.events.deleted?.()
+  /**
+   * The servers already running: announcements are read from the newest one on, and the set
+   * of servers is read after it, so a server announcing meanwhile is found one way or the other.
+   */
+  private async discover(): Promise<void> {
+    const newest = (await this.reader.xrevrange(ANNOUNCE, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>
+    const members = await this.reader.smembers(PEERS)
+    for (const server of members) this.addPeer(server)
+    this.announceId = newest[0]?.[0] ?? '0-0'
+  }
+
+  private addPeer(server: string): void {
+    if (server === this.serverId || this.peers.has(server)) return
+    this.peers.set(server, { lastId: '0-0', rooms: new Set(), knownSince: Date.now() })
+  }
+
+  private announced(entries: Array<[Buffer, Buffer[]]>): void {
+    for (const [id, fields] of entries) {
+      this.announceId = id.toString()
+      for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i]!.toString() === 's') this.addPeer(fields[i + 1]!.toString())
     }
   }
 
-  /** A new room must be read at once, not after the current blocking read times out. */
-  private interruptRead(): void {
-    if (this.readerId === null || this.commands.status !== 'ready') return
-    void this.commands.call('CLIENT', 'UNBLOCK', String(this.readerId)).catch(() => {})
+  private deliver(server: string, entries: Array<[Buffer, Buffer[]]>): void {
+    const peer = this.peers.get(server)
+    if (!peer) return
+    for (const [rawId, fields] of entries) {
+      const id = rawId.toString()
+      peer.lastId = id
+      const entry = fieldsOf(fields)
+      const events = entry ? this.rooms.get(entry.room) : undefined
+      if (!entry || !events) continue
+      this.metrics?.relayConsumed.inc({ type: entry.type })
+      this.metrics?.relayLag.observe(Math.max(0, Date.now() + (this.redisClockOffset ?? 0) - Number(id.split('-')[0])) / 1000)
+      peer.rooms.add(entry.room)
+      if (entry.type === 'u') events.update(entry.data)
+      else if (entry.type === 'a') events.awareness(entry.data, server)
+      else if (entry.type === 'h') events.presenceWanted?.()
+      else if (entry.type === 's') events.resync()
+      else events.deleted?.()
+    }
   }
 
   private reconnected(): void {
     this.wasDisconnected = false
     this.metrics?.relayReconnects.inc()
+    // Redis may have restarted empty: look for the running servers again.
+    this.announceId = null
     this.options.log.info({ rooms: this.rooms.size }, 'redis is back; resyncing rooms from storage')
-    for (const sub of this.rooms.values()) sub.events.resync()
+    for (const events of this.rooms.values()) events.resync()
   }
+
+  // Liveness.
 
   private async beat(): Promise<void> {
     if (this.closed || this.commands.status !== 'ready') return
     const ttl = this.heartbeatMs * 3
     try {
-      await this.commands.set(ALIVE(this.serverId), '1', 'PX', ttl)
+      // Our stream outlives us by at most twice the retention.
+      await Promise.all([this.commands.set(ALIVE(this.serverId), '1', 'PX', ttl), this.commands.pexpire(OUT(this.serverId), this.retainMs * 2)])
       const peers = [...this.peers.keys()]
       if (peers.length === 0) return
       const alive = await this.commands.mget(...peers.map(ALIVE))
@@ -214,11 +309,11 @@ export class RedisRelay implements ClusterRelay {
       peers.forEach((server, i) => {
         const peer = this.peers.get(server)
         // A key that is missing for longer than its TTL means the server stopped refreshing it.
-        if (alive[i] !== null || !peer || now - peer.firstHeard < ttl) return
-        const rooms = peer.rooms
+        if (alive[i] !== null || !peer || now - peer.knownSince < ttl) return
         this.peers.delete(server)
-        this.options.log.warn({ server, rooms: rooms.size }, 'server stopped answering; removing its presence')
-        for (const room of rooms) this.rooms.get(room)?.events.serverGone(server)
+        void this.commands.srem(PEERS, server).catch(() => {})
+        this.options.log.warn({ server, rooms: peer.rooms.size }, 'server stopped answering; removing its presence')
+        for (const room of peer.rooms) this.rooms.get(room)?.serverGone(server)
       })
     } catch (error) {
       this.options.log.debug({ err: (error as Error).message }, 'relay heartbeat failed')
@@ -226,19 +321,20 @@ export class RedisRelay implements ClusterRelay {
   }
 }
 
-/** u: a document update; a: presence; d: the document was deleted. */
-type EntryType = 'u' | 'a' | 'd'
+/** u: a document update; a: presence; h: a server loaded the room and asks for presence; s: reload the room from storage; d: the document was deleted. */
+type EntryType = 'u' | 'a' | 'h' | 's' | 'd'
+const TYPES: ReadonlySet<string> = new Set<EntryType>(['u', 'a', 'h', 's', 'd'])
 
-function fieldsOf(fields: Buffer[]): { server: string; type: EntryType; data: Uint8Array } | null {
-  let server: string | null = null
+function fieldsOf(fields: Buffer[]): { room: string; type: EntryType; data: Uint8Array } | null {
+  let room: string | null = null
   let type: string | null = null
   let data: Buffer | null = null
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = fields[i]!.toString()
-    if (name === 's') server = fields[i + 1]!.toString()
+    if (name === 'r') room = fields[i + 1]!.toString()
     else if (name === 't') type = fields[i + 1]!.toString()
     else if (name === 'd') data = fields[i + 1]!
   }
-  if (server === null || (type !== 'u' && type !== 'a' && type !== 'd') || data === null) return null
-  return { server, type, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }
+  if (room === null || type === null || !TYPES.has(type) || data === null) return null
+  return { room, type: type as EntryType, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }
 }
