@@ -6,6 +6,7 @@ import type { Logger } from 'pino'
 import type { ClusterRelay, RemoteEvents, RoomChannel } from './cluster-relay.js'
 import type { ServerMetrics } from '../metrics.js'
 import { RelayOutbox, type OutgoingEntry } from './relay-outbox.js'
+import { decodeEntries, encodeEntries } from './relay-entry.js'
 
 export interface RedisRelayOptions {
   /** redis://host:port/db */
@@ -19,6 +20,11 @@ export interface RedisRelayOptions {
   readonly maxQueuedMessages?: number
   /** Bytes held while Redis is away. Default 16 MiB. */
   readonly maxQueuedBytes?: number
+  /**
+   * Messages published within this window after the last publish share one stream entry; a
+   * message after a quiet spell goes at once. Default 5 ms.
+   */
+  readonly publishWindowMs?: number
 }
 
 interface Peer {
@@ -68,6 +74,11 @@ export class RedisRelay implements ClusterRelay {
   private readonly outbox: RelayOutbox
   private readonly maxInFlight: number
   private inFlight = 0
+  /** Messages for the next stream entry, and when the last entry went. */
+  private batch: OutgoingEntry[] = []
+  private batchTimer: NodeJS.Timeout | NodeJS.Immediate | null = null
+  private lastSentAt = -Infinity
+  private readonly publishWindowMs: number
   private metrics: ServerMetrics | null = null
   private closed = false
   private wasDisconnected = false
@@ -85,6 +96,7 @@ export class RedisRelay implements ClusterRelay {
     this.retainMs = options.retainMs ?? 60_000
     this.outbox = new RelayOutbox({ maxMessages: options.maxQueuedMessages ?? 10_000, maxBytes: options.maxQueuedBytes ?? 16 * 1024 * 1024 })
     this.maxInFlight = options.maxQueuedMessages ?? 10_000
+    this.publishWindowMs = options.publishWindowMs ?? 5
     const retry = (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 6), 3_000)
     const { Redis: Client } = loadDriver<typeof IORedis>('ioredis', '@coedit/sync-server/redis')
     // No offline queue for commands: while Redis is away, publishes wait in our bounded outbox.
@@ -137,6 +149,12 @@ export class RedisRelay implements ClusterRelay {
   async close(): Promise<void> {
     this.closed = true
     clearInterval(this.heartbeat)
+    if (this.batchTimer) {
+      clearTimeout(this.batchTimer as NodeJS.Timeout)
+      clearImmediate(this.batchTimer as NodeJS.Immediate)
+    }
+    // What this server stored last still reaches the others.
+    if (this.commands.status === 'ready') this.sendBatch()
     if (this.commands.status === 'ready') await Promise.all([this.commands.del(ALIVE(this.serverId)), this.commands.srem(PEERS, this.serverId)]).catch(() => {})
     this.reader.disconnect()
     this.wake?.()
@@ -148,42 +166,59 @@ export class RedisRelay implements ClusterRelay {
 
   private publish(room: string, type: EntryType, data: Uint8Array): void {
     const entry = { room, type, data }
-    if (this.commands.status === 'ready' && this.inFlight < this.maxInFlight) this.send(entry)
-    else if (!this.outbox.hold(entry)) this.metrics?.relayDropped.inc({ type })
-    this.metrics?.relayQueued.set(this.inFlight + this.outbox.size)
+    if (this.commands.status !== 'ready' || this.inFlight >= this.maxInFlight) {
+      if (!this.outbox.hold(entry)) this.metrics?.relayDropped.inc({ type })
+      this.metrics?.relayQueued.set(this.inFlight + this.outbox.size)
+      return
+    }
+    this.enqueue(entry)
   }
 
-  private send({ room, type, data }: OutgoingEntry): void {
+  /** Into the next stream entry: at once after a quiet spell (next tick), else at the end of the window. */
+  private enqueue(entry: OutgoingEntry): void {
+    this.batch.push(entry)
+    if (this.batchTimer) return
+    const wait = this.lastSentAt + this.publishWindowMs - performance.now()
+    this.batchTimer = wait <= 0 ? setImmediate(() => this.sendBatch()) : setTimeout(() => this.sendBatch(), wait)
+  }
+
+  private sendBatch(): void {
+    this.batchTimer = null
+    const batch = this.batch
+    if (batch.length === 0) return
+    this.batch = []
+    this.lastSentAt = performance.now()
     // Until Redis's clock is known nothing is trimmed: '0-0' keeps every entry.
     const oldest = this.redisClockOffset === null ? '0-0' : `${Math.max(0, Math.floor(Date.now() + this.redisClockOffset - this.retainMs))}-0`
     const sentAt = Date.now()
-    this.inFlight++
-    const payload = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-    this.commands.xadd(OUT(this.serverId), 'MINID', '~', oldest, '*', 'r', room, 't', type, 'd', payload).then(
+    this.inFlight += batch.length
+    this.metrics?.relayQueued.set(this.inFlight + this.outbox.size)
+    const payload = encodeEntries(batch)
+    this.commands.xadd(OUT(this.serverId), 'MINID', '~', oldest, '*', 'b', Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)).then(
       (id) => {
-        this.acknowledged()
+        this.acknowledged(batch.length)
         if (typeof id === 'string') this.learnClock(Number(id.split('-')[0]), sentAt)
-        this.metrics?.relayPublished.inc({ type })
+        for (const { type } of batch) this.metrics?.relayPublished.inc({ type })
       },
       (error: Error) => {
-        this.acknowledged()
-        this.options.log.warn({ room, err: error.message }, 'relay publish failed; the others reload the room from storage')
-        // Lost on the way: the other servers are asked to reload the room once Redis answers.
-        this.outbox.hold({ room, type: 's', data: EMPTY })
+        this.acknowledged(batch.length)
+        this.options.log.warn({ messages: batch.length, err: error.message }, 'relay publish failed; the others reload those rooms from storage')
+        // Lost on the way: the other servers are asked to reload the rooms once Redis answers.
+        for (const room of new Set(batch.map((entry) => entry.room))) this.outbox.hold({ room, type: 's', data: EMPTY })
       },
     )
   }
 
-  private acknowledged(): void {
-    this.inFlight--
+  private acknowledged(messages: number): void {
+    this.inFlight -= messages
     this.metrics?.relayQueued.set(this.inFlight + this.outbox.size)
     if (this.inFlight === 0 && this.outbox.size > 0 && this.commands.status === 'ready') this.drainOutbox()
   }
 
   private drainOutbox(): void {
     const { entries, lossy } = this.outbox.drain()
-    for (const entry of entries) this.send(entry)
-    for (const room of lossy) this.send({ room, type: 's', data: EMPTY })
+    for (const entry of entries) this.enqueue(entry)
+    for (const room of lossy) this.enqueue({ room, type: 's', data: EMPTY })
     if (lossy.length > 0) this.options.log.warn({ rooms: lossy.length }, 'relay dropped messages while redis was away; the other servers reload those rooms')
   }
 
@@ -271,17 +306,19 @@ export class RedisRelay implements ClusterRelay {
     for (const [rawId, fields] of entries) {
       const id = rawId.toString()
       peer.lastId = id
-      const entry = fieldsOf(fields)
-      const events = entry ? this.rooms.get(entry.room) : undefined
-      if (!entry || !events) continue
-      this.metrics?.relayConsumed.inc({ type: entry.type })
-      this.metrics?.relayLag.observe(Math.max(0, Date.now() + (this.redisClockOffset ?? 0) - Number(id.split('-')[0])) / 1000)
-      peer.rooms.add(entry.room)
-      if (entry.type === 'u') events.update(entry.data)
-      else if (entry.type === 'a') events.awareness(entry.data, server)
-      else if (entry.type === 'h') events.presenceWanted?.()
-      else if (entry.type === 's') events.resync()
-      else events.deleted?.()
+      const lagSeconds = Math.max(0, Date.now() + (this.redisClockOffset ?? 0) - Number(id.split('-')[0])) / 1000
+      for (const message of messagesOf(fields, this.options.log)) {
+        const events = this.rooms.get(message.room)
+        if (!events) continue
+        this.metrics?.relayConsumed.inc({ type: message.type })
+        this.metrics?.relayLag.observe(lagSeconds)
+        peer.rooms.add(message.room)
+        if (message.type === 'u') events.update(message.data)
+        else if (message.type === 'a') events.awareness(message.data, server)
+        else if (message.type === 'h') events.presenceWanted?.()
+        else if (message.type === 's') events.resync()
+        else if (message.type === 'd') events.deleted?.()
+      }
     }
   }
 
@@ -323,18 +360,18 @@ export class RedisRelay implements ClusterRelay {
 
 /** u: a document update; a: presence; h: a server loaded the room and asks for presence; s: reload the room from storage; d: the document was deleted. */
 type EntryType = 'u' | 'a' | 'h' | 's' | 'd'
-const TYPES: ReadonlySet<string> = new Set<EntryType>(['u', 'a', 'h', 's', 'd'])
 
-function fieldsOf(fields: Buffer[]): { room: string; type: EntryType; data: Uint8Array } | null {
-  let room: string | null = null
-  let type: string | null = null
-  let data: Buffer | null = null
+/** The messages of one stream entry; an entry that cannot be read is logged and skipped. */
+function messagesOf(fields: Buffer[], log: Logger): OutgoingEntry[] {
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    const name = fields[i]!.toString()
-    if (name === 'r') room = fields[i + 1]!.toString()
-    else if (name === 't') type = fields[i + 1]!.toString()
-    else if (name === 'd') data = fields[i + 1]!
+    if (fields[i]!.toString() !== 'b') continue
+    const data = fields[i + 1]!
+    try {
+      return decodeEntries(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, 'unreadable relay entry skipped')
+      return []
+    }
   }
-  if (room === null || type === null || !TYPES.has(type) || data === null) return null
-  return { room, type: type as EntryType, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }
+  return []
 }

@@ -67,27 +67,31 @@ export class PostgresStorage implements DocumentStorage, RevocationStore, Docume
 
   append(name: string, updates: readonly Uint8Array[], meta?: AppendMeta): Promise<void> {
     const data = updates.map((update) => Buffer.from(update))
-    const insert = 'INSERT INTO coedit_updates (name, data, author, at) SELECT $1, unnest($2::bytea[]), unnest($3::text[]), $4'
-    const values = [name, data, updates.map((_, i) => meta?.authors[i] ?? null), meta?.at ?? null]
+    const rows = 'SELECT $1, unnest($2::bytea[]), unnest($3::text[]), $4'
+    const values: unknown[] = [name, data, updates.map((_, i) => meta?.authors[i] ?? null), meta?.at ?? null]
     return this.inOrder(name, async () => {
       await this.ready
       const now = Date.now()
+      // The catalogue's updated_at is written at most once a second per document, in the same
+      // statement as the rows (one round trip per append, on one server or several).
+      const touch = now - (this.touched.get(name) ?? -Infinity) >= TOUCH_INTERVAL_MS
+      if (touch) this.touched.set(name, now)
+      const insert = touch
+        ? `WITH appended AS (INSERT INTO coedit_updates (name, data, author, at) ${rows} RETURNING 1) ` +
+          'INSERT INTO coedit_catalog (name, created_at, updated_at) VALUES ($1, $5, $5) ' +
+          'ON CONFLICT (name) DO UPDATE SET updated_at = GREATEST(coedit_catalog.updated_at, EXCLUDED.updated_at)'
+        : `INSERT INTO coedit_updates (name, data, author, at) ${rows}`
+      const parameters = touch ? [...values, now] : values
       if (this.webhooks) {
         // The change is recorded in the same transaction as the edit: a crash loses neither alone.
         const webhooks = this.webhooks
         await this.transaction('READ COMMITTED', async (client) => {
-          await client.query(insert, values)
+          await client.query(insert, parameters)
           await webhooks.record(client, name, 'changed', now)
         })
       } else {
-        await this.pool.query(insert, values)
+        await this.pool.query(insert, parameters)
       }
-      if (now - (this.touched.get(name) ?? -Infinity) < TOUCH_INTERVAL_MS) return
-      this.touched.set(name, now)
-      await this.pool.query(
-        'INSERT INTO coedit_catalog (name, created_at, updated_at) VALUES ($1, $2, $2) ON CONFLICT (name) DO UPDATE SET updated_at = GREATEST(coedit_catalog.updated_at, EXCLUDED.updated_at)',
-        [name, now],
-      )
     })
   }
 
