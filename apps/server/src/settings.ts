@@ -38,6 +38,7 @@ export interface ServerConfig {
   readonly maxDocumentBytes: number
   readonly databaseUrl: string | null
   readonly redisUrl: string | null
+  readonly relayQueueLimit: number
   readonly allowedHosts: readonly string[]
   readonly frameAncestors: readonly string[]
   readonly maxPresenceBytes: number
@@ -94,6 +95,14 @@ export const SETTINGS: readonly Setting[] = [
     env: 'REDIS_URL',
     kind: 'string',
     help: 'Redis relaying updates and presence between servers of one cluster (redis://host:port)',
+  },
+  {
+    key: 'relayQueueLimit',
+    flag: 'relay-queue-limit',
+    env: 'COEDIT_RELAY_QUEUE_LIMIT',
+    kind: 'int',
+    min: 1,
+    help: 'Messages for the other servers held while Redis is away; past it they are dropped (counted) and the others reload those documents from storage',
   },
   {
     key: 'tlsCert',
@@ -416,6 +425,7 @@ export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
   maxDocumentBytes: DEFAULT_SYNC_SERVER_OPTIONS.maxDocumentBytes,
   databaseUrl: null,
   redisUrl: null,
+  relayQueueLimit: 10_000,
   tlsCert: null,
   tlsKey: null,
   allowedHosts: [],

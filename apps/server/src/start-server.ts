@@ -61,7 +61,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   const revocations = config.secret === null ? null : new RevocationList(storage, { log })
   await revocations?.start()
   const access = config.secret === null ? OPEN_ACCESS : new TokenAccessPolicy(config.secret, { revocations })
-  const cluster = config.redisUrl ? new RedisRelay({ url: config.redisUrl, log }) : undefined
+  const cluster = config.redisUrl ? new RedisRelay({ url: config.redisUrl, log, maxQueuedMessages: config.relayQueueLimit }) : undefined
   if (cluster && config.storage !== 'postgres') {
     log.warn(
       'REDIS_URL without shared storage: each server keeps its own copy of what the others relay; use DATABASE_URL so any server can load every document',

@@ -3,6 +3,17 @@ import type { Logger } from 'pino'
 import type { ClusterRelay, RoomChannel } from './cluster/cluster-relay.js'
 import type { DocumentStorage, StoredDocument } from './storage/document-storage.js'
 
+/** What applying another server's update did. */
+export interface RemoteApplied {
+  readonly changed: boolean
+  /** Parts that build on content this document lacks (yet). */
+  readonly unapplied: Uint8Array[]
+}
+
+/** How long parts may wait for what they build on before the room reloads from storage. */
+const WAITING_LIMIT_MS = 2_000
+const WAITING_LIMIT_PARTS = 1_000
+
 /** What the link needs from its room. */
 export interface ClusterLinkHost {
   /** Still loading: updates from other servers wait until it is done. */
@@ -11,7 +22,7 @@ export interface ClusterLinkHost {
   readonly serving: boolean
   readonly disposed: boolean
   /** Applies an update another server accepted. */
-  applyRemote(update: Uint8Array): void
+  applyRemote(update: Uint8Array): RemoteApplied
   /** Presence another server relayed, and a server that stopped answering. */
   applyRemotePresence(update: Uint8Array, server: string): void
   serverGone(server: string): void
@@ -29,6 +40,9 @@ export interface ClusterLinkHost {
 export class RoomClusterLink {
   private readonly channel: RoomChannel | null
   private backlog: Uint8Array[] = []
+  /** Parts of updates that arrived before what they build on, and since when. */
+  private waiting: Uint8Array[] = []
+  private waitingSince = 0
 
   constructor(
     private readonly name: string,
@@ -73,7 +87,7 @@ export class RoomClusterLink {
   drainBacklog(): void {
     const backlog = this.backlog
     this.backlog = []
-    for (const update of backlog) this.host.applyRemote(update)
+    for (const update of backlog) this.apply(update)
   }
 
   leave(): void {
@@ -82,7 +96,31 @@ export class RoomClusterLink {
 
   private receive(update: Uint8Array): void {
     if (this.host.loading) this.backlog.push(update)
-    else this.host.applyRemote(update)
+    else this.apply(update)
+  }
+
+  /**
+   * Applies an update; parts that build on an edit another server's stream has not delivered
+   * yet wait, and are tried again whenever something applies. Parts still waiting after
+   * WAITING_LIMIT_MS (a message lost) make the room merge in what storage holds.
+   */
+  private apply(update: Uint8Array): void {
+    let { changed, unapplied } = this.host.applyRemote(update)
+    if (unapplied.length > 0) {
+      if (this.waiting.length === 0) this.waitingSince = Date.now()
+      this.waiting.push(...unapplied)
+    }
+    while (changed && this.waiting.length > 0 && !this.host.disposed) {
+      const waiting = this.waiting
+      this.waiting = []
+      ;({ changed, unapplied } = this.host.applyRemote(waiting.length === 1 ? waiting[0]! : Y.mergeUpdates(waiting)))
+      this.waiting = unapplied
+    }
+    if (this.waiting.length > 0 && (Date.now() - this.waitingSince > WAITING_LIMIT_MS || this.waiting.length > WAITING_LIMIT_PARTS)) {
+      this.log.warn({ room: this.name, parts: this.waiting.length }, 'updates from another server still lack what they build on; merging from storage')
+      this.waiting = []
+      this.resync()
+    }
   }
 
   /** The relay may have missed messages: what storage holds is merged in (Yjs ignores what we have). */
@@ -98,7 +136,7 @@ export class RoomClusterLink {
     }
     const apply = (stored: StoredDocument): void => {
       if (this.host.disposed || stored.updates.length === 0) return
-      this.host.applyRemote(stored.updates.length === 1 ? stored.updates[0]! : Y.mergeUpdates(stored.updates as Uint8Array[]))
+      this.apply(stored.updates.length === 1 ? stored.updates[0]! : Y.mergeUpdates(stored.updates as Uint8Array[]))
     }
     if (result instanceof Promise) result.then(apply, failed)
     else apply(result)

@@ -17,6 +17,8 @@ export interface Integration {
   readonly failure: Error | null
   /** Part of the update built on content the document lacks; that part was dropped. */
   readonly incomplete: boolean
+  /** That part (V1 updates), for a caller that expects the missing content to arrive later. */
+  readonly unapplied: Uint8Array[]
 }
 
 /**
@@ -98,6 +100,7 @@ export class RoomDocument {
     }
     const store = this.doc.store
     const incomplete = store.pendingStructs !== null || store.pendingDs !== null
+    const unapplied = [store.pendingStructs?.update, store.pendingDs].filter((part): part is Uint8Array => part != null).map(Y.convertUpdateFormatV2ToV1)
     store.pendingStructs = null
     store.pendingDs = null
     for (const change of captured) this.sizeBound += change.byteLength
@@ -105,7 +108,7 @@ export class RoomDocument {
       this.encoded = null
       this.step2ForEmpty = null
     }
-    return { changes: captured, failure, incomplete }
+    return { changes: captured, failure, incomplete, unapplied }
   }
 
   /** The sync step 2 answering a peer's state vector; `built` false answers from the stored bytes. */

@@ -15,7 +15,7 @@ import { DEFAULT_PRESENCE_LIMITS, type AwarenessEntry, type PresenceLimits } fro
 import { UpdateRelay, type RelayTarget } from './update-relay.js'
 import { RoomLog } from './room-log.js'
 import type { ClusterRelay } from './cluster/cluster-relay.js'
-import { RoomClusterLink, type ClusterLinkHost } from './room-cluster-link.js'
+import { RoomClusterLink, type ClusterLinkHost, type RemoteApplied } from './room-cluster-link.js'
 import { RoomHistory, type HistoryOptions } from './room-history.js'
 import { isHistoryStore } from './storage/history-store.js'
 
@@ -410,11 +410,15 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
 
   // Updates: store, then relay.
 
-  /** An update another server accepted (and, with shared storage, stored). */
-  applyRemote(update: Uint8Array): void {
+  /**
+   * An update another server accepted (and, with shared storage, stored). Returns whether it
+   * changed the document, and the parts that wait for content still on its way (servers'
+   * streams are read side by side, so an edit can arrive before the one it builds on).
+   */
+  applyRemote(update: Uint8Array): RemoteApplied {
     if (this.state.kind === 'warming') this.build()
-    if (this.state.kind !== 'ready') return
-    const { changes, failure } = this.document.integrate(update, FROM_CLUSTER)
+    if (this.state.kind !== 'ready') return { changed: false, unapplied: [] }
+    const { changes, failure, unapplied } = this.document.integrate(update, FROM_CLUSTER)
     if (failure) {
       // Another server accepted it: failing here means this copy cannot be trusted.
       this.needsReset = true
@@ -426,6 +430,7 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
       else this.writes.add(change, null)
     }
     if (this.needsReset) this.reset()
+    return { changed: changes.length > 0, unapplied }
   }
 
   private failStore(error: unknown): void {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { chownSync, existsSync, readdirSync } from 'node:fs'
+import { chownSync, existsSync, readFileSync, readdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { tempDir } from './processes.js'
@@ -48,10 +48,13 @@ function missing(what: string, install: string): Error {
   )
 }
 
-async function stopChild(child: ChildProcess | null): Promise<void> {
+/** Ends `child` with `signal`, sent to `target()` when given (the real server behind a wrapper). */
+async function stopChild(child: ChildProcess | null, signal: NodeJS.Signals = 'SIGKILL', target?: () => number | null): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGKILL')
+  const pid = target?.()
+  if (pid) process.kill(pid, signal)
+  else child.kill(signal)
   await exited
 }
 
@@ -81,20 +84,31 @@ export async function startRedis(): Promise<ServiceProcess> {
   )
 }
 
-/** The handle of a service whose current process is `current()` and which `launch` (re)starts. */
-function serviceHandle(url: string, port: number, current: () => ChildProcess | null, launch: () => Promise<void>, cleanup: () => void): ServiceProcess {
+/**
+ * The handle of a service whose current process is `current()` and which `launch` (re)starts;
+ * `crash` is the signal that ends it at once (SIGKILL, or one a wrapper passes on).
+ */
+function serviceHandle(
+  url: string,
+  port: number,
+  current: () => ChildProcess | null,
+  launch: () => Promise<void>,
+  cleanup: () => void,
+  crash: { signal: NodeJS.Signals; target: () => number | null } = { signal: 'SIGKILL', target: () => null },
+): ServiceProcess {
+  const end = () => stopChild(current(), crash.signal, crash.target)
   return {
     url,
     port,
     pid: () => current()?.pid ?? 0,
-    kill: () => stopChild(current()),
+    kill: end,
     start: launch,
     restart: async () => {
-      await stopChild(current())
+      await end()
       await launch()
     },
     stop: async () => {
-      await stopChild(current())
+      await end()
       cleanup()
     },
   }
@@ -161,11 +175,22 @@ export async function startPostgres(): Promise<ServiceProcess> {
     )
   }
   await launch()
+  // As root the child is runuser, whose death would leave PostgreSQL running: the postmaster
+  // (named in its pid file) gets SIGQUIT, PostgreSQL's immediate shutdown (no checkpoint,
+  // recovery on the next start, as after a crash), and takes its backends with it.
+  const postmaster = (): number | null => {
+    try {
+      return Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]) || null
+    } catch {
+      return null
+    }
+  }
   return serviceHandle(
     `postgres://coedit@127.0.0.1:${port}/postgres`,
     port,
     () => child,
     launch,
     () => dir.remove(),
+    { signal: 'SIGQUIT', target: postmaster },
   )
 }

@@ -21,8 +21,9 @@ export interface RedisRelayOptions {
   /** Bytes held while Redis is away. Default 16 MiB. */
   readonly maxQueuedBytes?: number
   /**
-   * Messages published within this window after the last publish share one stream entry; a
-   * message after a quiet spell goes at once. Default 5 ms.
+   * Under load (the last stream entry carried several messages), the next entry waits for
+   * the rest of this window so many messages share it; a message after a single one goes at
+   * once, so someone typing alone is never delayed. Default 5 ms.
    */
   readonly publishWindowMs?: number
 }
@@ -74,10 +75,13 @@ export class RedisRelay implements ClusterRelay {
   private readonly outbox: RelayOutbox
   private readonly maxInFlight: number
   private inFlight = 0
+  /** When the commands connection last became ready: a peer's key is judged missing only after that. */
+  private connectedAt = 0
   /** Messages for the next stream entry, and when the last entry went. */
   private batch: OutgoingEntry[] = []
   private batchTimer: NodeJS.Timeout | NodeJS.Immediate | null = null
   private lastSentAt = -Infinity
+  private lastBatchSize = 0
   private readonly publishWindowMs: number
   private metrics: ServerMetrics | null = null
   private closed = false
@@ -167,24 +171,25 @@ export class RedisRelay implements ClusterRelay {
   private publish(room: string, type: EntryType, data: Uint8Array): void {
     const entry = { room, type, data }
     if (this.commands.status !== 'ready' || this.inFlight >= this.maxInFlight) {
-      if (!this.outbox.hold(entry)) this.metrics?.relayDropped.inc({ type })
+      if (!this.outbox.hold(entry, this.inFlight)) this.metrics?.relayDropped.inc({ type })
       this.metrics?.relayQueued.set(this.inFlight + this.outbox.size)
       return
     }
     this.enqueue(entry)
   }
 
-  /** Into the next stream entry: at once after a quiet spell (next tick), else at the end of the window. */
+  /** Into the next stream entry: in the next tick, or under load at the end of the window. */
   private enqueue(entry: OutgoingEntry): void {
     this.batch.push(entry)
     if (this.batchTimer) return
-    const wait = this.lastSentAt + this.publishWindowMs - performance.now()
+    const wait = this.lastBatchSize > 1 ? this.lastSentAt + this.publishWindowMs - performance.now() : 0
     this.batchTimer = wait <= 0 ? setImmediate(() => this.sendBatch()) : setTimeout(() => this.sendBatch(), wait)
   }
 
   private sendBatch(): void {
     this.batchTimer = null
     const batch = this.batch
+    this.lastBatchSize = batch.length
     if (batch.length === 0) return
     this.batch = []
     this.lastSentAt = performance.now()
@@ -228,6 +233,7 @@ export class RedisRelay implements ClusterRelay {
 
   /** Connected (again): say who we are, so the others read our stream, then send what waited. */
   private async commandsReady(): Promise<void> {
+    this.connectedAt = Date.now()
     try {
       const sentAt = Date.now()
       const [seconds, micros] = (await this.commands.time()) as [string | number, string | number]
@@ -337,16 +343,24 @@ export class RedisRelay implements ClusterRelay {
     if (this.closed || this.commands.status !== 'ready') return
     const ttl = this.heartbeatMs * 3
     try {
-      // Our stream outlives us by at most twice the retention.
-      await Promise.all([this.commands.set(ALIVE(this.serverId), '1', 'PX', ttl), this.commands.pexpire(OUT(this.serverId), this.retainMs * 2)])
+      // Our stream outlives us by at most twice the retention. Listing ourselves again heals a
+      // list another server pruned wrongly (it judged us gone while Redis was restarting).
+      const [, , members] = await Promise.all([
+        this.commands.set(ALIVE(this.serverId), '1', 'PX', ttl),
+        this.commands.pexpire(OUT(this.serverId), this.retainMs * 2),
+        this.commands.smembers(PEERS),
+        this.commands.sadd(PEERS, this.serverId),
+      ])
+      for (const server of members) this.addPeer(server)
       const peers = [...this.peers.keys()]
       if (peers.length === 0) return
       const alive = await this.commands.mget(...peers.map(ALIVE))
       const now = Date.now()
       peers.forEach((server, i) => {
         const peer = this.peers.get(server)
-        // A key that is missing for longer than its TTL means the server stopped refreshing it.
-        if (alive[i] !== null || !peer || now - peer.knownSince < ttl) return
+        // A key missing for longer than its TTL (counted from when we, too, could see Redis)
+        // means the server stopped refreshing it.
+        if (alive[i] !== null || !peer || now - Math.max(peer.knownSince, this.connectedAt) < ttl) return
         this.peers.delete(server)
         void this.commands.srem(PEERS, server).catch(() => {})
         this.options.log.warn({ server, rooms: peer.rooms.size }, 'server stopped answering; removing its presence')

@@ -29,9 +29,12 @@ export class RelayOutbox {
     return this.entries.length
   }
 
-  /** Holds the entry, or returns false (and remembers its room) when the outbox is full. */
-  hold(entry: OutgoingEntry): boolean {
-    if (this.entries.length >= this.limits.maxMessages || this.bytes + entry.data.byteLength > this.limits.maxBytes) {
+  /**
+   * Holds the entry, or returns false (and remembers its room) when the outbox is full;
+   * `elsewhere` messages are held outside it (sent, unanswered) and count against the limit.
+   */
+  hold(entry: OutgoingEntry, elsewhere = 0): boolean {
+    if (this.entries.length + elsewhere >= this.limits.maxMessages || this.bytes + entry.data.byteLength > this.limits.maxBytes) {
       this.lossy.add(entry.room)
       return false
     }
