@@ -42,7 +42,7 @@ export interface RunningServer {
 }
 
 /** CPU pinning: the server on core 0, the load generator (this process) on core 1. */
-export const PINNING = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0 && availableParallelism() >= 2
+export const PINNING = !process.env.BENCH_NO_PIN && spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0 && availableParallelism() >= 2
 
 async function waitForPort(port: number, child: ChildProcess, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
