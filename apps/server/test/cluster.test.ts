@@ -101,6 +101,20 @@ describe('several servers, one Redis, one PostgreSQL', () => {
     await waitFor('storage to hold the converged text', async () => (await storedText('duo')) === text)
   })
 
+  it("a malformed entry in another server's stream is logged and skipped, and relaying goes on", async () => {
+    const [a, b] = await Promise.all([server(), server()])
+    const peers = [client(a, 'garbage'), client(b, 'garbage')]
+    await Promise.all(peers.map((p) => p.synced()))
+    const idOfA = a.logs.find((line) => typeof line.server === 'string')?.server as string
+    expect(idOfA).toBeTruthy()
+    const port = new URL(redis.url).port
+    for (const payload of ['not a relay entry', '\u0005\u0001']) execFileSync('redis-cli', ['-p', port, 'XADD', `coedit:out:${idOfA}`, '*', 'b', payload])
+    await waitFor('B to log the unreadable entries', () => b.logs.filter((line) => line.msg === 'unreadable relay entry skipped').length === 2)
+    peers[0]!.text.insert(0, 'still relayed')
+    await waitFor('the edit on A to reach B', () => peers[1]!.text.toString() === 'still relayed')
+    expect((await fetch(`${b.httpUrl}/healthz`)).status).toBe(200)
+  })
+
   it('a third server joining a busy room late gives its clients the full document', async () => {
     const [a, b] = await Promise.all([server(), server()])
     const writers = [client(a, 'busy'), client(b, 'busy')]
