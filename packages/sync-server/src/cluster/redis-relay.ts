@@ -5,8 +5,9 @@ import { loadDriver } from '../optional-driver.js'
 import type { Logger } from 'pino'
 import type { ClusterRelay, RemoteEvents, RoomChannel } from './cluster-relay.js'
 import type { ServerMetrics } from '../metrics.js'
-import { RelayOutbox, type OutgoingEntry } from './relay-outbox.js'
+import type { OutgoingEntry } from './relay-outbox.js'
 import { decodeEntries, encodeEntries } from './relay-entry.js'
+import { RelayPublisher } from './relay-publisher.js'
 
 export interface RedisRelayOptions {
   /** redis://host:port/db */
@@ -16,7 +17,7 @@ export interface RedisRelayOptions {
   readonly retainMs?: number
   /** How often this server says it is alive, and checks the others. Default 2 000 ms. */
   readonly heartbeatMs?: number
-  /** Messages held while Redis is away (or unacknowledged); past it they are dropped. Default 10 000. */
+  /** Messages held while Redis is away; past it they are dropped. Default 10 000. */
   readonly maxQueuedMessages?: number
   /** Bytes held while Redis is away. Default 16 MiB. */
   readonly maxQueuedBytes?: number
@@ -52,8 +53,9 @@ const EMPTY = new Uint8Array(0)
  * and presence change it accepts (after storing it) to its own stream, tagged with the room;
  * every other server reads all of them in one blocking XREAD, from where it left off, and
  * hands each entry to the room if it holds it. A read costs the same whether a server holds
- * one room or thousands, and nobody reads back what it wrote. Publishes made in one tick go
- * to Redis in one write (auto-pipelining), one XADD each, trimmed to `retainMs`.
+ * one room or thousands, and nobody reads back what it wrote. Messages of one tick share one
+ * XADD, trimmed to `retainMs`, written with replies off (RelayPublisher); each heartbeat
+ * checks on another connection that they arrived.
  *
  * A room that loads asks the others for their presence in it (its stored state comes from
  * storage, which holds everything published). While Redis is away, publishes wait in a
@@ -72,23 +74,15 @@ export class RedisRelay implements ClusterRelay {
   private readonly heartbeatMs: number
   private readonly retainMs: number
   private readonly heartbeat: NodeJS.Timeout
-  private readonly outbox: RelayOutbox
-  private readonly maxInFlight: number
-  private inFlight = 0
+  private readonly publisher: RelayPublisher
   /** When the commands connection last became ready: a peer's key is judged missing only after that. */
   private connectedAt = 0
-  /** Messages for the next stream entry, and when the last entry went. */
-  private batch: OutgoingEntry[] = []
-  private batchTimer: NodeJS.Timeout | NodeJS.Immediate | null = null
-  private lastSentAt = -Infinity
-  private lastBatchSize = 0
-  private readonly publishWindowMs: number
   private metrics: ServerMetrics | null = null
   private closed = false
   private wasDisconnected = false
   private readonly loop: Promise<void>
   /**
-   * Redis's clock minus ours, learnt from TIME and from the ids Redis gives our entries. Stream
+   * Redis's clock minus ours, learnt from TIME on every heartbeat. Stream
    * ids carry Redis's time, so trimming and lag are computed on it: a server whose clock runs
    * ahead would otherwise trim entries the others have not read yet.
    */
@@ -98,13 +92,20 @@ export class RedisRelay implements ClusterRelay {
 
   constructor(private readonly options: RedisRelayOptions) {
     this.retainMs = options.retainMs ?? 60_000
-    this.outbox = new RelayOutbox({ maxMessages: options.maxQueuedMessages ?? 10_000, maxBytes: options.maxQueuedBytes ?? 16 * 1024 * 1024 })
-    this.maxInFlight = options.maxQueuedMessages ?? 10_000
-    this.publishWindowMs = options.publishWindowMs ?? 5
+    this.publisher = new RelayPublisher({
+      url: options.url,
+      stream: OUT(this.serverId),
+      log: options.log,
+      retainMs: this.retainMs,
+      windowMs: options.publishWindowMs ?? 5,
+      maxQueuedMessages: options.maxQueuedMessages ?? 10_000,
+      maxQueuedBytes: options.maxQueuedBytes ?? 16 * 1024 * 1024,
+      redisNow: () => (this.redisClockOffset === null ? null : Date.now() + this.redisClockOffset),
+    })
     const retry = (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 6), 3_000)
     const { Redis: Client } = loadDriver<typeof IORedis>('ioredis', '@coedit/sync-server/redis')
-    // No offline queue for commands: while Redis is away, publishes wait in our bounded outbox.
-    this.commands = new Client(options.url, { retryStrategy: retry, maxRetriesPerRequest: null, enableOfflineQueue: false, enableAutoPipelining: true })
+    // No offline queue: while Redis is away, publishes wait in the publisher's bounded outbox.
+    this.commands = new Client(options.url, { retryStrategy: retry, maxRetriesPerRequest: null, enableOfflineQueue: false })
     this.reader = new Client(options.url, { retryStrategy: retry, maxRetriesPerRequest: null })
     for (const [name, connection] of [
       ['commands', this.commands],
@@ -128,6 +129,7 @@ export class RedisRelay implements ClusterRelay {
 
   bindMetrics(metrics: ServerMetrics): void {
     this.metrics = metrics
+    this.publisher.bindMetrics(metrics)
   }
 
   join(room: string, events: RemoteEvents): RoomChannel {
@@ -148,17 +150,14 @@ export class RedisRelay implements ClusterRelay {
 
   check(): void {
     if (this.commands.status !== 'ready') throw new Error(`redis is ${this.commands.status}`)
+    if (!this.publisher.ready) throw new Error('redis is reconnecting (publishing)')
   }
 
   async close(): Promise<void> {
     this.closed = true
     clearInterval(this.heartbeat)
-    if (this.batchTimer) {
-      clearTimeout(this.batchTimer as NodeJS.Timeout)
-      clearImmediate(this.batchTimer as NodeJS.Immediate)
-    }
     // What this server stored last still reaches the others.
-    if (this.commands.status === 'ready') this.sendBatch()
+    this.publisher.close()
     if (this.commands.status === 'ready') await Promise.all([this.commands.del(ALIVE(this.serverId)), this.commands.srem(PEERS, this.serverId)]).catch(() => {})
     this.reader.disconnect()
     this.wake?.()
@@ -169,69 +168,24 @@ export class RedisRelay implements ClusterRelay {
   // Publishing.
 
   private publish(room: string, type: EntryType, data: Uint8Array): void {
-    const entry = { room, type, data }
-    if (this.commands.status !== 'ready' || this.inFlight >= this.maxInFlight) {
-      if (!this.outbox.hold(entry, this.inFlight)) this.metrics?.relayDropped.inc({ type })
-      this.metrics?.relayQueued.set(this.inFlight + this.outbox.size)
-      return
-    }
-    this.enqueue(entry)
+    this.publisher.publish({ room, type, data })
   }
 
-  /** Into the next stream entry: in the next tick, or under load at the end of the window. */
-  private enqueue(entry: OutgoingEntry): void {
-    this.batch.push(entry)
-    if (this.batchTimer) return
-    const wait = this.lastBatchSize > 1 ? this.lastSentAt + this.publishWindowMs - performance.now() : 0
-    this.batchTimer = wait <= 0 ? setImmediate(() => this.sendBatch()) : setTimeout(() => this.sendBatch(), wait)
-  }
-
-  private sendBatch(): void {
-    this.batchTimer = null
-    const batch = this.batch
-    this.lastBatchSize = batch.length
-    if (batch.length === 0) return
-    this.batch = []
-    this.lastSentAt = performance.now()
-    // Until Redis's clock is known nothing is trimmed: '0-0' keeps every entry.
-    const oldest = this.redisClockOffset === null ? '0-0' : `${Math.max(0, Math.floor(Date.now() + this.redisClockOffset - this.retainMs))}-0`
-    const sentAt = Date.now()
-    this.inFlight += batch.length
-    this.metrics?.relayQueued.set(this.inFlight + this.outbox.size)
-    const payload = encodeEntries(batch)
-    this.commands.xadd(OUT(this.serverId), 'MINID', '~', oldest, '*', 'b', Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)).then(
-      (id) => {
-        this.acknowledged(batch.length)
-        if (typeof id === 'string') this.learnClock(Number(id.split('-')[0]), sentAt)
-        for (const { type } of batch) this.metrics?.relayPublished.inc({ type })
-      },
-      (error: Error) => {
-        this.acknowledged(batch.length)
-        this.options.log.warn({ messages: batch.length, err: error.message }, 'relay publish failed; the others reload those rooms from storage')
-        // Lost on the way: the other servers are asked to reload the rooms once Redis answers.
-        for (const room of new Set(batch.map((entry) => entry.room))) this.outbox.hold({ room, type: 's', data: EMPTY })
-      },
-    )
-  }
-
-  private acknowledged(messages: number): void {
-    this.inFlight -= messages
-    this.metrics?.relayQueued.set(this.inFlight + this.outbox.size)
-    if (this.inFlight === 0 && this.outbox.size > 0 && this.commands.status === 'ready') this.drainOutbox()
-  }
-
-  private drainOutbox(): void {
-    const { entries, lossy } = this.outbox.drain()
-    for (const entry of entries) this.enqueue(entry)
-    for (const room of lossy) this.enqueue({ room, type: 's', data: EMPTY })
-    if (lossy.length > 0) this.options.log.warn({ rooms: lossy.length }, 'relay dropped messages while redis was away; the other servers reload those rooms')
+  /** Writes carry no answer: the stream's newest entry shows whether they arrived. */
+  private async confirmPublished(newestEntryMs: number | null, redisNow: number): Promise<void> {
+    const lost = this.publisher.confirm(newestEntryMs, redisNow)
+    if (lost.length === 0) return
+    this.metrics?.relayDropped.inc({ type: 'u' }, lost.length)
+    this.options.log.warn({ rooms: lost.length }, 'relay messages did not reach redis; the other servers reload those rooms')
+    const ask = encodeEntries(lost.map((room) => ({ room, type: 's', data: EMPTY })))
+    await this.commands.xadd(OUT(this.serverId), '*', 'b', Buffer.from(ask.buffer, ask.byteOffset, ask.byteLength))
   }
 
   private learnClock(redisMs: number, sentAt: number): void {
     this.redisClockOffset = redisMs - (sentAt + Date.now()) / 2
   }
 
-  /** Connected (again): say who we are, so the others read our stream, then send what waited. */
+  /** Connected (again): say who we are, so the others read our stream. */
   private async commandsReady(): Promise<void> {
     this.connectedAt = Date.now()
     try {
@@ -242,7 +196,6 @@ export class RedisRelay implements ClusterRelay {
     } catch (error) {
       this.options.log.debug({ err: (error as Error).message }, 'relay announcement failed')
     }
-    if (this.commands.status === 'ready') this.drainOutbox()
   }
 
   // Reading.
@@ -345,12 +298,18 @@ export class RedisRelay implements ClusterRelay {
     try {
       // Our stream outlives us by at most twice the retention. Listing ourselves again heals a
       // list another server pruned wrongly (it judged us gone while Redis was restarting).
-      const [, , members] = await Promise.all([
+      const sentAt = Date.now()
+      const [, , members, , newest, time] = await Promise.all([
         this.commands.set(ALIVE(this.serverId), '1', 'PX', ttl),
         this.commands.pexpire(OUT(this.serverId), this.retainMs * 2),
         this.commands.smembers(PEERS),
         this.commands.sadd(PEERS, this.serverId),
+        this.commands.xrevrange(OUT(this.serverId), '+', '-', 'COUNT', 1) as Promise<Array<[string, string[]]>>,
+        this.commands.time() as Promise<[string | number, string | number]>,
       ])
+      const redisNow = Number(time[0]) * 1_000 + Math.floor(Number(time[1]) / 1_000)
+      this.learnClock(redisNow, sentAt)
+      await this.confirmPublished(newest[0] ? Number(newest[0][0].split('-')[0]) : null, redisNow)
       for (const server of members) this.addPeer(server)
       const peers = [...this.peers.keys()]
       if (peers.length === 0) return

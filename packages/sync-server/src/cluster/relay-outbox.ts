@@ -43,6 +43,11 @@ export class RelayOutbox {
     return true
   }
 
+  /** The room's messages may have been lost on the way: the others are asked to reload it. */
+  markLossy(room: string): void {
+    this.lossy.add(room)
+  }
+
   /** Everything held, in order, and the rooms that lost messages; the outbox is empty after. */
   drain(): { entries: OutgoingEntry[]; lossy: string[] } {
     const drained = { entries: this.entries, lossy: [...this.lossy] }
