@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import pg from 'pg'
 import { readFileSync } from 'node:fs'
 import { readMetric, startPostgres, startRedis, waitFor, type CliProcess, type ServiceProcess, type TestClient } from '@coedit/test-utils'
 import { useCli } from './cli-harness.js'
+import { storedText, logRows } from './stored-in-postgres.js'
 
 /**
  * Two coedit processes sharing documents through a real Redis and a real PostgreSQL while
@@ -65,30 +65,6 @@ async function converged(peers: TestClient[], timeoutMs: number): Promise<string
 async function healthOf(server: CliProcess): Promise<{ status: number; body: string }> {
   const response = await fetch(`${server.httpUrl}/healthz`)
   return { status: response.status, body: await response.text() }
-}
-
-async function storedText(room: string): Promise<string> {
-  const db = new pg.Client({ connectionString: postgres.url })
-  await db.connect()
-  try {
-    const doc = new Y.Doc()
-    const snapshot = await db.query<{ snapshot: Buffer }>('SELECT snapshot FROM coedit_documents WHERE name = $1', [room])
-    const log = await db.query<{ data: Buffer }>('SELECT data FROM coedit_updates WHERE name = $1 ORDER BY id', [room])
-    for (const row of [...snapshot.rows.map((r) => r.snapshot), ...log.rows.map((r) => r.data)]) Y.applyUpdate(doc, new Uint8Array(row))
-    return doc.getText('text').toString()
-  } finally {
-    await db.end()
-  }
-}
-
-async function logRows(room: string): Promise<number> {
-  const db = new pg.Client({ connectionString: postgres.url })
-  await db.connect()
-  try {
-    return Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM coedit_updates WHERE name = $1', [room])).rows[0]!.n)
-  } finally {
-    await db.end()
-  }
 }
 
 function rssBytes(server: CliProcess): number {
@@ -163,7 +139,7 @@ describe('a cluster whose services fail under steady editing', () => {
     const typed = (await typing.stop()).flat()
     const text = await converged(peers, 30_000)
     expectEveryToken(text, typed)
-    await waitFor('PostgreSQL to hold everything the clients hold', async () => (await storedText('pg-away')) === text, { timeoutMs: 15_000 })
+    await waitFor('PostgreSQL to hold everything the clients hold', async () => (await storedText(postgres.url, 'pg-away')) === text, { timeoutMs: 15_000 })
     console.log(`PostgreSQL away 30 s: ${typed.length} edits typed on two servers, all converged and stored`)
   }, 120_000)
 
@@ -202,7 +178,7 @@ describe('a cluster whose services fail under steady editing', () => {
     expectEveryToken(final, [...typed, ...after])
     await waitFor(
       'the stored document to match, its log folded',
-      async () => (await storedText('compact-kill')) === final && (await logRows('compact-kill')) < 40,
+      async () => (await storedText(postgres.url, 'compact-kill')) === final && (await logRows(postgres.url, 'compact-kill')) < 40,
       {
         timeoutMs: 15_000,
       },

@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import pg from 'pg'
 import { createServer } from 'node:http'
 import {
   attemptUpgrade,
@@ -19,6 +18,7 @@ import {
 import { execFile, execFileSync } from 'node:child_process'
 import { promisify } from 'node:util'
 import { CLI, useCli } from './cli-harness.js'
+import { storedText } from './stored-in-postgres.js'
 
 /**
  * Several real coedit processes sharing rooms through a real Redis and a real PostgreSQL,
@@ -70,22 +70,6 @@ async function converged(peers: TestClient[], timeoutMs = 10_000): Promise<strin
   return peers[0]!.text.toString()
 }
 
-async function storedText(room: string): Promise<string> {
-  const db = new pg.Client({ connectionString: postgres.url })
-  await db.connect()
-  try {
-    const doc = new Y.Doc()
-    const snapshot = await db.query<{ snapshot: Buffer }>('SELECT snapshot FROM coedit_documents WHERE name = $1', [room])
-    const log = await db.query<{ data: Buffer }>('SELECT data FROM coedit_updates WHERE name = $1 ORDER BY id', [room])
-    for (const row of [...snapshot.rows.map((r) => r.snapshot), ...log.rows.map((r) => r.data)]) Y.applyUpdate(doc, new Uint8Array(row))
-    const text = doc.getText('text').toString()
-    doc.destroy()
-    return text
-  } finally {
-    await db.end()
-  }
-}
-
 describe('several servers, one Redis, one PostgreSQL', () => {
   it('clients on two servers converge under random concurrent edits, and see each other', async () => {
     const [a, b] = await Promise.all([server(), server()])
@@ -98,7 +82,7 @@ describe('several servers, one Redis, one PostgreSQL', () => {
     await waitFor("A's presence on B", () => [...peers[2]!.provider.awareness.getStates().values()].some((s) => s.user?.name === 'on-A'))
     expect(await readMetric(b.httpUrl, 'coedit_relay_consumed_total', { type: 'u' })).toBeGreaterThan(0)
     expect(await readMetric(a.httpUrl, 'coedit_relay_published_total', { type: 'u' })).toBeGreaterThan(0)
-    await waitFor('storage to hold the converged text', async () => (await storedText('duo')) === text)
+    await waitFor('storage to hold the converged text', async () => (await storedText(postgres.url, 'duo')) === text)
   })
 
   it("a malformed entry in another server's stream is logged and skipped, and relaying goes on", async () => {
@@ -248,7 +232,7 @@ describe('several servers, one Redis, one PostgreSQL', () => {
       'compactions on both servers',
       async () => (await readMetric(a.httpUrl, 'coedit_compactions_total')) > 0 && (await readMetric(b.httpUrl, 'coedit_compactions_total')) > 0,
     )
-    await waitFor('the stored document to match the clients', async () => (await storedText('compact')) === text, { timeoutMs: 10_000 })
+    await waitFor('the stored document to match the clients', async () => (await storedText(postgres.url, 'compact')) === text, { timeoutMs: 10_000 })
   })
 
   it('a revocation made with the CLI against PostgreSQL closes the sessions holding it on every server within 3 s', async () => {

@@ -43,6 +43,8 @@ export class RoomClusterLink {
   /** Parts of updates that arrived before what they build on, and since when. */
   private waiting: Uint8Array[] = []
   private waitingSince = 0
+  /** Settles parts still waiting in a room that went quiet. */
+  private waitingTimer: NodeJS.Timeout | null = null
 
   constructor(
     private readonly name: string,
@@ -91,6 +93,8 @@ export class RoomClusterLink {
   }
 
   leave(): void {
+    if (this.waitingTimer) clearTimeout(this.waitingTimer)
+    this.waitingTimer = null
     this.channel?.leave()
   }
 
@@ -109,6 +113,12 @@ export class RoomClusterLink {
     if (unapplied.length > 0) {
       if (this.waiting.length === 0) this.waitingSince = Date.now()
       this.waiting.push(...unapplied)
+      // A room that goes quiet still settles them.
+      this.waitingTimer ??= setTimeout(() => {
+        this.waitingTimer = null
+        if (this.waiting.length > 0 && !this.host.disposed) this.stopWaiting()
+      }, WAITING_LIMIT_MS + 100)
+      this.waitingTimer.unref()
     }
     while (changed && this.waiting.length > 0 && !this.host.disposed) {
       const waiting = this.waiting
@@ -116,11 +126,18 @@ export class RoomClusterLink {
       ;({ changed, unapplied } = this.host.applyRemote(waiting.length === 1 ? waiting[0]! : Y.mergeUpdates(waiting)))
       this.waiting = unapplied
     }
-    if (this.waiting.length > 0 && (Date.now() - this.waitingSince > WAITING_LIMIT_MS || this.waiting.length > WAITING_LIMIT_PARTS)) {
-      this.log.warn({ room: this.name, parts: this.waiting.length }, 'updates from another server still lack what they build on; merging from storage')
-      this.waiting = []
-      this.resync()
+    if (this.waiting.length === 0 && this.waitingTimer) {
+      clearTimeout(this.waitingTimer)
+      this.waitingTimer = null
     }
+    if (this.waiting.length > 0 && (Date.now() - this.waitingSince > WAITING_LIMIT_MS || this.waiting.length > WAITING_LIMIT_PARTS)) this.stopWaiting()
+  }
+
+  /** What waits has waited too long (a message was lost): storage has it all. */
+  private stopWaiting(): void {
+    this.log.warn({ room: this.name, parts: this.waiting.length }, 'updates from another server still lack what they build on; merging from storage')
+    this.waiting = []
+    this.resync()
   }
 
   /** The relay may have missed messages: what storage holds is merged in (Yjs ignores what we have). */
