@@ -83,13 +83,13 @@ export class ServerMetrics {
   })
   readonly relayDropped = new Counter({
     name: 'coedit_relay_dropped_total',
-    help: 'Messages not published because Redis was away longer than the outbox holds (the rooms resync from storage when it is back)',
+    help: 'Relay messages dropped because Redis was away longer than the outbox holds, or (counted per document) written but not found in the stream; the other servers reload those documents from storage',
     labelNames: ['type'] as const,
     registers: [this.registry],
   })
   readonly relayQueued = new Gauge({
     name: 'coedit_relay_queued',
-    help: 'Messages waiting for Redis (while it is away, or not yet acknowledged)',
+    help: 'Relay messages waiting in the outbox while Redis is away',
     registers: [this.registry],
   })
   readonly relayReconnects = new Counter({

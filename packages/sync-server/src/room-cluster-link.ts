@@ -7,7 +7,7 @@ import type { DocumentStorage, StoredDocument } from './storage/document-storage
 export interface RemoteApplied {
   readonly changed: boolean
   /** Parts that build on content this document lacks (yet). */
-  readonly unapplied: Uint8Array[]
+  readonly unapplied: readonly Uint8Array[]
 }
 
 /** How long parts may wait for what they build on before the room reloads from storage. */
@@ -124,7 +124,7 @@ export class RoomClusterLink {
       const waiting = this.waiting
       this.waiting = []
       ;({ changed, unapplied } = this.host.applyRemote(waiting.length === 1 ? waiting[0]! : Y.mergeUpdates(waiting)))
-      this.waiting = unapplied
+      this.waiting = [...unapplied]
     }
     if (this.waiting.length === 0 && this.waitingTimer) {
       clearTimeout(this.waitingTimer)

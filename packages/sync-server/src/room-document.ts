@@ -10,6 +10,9 @@ const FROM_STORAGE = Symbol('from-storage')
 /** State vectors up to this size are answered whatever they list. */
 const MAX_PLAIN_STATE_VECTOR_BYTES = 65_536
 
+/** Shared by every complete integration; never mutated. */
+const NOTHING: readonly Uint8Array[] = Object.freeze([])
+
 export interface Integration {
   /** What the update changed, as updates to store and relay. */
   readonly changes: Uint8Array[]
@@ -18,7 +21,7 @@ export interface Integration {
   /** Part of the update built on content the document lacks; that part was dropped. */
   readonly incomplete: boolean
   /** That part (V1 updates), for a caller that expects the missing content to arrive later. */
-  readonly unapplied: Uint8Array[]
+  readonly unapplied: readonly Uint8Array[]
 }
 
 /**
@@ -100,7 +103,10 @@ export class RoomDocument {
     }
     const store = this.doc.store
     const incomplete = store.pendingStructs !== null || store.pendingDs !== null
-    const unapplied = [store.pendingStructs?.update, store.pendingDs].filter((part): part is Uint8Array => part != null).map(Y.convertUpdateFormatV2ToV1)
+    // Only on the rare incomplete update: this runs for every edit.
+    const unapplied = incomplete
+      ? [store.pendingStructs?.update, store.pendingDs].filter((part): part is Uint8Array => part != null).map(Y.convertUpdateFormatV2ToV1)
+      : NOTHING
     store.pendingStructs = null
     store.pendingDs = null
     for (const change of captured) this.sizeBound += change.byteLength

@@ -15,6 +15,14 @@ export interface RelayTarget<S> {
 }
 
 /**
+ * How long the next batch waits: under load (the last batch held several items) the rest of
+ * the window since it went; otherwise nothing, so a lone edit is never delayed.
+ */
+export function batchWait(lastBatchSize: number, lastSentAt: number, windowMs: number): number {
+  return lastBatchSize > 1 ? lastSentAt + windowMs - performance.now() : 0
+}
+
+/**
  * Relays stored updates to a room. Each session gets the updates of a batch minus its own,
  * and each distinct frame is encoded once. Under load (the previous batch already held
  * several updates and went out less than `windowMs` ago) the next relay waits for the rest
@@ -35,7 +43,7 @@ export class UpdateRelay<S> {
   push(batch: ReadonlyArray<RelayedUpdate<S>>): void {
     for (const item of batch) this.queue.push(item)
     if (this.timer) return
-    const wait = this.lastBatchSize > 1 ? this.lastRelayAt + this.windowMs - performance.now() : 0
+    const wait = batchWait(this.lastBatchSize, this.lastRelayAt, this.windowMs)
     if (wait <= 0) this.flush()
     else this.timer = setTimeout(() => this.flushOnTimer(), wait)
   }

@@ -192,7 +192,9 @@ export class RedisRelay implements ClusterRelay {
       const sentAt = Date.now()
       const [seconds, micros] = (await this.commands.time()) as [string | number, string | number]
       this.learnClock(Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000), sentAt)
-      await Promise.all([this.commands.sadd(PEERS, this.serverId), this.commands.xadd(ANNOUNCE, 'MAXLEN', '~', '1000', '*', 's', this.serverId), this.beat()])
+      // The heartbeat lists us in the set of servers; the announcement after it wakes the others.
+      await this.beat()
+      await this.commands.xadd(ANNOUNCE, 'MAXLEN', '~', '1000', '*', 's', this.serverId)
     } catch (error) {
       this.options.log.debug({ err: (error as Error).message }, 'relay announcement failed')
     }

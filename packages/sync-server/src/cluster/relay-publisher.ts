@@ -3,6 +3,7 @@ import type { ServerMetrics } from '../metrics.js'
 import { encodeEntries } from './relay-entry.js'
 import { RelayOutbox, type OutgoingEntry } from './relay-outbox.js'
 import { RedisWriter } from './redis-writer.js'
+import { batchWait } from '../update-relay.js'
 
 export interface RelayPublisherOptions {
   readonly url: string
@@ -88,7 +89,7 @@ export class RelayPublisher {
   private enqueue(entry: OutgoingEntry): void {
     this.batch.push(entry)
     if (this.timer) return
-    const wait = this.lastBatchSize > 1 ? this.lastSentAt + this.options.windowMs - performance.now() : 0
+    const wait = batchWait(this.lastBatchSize, this.lastSentAt, this.options.windowMs)
     this.timer = wait <= 0 ? setImmediate(() => this.sendBatch()) : setTimeout(() => this.sendBatch(), wait)
   }
 
