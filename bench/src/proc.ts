@@ -54,3 +54,20 @@ export function treeCpuSeconds(root: number): number {
   }
   return total
 }
+
+/** Child processes of `parent` whose command name starts with `name` (Chromium under Playwright, say). */
+export function childrenNamed(parent: number, name: string): number[] {
+  const found: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      if (ppid === parent && comm.startsWith(name)) found.push(Number(entry))
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found
+}

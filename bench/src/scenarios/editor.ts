@@ -1,13 +1,15 @@
 import { createServer } from 'node:http'
-import { existsSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from '@playwright/test'
 import { CHROMIUM_ARGS, CHROMIUM_PATH, connectClient } from '@coedit/test-utils'
 import { SERVERS, removeDataDir, startServer, type RunningServer } from '../servers.js'
 import { median, percentile, sleep } from '../stats.js'
+import { childrenNamed, treeCpuSeconds } from '../proc.js'
 import { EDITOR_PROBE_SCRIPT, floorPage, type EditorProbe } from '../editor-probe.js'
 import type { Metrics, Scenario, ScenarioContext } from './types.js'
+import { formatTraceSummary, summariseCpuProfile, summariseTrace } from '../trace-summary.js'
 
 const WEB = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url))
 /** Where the typist types: in the first paragraph, on screen for everyone. */
@@ -41,10 +43,41 @@ interface Round {
   local: number[]
   remote: number[]
   longTasks: number
+  /** CPU of the whole browser (every page, GPU and browser process) per key, in ms. */
+  browserCpuPerKey: number
+}
+
+/** CPU seconds of the Chromium that Playwright started (this process's chromium children and theirs). */
+function browserCpuSeconds(): number {
+  return childrenNamed(process.pid, 'chrom').reduce((sum, pid) => sum + treeCpuSeconds(pid), 0)
+}
+
+/**
+ * BENCH_TRACE=<dir>: a Chromium performance trace of the typist's page (BENCH_TRACE_PAGE=viewer:
+ * the viewer's) over the measured keys, written there and summarised in the log.
+ */
+async function traced<T>(browser: Browser, page: Page, name: string, log: (m: string) => void, work: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_TRACE
+  if (!dir) return work()
+  const path = `${dir}/${name}.json`
+  // A CPU profile too: the trace names only the entry point of each script task.
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Profiler.enable')
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
+  await cdp.send('Profiler.start')
+  await browser.startTracing(page, { path })
+  const result = await work()
+  const trace = await browser.stopTracing()
+  const { profile } = await cdp.send('Profiler.stop')
+  writeFileSync(`${dir}/${name}.cpuprofile`, JSON.stringify(profile))
+  await cdp.detach()
+  log(`${path}\n${formatTraceSummary(summariseTrace(trace.toString('utf8')))}\n${summariseCpuProfile(profile)}`)
+  return result
 }
 
 async function typeAndMeasure(typist: Page, viewer: Page, keys: number, timeoutMs: number): Promise<Round> {
   await Promise.all([typist, viewer].map((p) => p.evaluate(() => (window as unknown as ProbeWindow).probe.reset())))
+  const cpuBefore = browserCpuSeconds()
   for (let i = 0; i < keys; i++) {
     const started = Date.now()
     await typist.keyboard.press(String.fromCharCode(97 + (i % 26)))
@@ -55,6 +88,7 @@ async function typeAndMeasure(typist: Page, viewer: Page, keys: number, timeoutM
     if (!typed || !shown) throw new Error(`key ${i + 1}: ${typed ? '' : 'no frame in the typist'}${shown ? '' : ' never shown to the viewer'}`)
     await sleep(Math.max(0, KEY_GAP_MS - (Date.now() - started)))
   }
+  const browserCpuPerKey = ((browserCpuSeconds() - cpuBefore) * 1_000) / keys
   const a = await typist.evaluate(() => {
     const { keys, keyFrames, longTasks } = (window as unknown as ProbeWindow).probe
     return { keys: [...keys], keyFrames: [...keyFrames], longTasks: longTasks.length }
@@ -63,7 +97,7 @@ async function typeAndMeasure(typist: Page, viewer: Page, keys: number, timeoutM
     const { shown, longTasks } = (window as unknown as ProbeWindow).probe
     return { shown: [...shown], longTasks: longTasks.length }
   })
-  return { local: a.keyFrames, remote: b.shown.map((at, i) => at - a.keys[i]!), longTasks: a.longTasks + b.longTasks }
+  return { local: a.keyFrames, remote: b.shown.map((at, i) => at - a.keys[i]!), longTasks: a.longTasks + b.longTasks, browserCpuPerKey }
 }
 
 async function person(browser: Browser, name: string, url: string): Promise<Page> {
@@ -150,6 +184,8 @@ interface SizeFigures {
   floorLocal: number[]
   floorRemote: number[]
   floorLongTasks: number
+  cpuPerKey: number
+  floorCpuPerKey: number
 }
 
 async function measureSize(
@@ -187,7 +223,10 @@ async function measureSize(
   }
   log(`editor ${characters}: opened in ${open.toFixed(0)} ms; typing ${keys} keys`)
   await typeAndMeasure(typist, viewer, 5, timeoutMs)
-  const coeditRound = await typeAndMeasure(typist, viewer, keys, timeoutMs)
+  const watched = process.env.BENCH_TRACE_PAGE === 'viewer'
+  const coeditRound = await traced(browser, watched ? viewer : typist, `editor-${characters}-coedit`, log, () =>
+    typeAndMeasure(typist, viewer, keys, timeoutMs),
+  )
   const style = await editorStyle(typist)
   for (const page of [typist, viewer, third]) await page.context().close()
 
@@ -210,7 +249,9 @@ async function measureSize(
     floors.push(page)
   }
   await typeAndMeasure(floors[0]!, floors[1]!, 5, timeoutMs)
-  const floorRound = await typeAndMeasure(floors[0]!, floors[1]!, keys, timeoutMs)
+  const floorRound = await traced(browser, floors[watched ? 1 : 0]!, `editor-${characters}-floor`, log, () =>
+    typeAndMeasure(floors[0]!, floors[1]!, keys, timeoutMs),
+  )
   for (const page of floors) await page.context().close()
   site.close()
   return {
@@ -221,6 +262,8 @@ async function measureSize(
     floorLocal: floorRound.local,
     floorRemote: floorRound.remote,
     floorLongTasks: floorRound.longTasks,
+    cpuPerKey: coeditRound.browserCpuPerKey,
+    floorCpuPerKey: floorRound.browserCpuPerKey,
   }
 }
 
@@ -243,6 +286,9 @@ function sizeMetrics(prefix: string, figures: SizeFigures): Metrics {
     [`${prefix}LocalRatio`]: median(figures.local) / floorLocal,
     [`${prefix}LongTasks`]: figures.longTasks,
     [`${prefix}FloorLongTasks`]: figures.floorLongTasks,
+    [`${prefix}CpuPerKey`]: figures.cpuPerKey,
+    [`${prefix}FloorCpuPerKey`]: figures.floorCpuPerKey,
+    [`${prefix}CpuRatio`]: figures.cpuPerKey / figures.floorCpuPerKey,
   }
 }
 
@@ -270,6 +316,9 @@ function metricsFor(prefix: string, label: string): Scenario['metrics'] {
     [`${prefix}LocalRatio`]: ratio('own key p50 / floor p50 (target ≤ 1.2)'),
     [`${prefix}LongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}, 3 people): long tasks (> 50 ms) in typist + viewer while typing` },
     [`${prefix}FloorLongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}): floor: long tasks in typist + viewer (the browser's own)` },
+    [`${prefix}CpuPerKey`]: ms('browser CPU per key, all three pages'),
+    [`${prefix}FloorCpuPerKey`]: ms('floor: browser CPU per key, all three pages'),
+    [`${prefix}CpuRatio`]: ratio('browser CPU per key / floor'),
   }
 }
 
