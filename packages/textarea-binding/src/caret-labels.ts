@@ -12,7 +12,8 @@ const HOVER_REACH = 6
 interface LabelState {
   name: string
   color: string
-  head: number
+  /** Where the person put their caret (their relative position), not its index: text others type before it moves the index, not the person. */
+  head: string
   timer: ReturnType<typeof setTimeout> | null
   shown: boolean
 }
@@ -50,11 +51,11 @@ export class CaretLabels {
     private readonly requestFrame: () => void,
   ) {}
 
-  /** Called every frame for each caret with what it should show. */
-  update(caret: HTMLElement, name: string, color: string, head: number): void {
+  /** Called every frame for each caret with what it should show; `head` identifies where its person put it. */
+  update(caret: HTMLElement, name: string, color: string, head: string): void {
     const label = caret.firstElementChild as HTMLElement
     let state = this.states.get(caret)
-    if (!state) this.states.set(caret, (state = { name: '', color: '', head: -1, timer: null, shown: false }))
+    if (!state) this.states.set(caret, (state = { name: '', color: '', head: '', timer: null, shown: false }))
     if (state.color !== color) {
       caret.style.borderLeftColor = color
       label.style.backgroundColor = color
@@ -75,11 +76,13 @@ export class CaretLabels {
 
   /** Keeps shown tags inside the box: below the caret on the first line, shifted left at the right edge. */
   place(): void {
+    // Nothing is read while no tag shows: a read here would lay out the text in every frame.
+    const shown = [...this.states].filter(([caret, state]) => state.shown && caret.isConnected)
+    if (shown.length === 0) return
     const width = this.layer.clientWidth
     // All reads, then all writes: a write between two reads would lay the page out again.
     const placements: Array<{ label: HTMLElement; below: boolean; left: number }> = []
-    for (const [caret, state] of this.states) {
-      if (!state.shown || !caret.isConnected) continue
+    for (const [caret] of shown) {
       const label = caret.firstElementChild as HTMLElement
       const top = caret.offsetTop - this.layer.scrollTop
       const left = caret.offsetLeft - this.layer.scrollLeft

@@ -21,6 +21,9 @@ export interface ResolvedCursor {
   readonly head: number
 }
 
+/** With the head as its person set it (their relative position, serialised): it changes only when they move. */
+type PlacedCursor = ResolvedCursor & { readonly headKey: string }
+
 const MIRRORED_STYLES = [
   'boxSizing',
   'width',
@@ -96,7 +99,8 @@ export class RemoteCursors {
   private frame: number | null = null
   private anchor: ViewAnchor | null = null
   private anchorStale = true
-  private movedByOthers = false
+  /** The first index others changed since the last frame (Infinity: none). */
+  private othersChangedFrom = Infinity
   private boxStale = true
   private readonly cursorField: string
   private readonly identify: (state: Record<string, unknown>) => { name: string; color: string }
@@ -130,11 +134,15 @@ export class RemoteCursors {
     textarea.insertAdjacentElement('beforebegin', this.layer)
     this.labels = new CaretLabels(this.layer, () => this.schedule())
 
-    const schedule = (): void => this.schedule()
+    // This person's own caret is the textarea's: their presence changing (with every key) draws nothing here.
+    const onPresence = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => {
+      const self = awareness.clientID
+      if (added.some((id) => id !== self) || updated.some((id) => id !== self) || removed.some((id) => id !== self)) this.schedule()
+    }
     const onText = (event: Y.YTextEvent): void => {
       this.mirror.apply(event.delta as Delta)
       if (event.transaction.local) this.anchorStale = true
-      else this.movedByOthers = true
+      else this.othersChangedFrom = Math.min(this.othersChangedFrom, firstChange(event.delta as Delta))
       this.schedule()
     }
     // The view is measured before others' edits land, if it moved since the last frame.
@@ -142,11 +150,11 @@ export class RemoteCursors {
       if (!transaction.local && this.keepViewStill && this.anchorStale) this.captureView()
     }
     const ydoc = ytext.doc!
-    awareness.on('change', schedule)
+    awareness.on('change', onPresence)
     ytext.observe(onText)
     ydoc.on('beforeTransaction', beforeTransaction)
     this.cleanups.push(
-      () => awareness.off('change', schedule),
+      () => awareness.off('change', onPresence),
       () => ytext.unobserve(onText),
       () => ydoc.off('beforeTransaction', beforeTransaction),
     )
@@ -176,9 +184,13 @@ export class RemoteCursors {
 
   /** Remote cursors with their positions in the current text, for rendering or tests. */
   resolve(): ResolvedCursor[] {
+    return this.locateCursors().map(({ headKey: _, ...cursor }) => cursor)
+  }
+
+  private locateCursors(): PlacedCursor[] {
     const doc = this.ytext.doc
     if (!doc) return []
-    const cursors: ResolvedCursor[] = []
+    const cursors: PlacedCursor[] = []
     for (const [clientId, state] of this.awareness.getStates()) {
       if (clientId === this.awareness.clientID) continue
       const cursor = state[this.cursorField] as { anchor?: unknown; head?: unknown } | null | undefined
@@ -186,7 +198,7 @@ export class RemoteCursors {
       const anchor = Y.createAbsolutePositionFromRelativePosition(Y.createRelativePositionFromJSON(cursor.anchor), doc)
       const head = Y.createAbsolutePositionFromRelativePosition(Y.createRelativePositionFromJSON(cursor.head), doc)
       if (!anchor || !head || anchor.type !== this.ytext || head.type !== this.ytext) continue
-      cursors.push({ clientId, ...this.identify(state), anchor: anchor.index, head: head.index })
+      cursors.push({ clientId, ...this.identify(state), anchor: anchor.index, head: head.index, headKey: JSON.stringify(cursor.head) })
     }
     return cursors
   }
@@ -243,27 +255,37 @@ export class RemoteCursors {
 
   private render(): void {
     // Writes first, then reads, then the few writes that depend on them: one layout per frame.
-    if (this.boxStale) this.copyBox()
-    const cursors = this.resolve()
+    const resized = this.boxStale
+    if (resized) this.copyBox()
+    const cursors = this.locateCursors()
     this.mirror.draw(this.marks(cursors))
-    const moved = this.movedByOthers
-    this.movedByOthers = false
-    if (this.keepViewStill && moved && this.anchor) this.restoreView(this.anchor)
-    this.syncScroll()
-    // After a local edit or a scroll the view is measured lazily, when others next edit: typing
-    // alone never reads layout here.
-    if (this.keepViewStill && moved) this.captureView()
+    const changedFrom = this.othersChangedFrom
+    this.othersChangedFrom = Infinity
+    let scrolled = false
+    if (this.keepViewStill && changedFrom !== Infinity) {
+      // Others' text below the line at the top cannot move it: nothing to measure then. After
+      // a local edit or a scroll the view is measured lazily, when others next edit: typing
+      // alone never reads layout here.
+      const top = this.anchor && this.anchorIndex(this.anchor)
+      if (top === null || changedFrom <= top) {
+        if (this.anchor && top !== null) scrolled = this.restoreView(this.anchor, top)
+        this.captureView()
+      }
+    }
+    // The layer follows the textarea's scrolling from its scroll events; here only when the view
+    // was just moved, since reading scrollTop would lay out the whole text in every frame.
+    if (scrolled || resized) this.syncScroll()
     this.labels.place()
   }
 
-  private marks(cursors: readonly ResolvedCursor[]): MirrorMark[] {
+  private marks(cursors: readonly PlacedCursor[]): MirrorMark[] {
     const seen = new Set<number>()
     const marks: MirrorMark[] = []
     for (const cursor of cursors) {
       seen.add(cursor.clientId)
       let caret = this.carets.get(cursor.clientId)
       if (!caret) this.carets.set(cursor.clientId, (caret = caretElement(this.layer.ownerDocument, cursor.clientId)))
-      this.labels.update(caret, cursor.name, cursor.color, cursor.head)
+      this.labels.update(caret, cursor.name, cursor.color, cursor.headKey)
       marks.push({
         from: Math.min(cursor.anchor, cursor.head),
         to: Math.max(cursor.anchor, cursor.head),
@@ -301,12 +323,18 @@ export class RemoteCursors {
     }
   }
 
-  private restoreView(anchor: ViewAnchor): void {
+  private anchorIndex(anchor: ViewAnchor): number | null {
     const doc = this.ytext.doc
     const absolute = doc ? Y.createAbsolutePositionFromRelativePosition(anchor.position, doc) : null
-    if (!absolute) return
-    const wanted = Math.round(this.mirror.topOf(absolute.index) - anchor.offset)
-    if (Math.abs(wanted - this.textarea.scrollTop) >= 1) this.textarea.scrollTop = wanted
+    return absolute ? absolute.index : null
+  }
+
+  /** Scrolls back to the line that was at the top (now at `index`); true when it scrolled. */
+  private restoreView(anchor: ViewAnchor, index: number): boolean {
+    const wanted = Math.round(this.mirror.topOf(index) - anchor.offset)
+    if (Math.abs(wanted - this.textarea.scrollTop) < 1) return false
+    this.textarea.scrollTop = wanted
+    return true
   }
 
   private copyBox(): void {
@@ -320,4 +348,10 @@ export class RemoteCursors {
     const scrollbar = this.textarea.offsetWidth - this.textarea.clientWidth - parseFloat(style.borderLeftWidth) - parseFloat(style.borderRightWidth)
     layerStyle.paddingRight = `${parseFloat(style.paddingRight) + Math.max(0, scrollbar)}px`
   }
+}
+
+/** Where a delta first changes the text: the length of its leading retain. */
+function firstChange(delta: Delta): number {
+  const first = delta[0]
+  return first && first.retain !== undefined ? first.retain : 0
 }

@@ -34,6 +34,8 @@ interface Block {
   readonly element: HTMLDivElement
   /** What the block was last drawn with; null while it holds just its text. */
   drawn: string | null
+  /** Those marks, in block offsets. */
+  marks: readonly MirrorMark[]
   /** Its text changed while it had marks: it must be drawn again. */
   stale: boolean
 }
@@ -45,6 +47,8 @@ export class TextMirror {
   private blocks: Block[] = []
   private total = 0
   private readonly end: Text
+  /** Deltas not yet in the DOM: applied when the mirror is next drawn or measured, so the page is laid out once per frame. */
+  private pending: Delta[] = []
 
   constructor(
     private readonly doc: Document,
@@ -57,15 +61,18 @@ export class TextMirror {
   }
 
   get length(): number {
+    this.flush()
     return this.total
   }
 
   /** The mirrored text (for tests and checks; it joins every block). */
   get text(): string {
+    this.flush()
     return this.blocks.map((b) => b.text).join('')
   }
 
   reset(text: string): void {
+    this.pending = []
     this.blocks = this.split(text)
     this.total = text.length
     if (this.blocks.length === 0) this.blocks.push(this.block(''))
@@ -73,8 +80,19 @@ export class TextMirror {
     this.blocks[this.blocks.length - 1]!.element.append(this.end)
   }
 
-  /** Applies a Y.Text delta: the mirror stays equal to the text with work in proportion to the change. */
+  /** Takes a Y.Text delta: the mirror stays equal to the text with work in proportion to the change. */
   apply(delta: Delta): void {
+    this.pending.push(delta)
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return
+    const pending = this.pending
+    this.pending = []
+    for (const delta of pending) this.applyNow(delta)
+  }
+
+  private applyNow(delta: Delta): void {
     let index = 0
     for (const op of delta) {
       if (op.retain !== undefined) {
@@ -91,14 +109,16 @@ export class TextMirror {
 
   /** Draws the marks, redrawing only the blocks whose marks or text changed since the last call. */
   draw(marks: readonly MirrorMark[]): void {
+    this.flush()
     let start = 0
     for (const block of this.blocks) {
       const end = start + block.text.length
       const isLast = block === this.blocks[this.blocks.length - 1]
       const local = marksIn(marks, start, end, isLast)
-      const signature = local.length === 0 ? null : local.map((m) => `${m.key}@${m.from},${m.to},${m.caret}`).join('|')
+      const signature = signatureOf(local)
       if (signature !== block.drawn || (signature !== null && block.stale)) this.drawBlock(block, local, isLast)
       block.drawn = signature
+      block.marks = local
       block.stale = false
       start = end
     }
@@ -106,6 +126,7 @@ export class TextMirror {
 
   /** The y of the top of the line that holds `index`, in the mirror's content (scrollTop) coordinates. */
   topOf(index: number): number {
+    this.flush()
     const { block, offset } = this.locate(index)
     const origin = this.element.getBoundingClientRect().top - this.element.scrollTop
     if (offset === 0 || block.text.length === 0) return block.element.getBoundingClientRect().top - origin
@@ -115,6 +136,7 @@ export class TextMirror {
 
   /** The first index on the line at content y `y` (or the nearest line). */
   indexAt(y: number): number {
+    this.flush()
     const origin = this.element.getBoundingClientRect().top - this.element.scrollTop
     // Blocks are laid out top to bottom: a binary search finds the one at y.
     let low = 0
@@ -204,20 +226,31 @@ export class TextMirror {
   }
 
   private setText(block: Block, text: string, offset: number, remove: number, insert: string): void {
+    const before = block.text
     block.text = text
-    if (block.drawn !== null) {
-      // Its marks are drawn again in the next frame; until then it must still measure right.
-      block.stale = true
-      this.drawBlock(block, [], block === this.blocks[this.blocks.length - 1])
-      return
-    }
-    // One text node: edit it in place, so the browser re-shapes only around the change.
-    const node = block.element.firstChild
-    if (node instanceof Text && node !== this.end) {
-      if (remove > 0) node.deleteData(offset, remove)
-      if (insert.length > 0) node.insertData(offset, insert)
+    // Edited in place, the browser re-shapes only around the change.
+    const position = before.length === 0 ? null : this.nodeAt(block, Math.min(offset, before.length - 1))
+    const inNode = position !== null && (offset < before.length ? position.offset + remove <= position.node.length : remove === 0)
+    if (inNode) {
+      const at = offset < before.length ? position.offset : position.node.length
+      if (remove > 0) position.node.deleteData(at, remove)
+      if (insert.length > 0) position.node.insertData(at, insert)
     } else {
-      block.element.insertBefore(this.doc.createTextNode(text), block.element.firstChild)
+      this.drawBlock(block, [], block === this.blocks[this.blocks.length - 1])
+    }
+    if (block.drawn === null || block.stale) return
+    // Marks clear of the change are still drawn right: they only move along (typing near
+    // someone's caret, not at it). Otherwise they are drawn again in the next frame, and until
+    // then the block holds its text only, so that it measures right.
+    const end = offset + remove
+    const touched = block.marks.some((m) => [m.from, m.to, m.caret].some((p) => p >= 0 && p >= offset && p <= end))
+    if (inNode && !touched) {
+      const shift = (p: number): number => (p > end ? p + insert.length - remove : p)
+      block.marks = block.marks.map((m) => ({ ...m, from: shift(m.from), to: shift(m.to), caret: m.caret < 0 ? m.caret : shift(m.caret) }))
+      block.drawn = signatureOf(block.marks)
+    } else {
+      // Marks take no room, so even out of place they leave the text measuring right.
+      block.stale = true
     }
   }
 
@@ -240,7 +273,7 @@ export class TextMirror {
   private block(text: string): Block {
     const element = this.doc.createElement('div')
     if (text.length > 0) element.append(this.doc.createTextNode(text))
-    return { text, element, drawn: null, stale: false }
+    return { text, element, drawn: null, marks: [], stale: false }
   }
 
   private drawBlock(block: Block, marks: readonly MirrorMark[], isLast: boolean): void {
@@ -284,6 +317,10 @@ export class TextMirror {
     if (isLast) nodes.push(this.end)
     block.element.replaceChildren(...nodes)
   }
+}
+
+function signatureOf(marks: readonly MirrorMark[]): string | null {
+  return marks.length === 0 ? null : marks.map((m) => `${m.key}@${m.from},${m.to},${m.caret}`).join('|')
 }
 
 /** The marks that fall in [start, end), with positions made relative to start. */

@@ -55,6 +55,55 @@ describe('TextMirror', () => {
     expect(Math.max(...parts.map((p) => p.length))).toBeLessThanOrEqual(4_096 + 700)
   })
 
+  it('draws carets and selections where they belong through random edits near them', () => {
+    const doc = new Y.Doc()
+    const text = doc.getText('text')
+    text.insert(0, paragraphText(6, 900))
+    const mirror = new TextMirror(document, text.toString())
+    text.observe((event) => mirror.apply(event.delta))
+    const carets = [document.createElement('span'), document.createElement('span')]
+    // Where each mark is, as relative positions: they move with the text as a remote caret does.
+    const positions = [900, 2_000].map((i) => Y.createRelativePositionFromTypeIndex(text, i))
+    const random = seededRandom(11)
+    /** Offsets of the caret elements and selection spans in the mirror's text. */
+    const drawn = (): { carets: number[]; selections: Array<[number, number]> } => {
+      const result = { carets: [] as number[], selections: [] as Array<[number, number]> }
+      let at = 0
+      const walk = (node: Node): void => {
+        if (node instanceof HTMLElement && node.hasAttribute('data-coedit-caret')) return void result.carets.push(at)
+        if (node instanceof HTMLElement && node.classList.contains('coedit-remote-selection'))
+          result.selections.push([at, at + (node.textContent ?? '').length])
+        if (node instanceof Text) at += node.data.replace(/​$/, '').length
+        else for (const child of node.childNodes) walk(child)
+      }
+      walk(mirror.element)
+      return result
+    }
+    for (let step = 0; step < 300; step++) {
+      const [a, b] = positions.map((p) => Y.createAbsolutePositionFromRelativePosition(p, doc)!.index)
+      const near = random() < 0.5 ? a! : b!
+      const at = Math.max(0, Math.min(text.length, near + Math.floor(random() * 21) - 10))
+      if (random() < 0.6) text.insert(at, 'xy'.slice(0, 1 + Math.floor(random() * 2)))
+      else text.delete(at, Math.min(text.length - at, 1 + Math.floor(random() * 4)))
+      const [c, d] = positions.map((p) => Y.createAbsolutePositionFromRelativePosition(p, doc)!.index)
+      const from = Math.min(c!, d!)
+      const to = Math.max(c!, d!)
+      mirror.draw([
+        { from: c!, to: c!, caret: c!, caretElement: carets[0], color: '#aa3377', key: 'a' },
+        { from, to, caret: d!, caretElement: carets[1], color: '#3377aa', key: 'b' },
+      ])
+      const seen = drawn()
+      expect(
+        seen.carets.sort((x, y) => x - y),
+        `step ${step}`,
+      ).toEqual([c!, d!].sort((x, y) => x - y))
+      const covered = seen.selections.reduce((n, [x, y]) => n + y - x, 0)
+      expect(covered, `step ${step}`).toBe(to - from)
+      for (const [x, y] of seen.selections) expect(x >= from && y <= to, `step ${step}`).toBe(true)
+    }
+    expect(shown(mirror)).toBe(text.toString())
+  })
+
   it('redraws only the blocks whose marks or text changed', () => {
     const doc = new Y.Doc()
     const text = doc.getText('text')
@@ -77,6 +126,32 @@ describe('TextMirror', () => {
     expect(shown(mirror)).toBe(text.toString())
     mirror.draw([])
     expect(caret.parentElement).toBeNull()
+    expect(shown(mirror)).toBe(text.toString())
+  })
+
+  it('keeps what it drew when text changes clear of the marks, and draws again when a change touches one', () => {
+    const doc = new Y.Doc()
+    const text = doc.getText('text')
+    text.insert(0, paragraphText(4, 1_000))
+    const mirror = new TextMirror(document, text.toString())
+    text.observe((event) => mirror.apply(event.delta))
+    const caret = document.createElement('span')
+    const mark = (at: number, from = at, to = at): MirrorMark => ({ from, to, caret: at, caretElement: caret, color: '#aa3377', key: 'a' })
+    mirror.draw([mark(1_600, 1_500, 1_600)])
+    const selection = mirror.element.querySelector('.coedit-remote-selection')
+    // Someone types before the selection, in the same block: the marks move along with the text.
+    text.insert(1_200, 'typed')
+    text.delete(1_100, 3)
+    mirror.draw([mark(1_602, 1_502, 1_602)])
+    expect(mirror.element.querySelector('.coedit-remote-selection')).toBe(selection)
+    expect(selection?.textContent).toBe(text.toString().slice(1_502, 1_602))
+    expect(shown(mirror)).toBe(text.toString())
+    // Typing right at the caret: the block is drawn again, with the caret after the new text.
+    text.insert(1_602, 'Z')
+    mirror.draw([mark(1_603, 1_502, 1_603)])
+    expect(mirror.element.querySelector('.coedit-remote-selection')).not.toBe(selection)
+    expect(mirror.element.querySelector('.coedit-remote-selection')?.textContent).toBe(text.toString().slice(1_502, 1_603))
+    expect(caret.previousSibling?.textContent?.endsWith('Z')).toBe(true)
     expect(shown(mirror)).toBe(text.toString())
   })
 

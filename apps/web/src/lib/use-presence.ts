@@ -48,7 +48,9 @@ export function usePresence(awareness: Awareness | null): Person[] {
         list.push(person)
       }
       list.sort((a, b) => Number(b.isSelf) - Number(a.isSelf) || a.name.localeCompare(b.name))
-      setPeople(list)
+      // Carets move with every keystroke and say nothing the list shows: keep the same list
+      // then, so the page does not render again for each key.
+      setPeople((previous) => (samePeople(previous, list) ? previous : list))
     }
     read()
     awareness.on('change', read)
@@ -60,6 +62,16 @@ export function usePresence(awareness: Awareness | null): Person[] {
     }
   }, [awareness])
   return people
+}
+
+function samePeople(a: readonly Person[], b: readonly Person[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((p, i) => {
+      const q = b[i]!
+      return p.clientId === q.clientId && p.name === q.name && p.color === q.color && p.isSelf === q.isSelf && p.idle === q.idle && p.browser === q.browser
+    })
+  )
 }
 
 /** Marks this person active in presence on input, at most every 10 s. */
