@@ -217,6 +217,12 @@ test("a caret's name shows when it moves, then fades to the caret; on a narrow s
   await expect.poll(inside).toBe(true)
   // Left alone, the name fades and only the caret remains.
   await expect(label).toHaveCSS('opacity', '0', { timeout: 15_000 })
+  // Text typed before the caret shifts it, but its person did not move it: the name stays hidden.
+  await ada.editor.evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(0, 0))
+  await ada.page.keyboard.type('ok ')
+  await expect(ben.editor).toHaveValue(/^ok a line/)
+  await ada.page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))))
+  expect(await label.evaluate((el) => getComputedStyle(el).opacity)).toBe('0')
   // Moving again brings it back.
   await ben.page.keyboard.press('ArrowLeft')
   await expect(label).toHaveCSS('opacity', '1')
