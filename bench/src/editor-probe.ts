@@ -8,6 +8,11 @@ export interface EditorProbe {
   readonly keys: number[]
   /** Per keydown: ms from the key event to the end of the next frame. */
   readonly keyFrames: number[]
+  /**
+   * Per keydown that took 16 ms or more (Event Timing reports no shorter ones): epoch ms of the
+   * key event and ms from it to when the frame after its handling was presented (8 ms steps).
+   */
+  readonly presented: Array<{ at: number; ms: number }>
   /** Per burst of textarea changes (setRangeText or a value write): epoch ms of the end of the frame that shows it. */
   readonly shown: number[]
   /** Long tasks (> 50 ms): epoch start and duration. */
@@ -32,6 +37,7 @@ function installEditorProbe(): void {
   const probe = {
     keys: [] as number[],
     keyFrames: [] as number[],
+    presented: [] as Array<{ at: number; ms: number }>,
     shown: [] as number[],
     longTasks: [] as Array<{ start: number; duration: number }>,
     waitShown: (count: number, timeoutMs: number) => until(() => probe.shown.length >= count, timeoutMs),
@@ -39,6 +45,7 @@ function installEditorProbe(): void {
     reset() {
       probe.keys.length = 0
       probe.keyFrames.length = 0
+      probe.presented.length = 0
       probe.shown.length = 0
       probe.longTasks.length = 0
     },
@@ -103,6 +110,9 @@ function installEditorProbe(): void {
       if (this.isConnected) changed()
     },
   })
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if (entry.name === 'keydown') probe.presented.push({ at: epoch(entry.startTime), ms: entry.duration })
+  }).observe({ type: 'event', durationThreshold: 16, buffered: true } as PerformanceObserverInit)
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) probe.longTasks.push({ start: epoch(entry.startTime), duration: entry.duration })
   }).observe({ type: 'longtask', buffered: true })

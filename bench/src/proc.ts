@@ -71,3 +71,28 @@ export function childrenNamed(parent: number, name: string): number[] {
   }
   return found
 }
+
+/** The given processes and all their descendants. */
+export function processTree(roots: readonly number[]): number[] {
+  const children = new Map<number, number[]>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      const list = children.get(ppid) ?? []
+      list.push(Number(entry))
+      children.set(ppid, list)
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const result: number[] = []
+  const queue = [...roots]
+  while (queue.length > 0 && result.length < 10_000) {
+    const pid = queue.shift()!
+    result.push(pid)
+    queue.push(...(children.get(pid) ?? []))
+  }
+  return result
+}

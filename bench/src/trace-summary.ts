@@ -23,6 +23,8 @@ export interface TraceSummary {
   /** Layouts started by script (forced) against those the frame ran itself. */
   readonly forcedLayoutMs: number
   readonly frameLayoutMs: number
+  /** Tasks over 50 ms: their length and what took most of it. */
+  readonly longTasks: ReadonlyArray<{ ms: number; top: string }>
   /** Forced layouts by the script that asked (its innermost frames). */
   readonly forcedBy: ReadonlyArray<{ stack: string; ms: number; count: number }>
   readonly keydowns: number
@@ -75,12 +77,24 @@ export function summariseTrace(json: string): TraceSummary {
   slices.sort((a, b) => a.ts - b.ts || b.dur - a.dur)
   const totals = new Map<string, { ms: number; count: number }>()
   const stack: Array<{ end: number; label: string; self: number; scripted: boolean }> = []
+  // Per top-level task, self time by label, to say what its long ones were made of.
+  const longTasks: Array<{ ms: number; top: string }> = []
+  let task: { end: number; ms: number; parts: Map<string, number> } | null = null
+  const closeTask = (until: number): void => {
+    if (!task || task.end > until) return
+    if (task.ms > 50) {
+      const parts = [...task.parts].sort((a, b) => b[1] - a[1]).slice(0, 3)
+      longTasks.push({ ms: task.ms, top: parts.map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ') })
+    }
+    task = null
+  }
   let forcedLayoutMs = 0
   let frameLayoutMs = 0
   const forcedBy = new Map<string, { ms: number; count: number }>()
   const close = (until: number): void => {
     while (stack.length > 0 && stack[stack.length - 1]!.end <= until) {
       const done = stack.pop()!
+      if (task) task.parts.set(done.label, (task.parts.get(done.label) ?? 0) + done.self / 1_000)
       const total = totals.get(done.label) ?? { ms: 0, count: 0 }
       total.ms += done.self / 1_000
       total.count++
@@ -89,6 +103,8 @@ export function summariseTrace(json: string): TraceSummary {
   }
   for (const slice of slices) {
     close(slice.ts)
+    closeTask(slice.ts)
+    if (stack.length === 0) task = { end: slice.ts + slice.dur, ms: slice.dur / 1_000, parts: new Map() }
     const parent = stack[stack.length - 1]
     if (parent) parent.self -= slice.dur
     const scripted = (parent?.scripted ?? false) || slice.name === 'FunctionCall' || slice.name === 'EventDispatch' || slice.name === 'FireAnimationFrame'
@@ -111,15 +127,33 @@ export function summariseTrace(json: string): TraceSummary {
     stack.push({ end: slice.ts + slice.dur, label: label(slice), self: slice.dur, scripted })
   }
   close(Infinity)
+  closeTask(Infinity)
   const selfMs = [...totals].map(([name, t]) => ({ name, ms: t.ms, count: t.count })).sort((a, b) => b.ms - a.ms)
   const forced = [...forcedBy].map(([stack, f]) => ({ stack, ...f })).sort((a, b) => b.ms - a.ms)
-  return { selfMs, forcedLayoutMs, frameLayoutMs, forcedBy: forced, keydowns }
+  return { selfMs, forcedLayoutMs, frameLayoutMs, forcedBy: forced, longTasks, keydowns }
+}
+
+/** Long tasks grouped by their largest part. */
+function longTaskKinds(tasks: TraceSummary['longTasks']): string[] {
+  const kinds = new Map<string, { count: number; ms: number }>()
+  for (const t of tasks) {
+    const kind = t.top.replace(/ \d+(,.*)?$/, '')
+    const entry = kinds.get(kind) ?? { count: 0, ms: 0 }
+    entry.count++
+    entry.ms += t.ms
+    kinds.set(kind, entry)
+  }
+  return [...kinds]
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .map(([kind, k]) => `  ${String(k.count).padStart(4)}× ${(k.ms / k.count).toFixed(0).padStart(5)} ms avg  ${kind}`)
 }
 
 export function formatTraceSummary(summary: TraceSummary, top = 25): string {
   const lines = [
     `keydowns ${summary.keydowns}; layout forced by script ${summary.forcedLayoutMs.toFixed(1)} ms, run by the frame ${summary.frameLayoutMs.toFixed(1)} ms`,
     ...summary.forcedBy.slice(0, 5).map((f) => `  forced ${f.ms.toFixed(1).padStart(7)} ms ${String(f.count).padStart(4)}×  ${f.stack}`),
+    `tasks over 50 ms: ${summary.longTasks.length}; by what most of each was:`,
+    ...longTaskKinds(summary.longTasks),
     ...summary.selfMs.slice(0, top).map((row) => `${row.ms.toFixed(1).padStart(9)} ms ${String(row.count).padStart(6)}×  ${row.name}`),
   ]
   return lines.join('\n')

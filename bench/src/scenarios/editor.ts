@@ -1,12 +1,12 @@
 import { createServer } from 'node:http'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from '@playwright/test'
 import { CHROMIUM_ARGS, CHROMIUM_PATH, connectClient } from '@coedit/test-utils'
 import { SERVERS, removeDataDir, startServer, type RunningServer } from '../servers.js'
 import { median, percentile, sleep } from '../stats.js'
-import { childrenNamed, treeCpuSeconds } from '../proc.js'
+import { childrenNamed, cpuSeconds, processTree, treeCpuSeconds } from '../proc.js'
 import { EDITOR_PROBE_SCRIPT, floorPage, type EditorProbe } from '../editor-probe.js'
 import type { Metrics, Scenario, ScenarioContext } from './types.js'
 import { formatTraceSummary, summariseCpuProfile, summariseTrace } from '../trace-summary.js'
@@ -41,6 +41,8 @@ function documentText(characters: number): string {
 /** Keystroke figures from the typist's and a viewer's probes, paired key by key. */
 interface Round {
   local: number[]
+  /** Key event → presented (Event Timing), a key under 16 ms counted as 16. */
+  presented: number[]
   remote: number[]
   longTasks: number
   /** CPU of the whole browser (every page, GPU and browser process) per key, in ms. */
@@ -50,6 +52,23 @@ interface Round {
 /** CPU seconds of the Chromium that Playwright started (this process's chromium children and theirs). */
 function browserCpuSeconds(): number {
   return childrenNamed(process.pid, 'chrom').reduce((sum, pid) => sum + treeCpuSeconds(pid), 0)
+}
+
+/** BENCH_CPU_DETAIL=1: CPU seconds per Chromium process (renderers by client id), to say whose the CPU per key is. */
+function browserCpuByProcess(): Map<string, number> {
+  const result = new Map<string, number>()
+  if (!process.env.BENCH_CPU_DETAIL) return result
+  for (const pid of processTree(childrenNamed(process.pid, 'chrom'))) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/)
+      const type = args.find((a) => a.startsWith('--type='))?.slice(7) ?? 'browser'
+      const client = args.find((a) => a.startsWith('--renderer-client-id='))?.split('=')[1] ?? ''
+      result.set(`${type}${client} ${pid}`, cpuSeconds(pid))
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+  return result
 }
 
 /**
@@ -78,6 +97,7 @@ async function traced<T>(browser: Browser, page: Page, name: string, log: (m: st
 async function typeAndMeasure(typist: Page, viewer: Page, keys: number, timeoutMs: number): Promise<Round> {
   await Promise.all([typist, viewer].map((p) => p.evaluate(() => (window as unknown as ProbeWindow).probe.reset())))
   const cpuBefore = browserCpuSeconds()
+  const detailBefore = browserCpuByProcess()
   for (let i = 0; i < keys; i++) {
     const started = Date.now()
     await typist.keyboard.press(String.fromCharCode(97 + (i % 26)))
@@ -89,15 +109,20 @@ async function typeAndMeasure(typist: Page, viewer: Page, keys: number, timeoutM
     await sleep(Math.max(0, KEY_GAP_MS - (Date.now() - started)))
   }
   const browserCpuPerKey = ((browserCpuSeconds() - cpuBefore) * 1_000) / keys
+  for (const [name, seconds] of browserCpuByProcess()) {
+    const ms = ((seconds - (detailBefore.get(name) ?? 0)) * 1_000) / keys
+    if (ms >= 1) console.error(`  cpu per key ${ms.toFixed(1).padStart(7)} ms  ${name}`)
+  }
   const a = await typist.evaluate(() => {
-    const { keys, keyFrames, longTasks } = (window as unknown as ProbeWindow).probe
-    return { keys: [...keys], keyFrames: [...keyFrames], longTasks: longTasks.length }
+    const { keys, keyFrames, longTasks, presented } = (window as unknown as ProbeWindow).probe
+    return { keys: [...keys], keyFrames: [...keyFrames], longTasks: longTasks.length, presented: [...presented] }
   })
   const b = await viewer.evaluate(() => {
     const { shown, longTasks } = (window as unknown as ProbeWindow).probe
     return { shown: [...shown], longTasks: longTasks.length }
   })
-  return { local: a.keyFrames, remote: b.shown.map((at, i) => at - a.keys[i]!), longTasks: a.longTasks + b.longTasks, browserCpuPerKey }
+  const presented = a.keys.map((at) => a.presented.find((p) => Math.abs(p.at - at) < 1)?.ms ?? 16)
+  return { local: a.keyFrames, presented, remote: b.shown.map((at, i) => at - a.keys[i]!), longTasks: a.longTasks + b.longTasks, browserCpuPerKey }
 }
 
 async function person(browser: Browser, name: string, url: string): Promise<Page> {
@@ -179,6 +204,8 @@ async function editorStyle(page: Page): Promise<string> {
 interface SizeFigures {
   open: number
   local: number[]
+  presented: number[]
+  floorPresented: number[]
   remote: number[]
   longTasks: number
   floorLocal: number[]
@@ -257,6 +284,8 @@ async function measureSize(
   return {
     open,
     local: coeditRound.local,
+    presented: coeditRound.presented,
+    floorPresented: floorRound.presented,
     remote: coeditRound.remote,
     longTasks: coeditRound.longTasks,
     floorLocal: floorRound.local,
@@ -284,6 +313,9 @@ function sizeMetrics(prefix: string, figures: SizeFigures): Metrics {
     [`${prefix}LocalMax`]: Math.max(...figures.local),
     [`${prefix}FloorLocalP50`]: floorLocal,
     [`${prefix}LocalRatio`]: median(figures.local) / floorLocal,
+    [`${prefix}PresentedP50`]: median(figures.presented),
+    [`${prefix}FloorPresentedP50`]: median(figures.floorPresented),
+    [`${prefix}PresentedRatio`]: median(figures.presented) / median(figures.floorPresented),
     [`${prefix}LongTasks`]: figures.longTasks,
     [`${prefix}FloorLongTasks`]: figures.floorLongTasks,
     [`${prefix}CpuPerKey`]: figures.cpuPerKey,
@@ -314,6 +346,9 @@ function metricsFor(prefix: string, label: string): Scenario['metrics'] {
     [`${prefix}LocalMax`]: ms('own key → next frame, max'),
     [`${prefix}FloorLocalP50`]: ms('floor: own key → next frame, p50'),
     [`${prefix}LocalRatio`]: ratio('own key p50 / floor p50 (target ≤ 1.2)'),
+    [`${prefix}PresentedP50`]: ms('own key → frame presented (Event Timing), p50'),
+    [`${prefix}FloorPresentedP50`]: ms('floor: own key → frame presented, p50'),
+    [`${prefix}PresentedRatio`]: ratio('own key presented p50 / floor p50'),
     [`${prefix}LongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}, 3 people): long tasks (> 50 ms) in typist + viewer while typing` },
     [`${prefix}FloorLongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}): floor: long tasks in typist + viewer (the browser's own)` },
     [`${prefix}CpuPerKey`]: ms('browser CPU per key, all three pages'),
@@ -345,7 +380,10 @@ export const editor: Scenario = {
     const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] })
     try {
       const metrics: Metrics = {}
-      for (const size of SIZES) Object.assign(metrics, sizeMetrics(size.prefix, await measureSize(browser, coedit, relay, size.characters, keys, context.log)))
+      // BENCH_EDITOR_CHARS=1000000: one size only (when profiling it).
+      const only = Number(process.env.BENCH_EDITOR_CHARS) || null
+      for (const size of SIZES.filter((s) => only === null || s.characters === only))
+        Object.assign(metrics, sizeMetrics(size.prefix, await measureSize(browser, coedit, relay, size.characters, keys, context.log)))
       return metrics
     } finally {
       await browser.close()
