@@ -52,6 +52,7 @@ export class TextareaBinding {
   private composition: Composition | null = null
   private savedSelection: { anchor: Y.RelativePosition; head: Y.RelativePosition; backward: boolean } | null = null
   private cursorFrame: number | null = null
+  private cursorTimer: ReturnType<typeof setTimeout> | null = null
   private lastCursor = ''
   private readonly cursorField: string
   private readonly cleanups: Array<() => void> = []
@@ -127,6 +128,7 @@ export class TextareaBinding {
     for (const cleanup of this.cleanups.splice(0)) cleanup()
     if (this.checkTimer) clearTimeout(this.checkTimer)
     if (this.cursorFrame !== null) cancelAnimationFrame(this.cursorFrame)
+    if (this.cursorTimer !== null) clearTimeout(this.cursorTimer)
     this.undoManager.destroy()
     if (this.options.awareness) this.publishCursor(null)
   }
@@ -317,11 +319,15 @@ export class TextareaBinding {
 
   private scheduleCursorUpdate(): void {
     if (this.cursorFrame !== null) return
+    // Once per frame, and after it: the frame that shows the keystroke does not wait for presence.
     this.cursorFrame = requestAnimationFrame(() => {
-      this.cursorFrame = null
-      const { selectionStart, selectionEnd, selectionDirection } = this.textarea
-      const backward = selectionDirection === 'backward'
-      this.publishCursor({ anchor: backward ? selectionEnd : selectionStart, head: backward ? selectionStart : selectionEnd })
+      this.cursorTimer = setTimeout(() => {
+        this.cursorFrame = null
+        this.cursorTimer = null
+        const { selectionStart, selectionEnd, selectionDirection } = this.textarea
+        const backward = selectionDirection === 'backward'
+        this.publishCursor({ anchor: backward ? selectionEnd : selectionStart, head: backward ? selectionStart : selectionEnd })
+      })
     })
   }
 

@@ -209,9 +209,12 @@ describe('TextareaBinding', () => {
     textarea.focus()
     textarea.setSelectionRange(6, 11)
     textarea.dispatchEvent(new Event('select'))
-    await new Promise((resolve) => requestAnimationFrame(resolve))
-    const cursor = awareness!.getLocalState()?.cursor as { anchor: unknown; head: unknown }
-    expect(cursor).toBeTruthy()
+    // Published after the next frame.
+    const cursor = await vi.waitFor(() => {
+      const published = awareness!.getLocalState()?.cursor as { anchor: unknown; head: unknown } | undefined
+      expect(published).toBeTruthy()
+      return published!
+    })
     remote.getText('text').insert(0, 'oh, ')
     const anchor = Y.createAbsolutePositionFromRelativePosition(Y.createRelativePositionFromJSON(cursor.anchor), remote)
     const head = Y.createAbsolutePositionFromRelativePosition(Y.createRelativePositionFromJSON(cursor.head), remote)

@@ -22,6 +22,7 @@ export function usePresence(awareness: Awareness | null): Person[] {
   const [people, setPeople] = useState<Person[]>([])
   useEffect(() => {
     if (!awareness) return
+    let shown: Person[] = []
     const read = (): void => {
       const now = Date.now()
       const all: Person[] = []
@@ -48,9 +49,11 @@ export function usePresence(awareness: Awareness | null): Person[] {
         list.push(person)
       }
       list.sort((a, b) => Number(b.isSelf) - Number(a.isSelf) || a.name.localeCompare(b.name))
-      // Carets move with every keystroke and say nothing the list shows: keep the same list
-      // then, so the page does not render again for each key.
-      setPeople((previous) => (samePeople(previous, list) ? previous : list))
+      // Carets move with every keystroke and say nothing the list shows: the page is not even
+      // asked to render again then (a state update, even one that changes nothing, renders it).
+      if (samePeople(shown, list)) return
+      shown = list
+      setPeople(list)
     }
     read()
     awareness.on('change', read)
