@@ -22,7 +22,8 @@ export function usePresence(awareness: Awareness | null): Person[] {
   const [people, setPeople] = useState<Person[]>([])
   useEffect(() => {
     if (!awareness) return
-    let shown: Person[] = []
+    // What this effect last showed; null: nothing yet, so the first read always shows.
+    let shown: Person[] | null = null
     const read = (): void => {
       const now = Date.now()
       const all: Person[] = []
@@ -51,7 +52,7 @@ export function usePresence(awareness: Awareness | null): Person[] {
       list.sort((a, b) => Number(b.isSelf) - Number(a.isSelf) || a.name.localeCompare(b.name))
       // Carets move with every keystroke and say nothing the list shows: the page is not even
       // asked to render again then (a state update, even one that changes nothing, renders it).
-      if (samePeople(shown, list)) return
+      if (shown && samePeople(shown, list)) return
       shown = list
       setPeople(list)
     }
