@@ -28,13 +28,19 @@ function paragraphText(paragraphs: number, length: number): string {
   return Array.from({ length: paragraphs }, (_, i) => `${String(i).padStart(4, '0')} ${'word '.repeat(length / 5)}`.slice(0, length - 1) + '\n').join('')
 }
 
+/** A Y.Text holding `initial` and a mirror kept in step with it. */
+function mirrored(initial: string): { doc: Y.Doc; text: Y.Text; mirror: TextMirror } {
+  const doc = new Y.Doc()
+  const text = doc.getText('text')
+  text.insert(0, initial)
+  const mirror = new TextMirror(document, text.toString())
+  text.observe((event) => mirror.apply(event.delta))
+  return { doc, text, mirror }
+}
+
 describe('TextMirror', () => {
   it('stays equal to the Y.Text through random edits, with every block but the last ending a line', () => {
-    const doc = new Y.Doc()
-    const text = doc.getText('text')
-    text.insert(0, paragraphText(40, 700))
-    const mirror = new TextMirror(document, text.toString())
-    text.observe((event) => mirror.apply(event.delta))
+    const { text, mirror } = mirrored(paragraphText(40, 700))
     const random = seededRandom(7)
     for (let step = 0; step < 400; step++) {
       const length = text.length
@@ -56,11 +62,7 @@ describe('TextMirror', () => {
   })
 
   it('draws carets and selections where they belong through random edits near them', () => {
-    const doc = new Y.Doc()
-    const text = doc.getText('text')
-    text.insert(0, paragraphText(6, 900))
-    const mirror = new TextMirror(document, text.toString())
-    text.observe((event) => mirror.apply(event.delta))
+    const { doc, text, mirror } = mirrored(paragraphText(6, 900))
     const carets = [document.createElement('span'), document.createElement('span')]
     // Where each mark is, as relative positions: they move with the text as a remote caret does.
     const positions = [900, 2_000].map((i) => Y.createRelativePositionFromTypeIndex(text, i))
@@ -105,11 +107,7 @@ describe('TextMirror', () => {
   })
 
   it('redraws only the blocks whose marks or text changed', () => {
-    const doc = new Y.Doc()
-    const text = doc.getText('text')
-    text.insert(0, paragraphText(20, 1_000))
-    const mirror = new TextMirror(document, text.toString())
-    text.observe((event) => mirror.apply(event.delta))
+    const { text, mirror } = mirrored(paragraphText(20, 1_000))
     const caret = document.createElement('span')
     const mark = (at: number, from = at, to = at): MirrorMark => ({ from, to, caret: at, caretElement: caret, color: '#aa3377', key: 'a' })
     mirror.draw([mark(5_500, 5_400, 5_500)])
@@ -130,11 +128,7 @@ describe('TextMirror', () => {
   })
 
   it('keeps what it drew when text changes clear of the marks, and draws again when a change touches one', () => {
-    const doc = new Y.Doc()
-    const text = doc.getText('text')
-    text.insert(0, paragraphText(4, 1_000))
-    const mirror = new TextMirror(document, text.toString())
-    text.observe((event) => mirror.apply(event.delta))
+    const { text, mirror } = mirrored(paragraphText(4, 1_000))
     const caret = document.createElement('span')
     const mark = (at: number, from = at, to = at): MirrorMark => ({ from, to, caret: at, caretElement: caret, color: '#aa3377', key: 'a' })
     mirror.draw([mark(1_600, 1_500, 1_600)])
