@@ -96,3 +96,21 @@ export function processTree(roots: readonly number[]): number[] {
   }
   return result
 }
+
+/** Wake-ups (voluntary context switches) and read/write system calls of a process so far. */
+export interface WakeCounts {
+  readonly wakeups: number
+  readonly reads: number
+  readonly writes: number
+}
+
+export function wakeCounts(pid: number): WakeCounts {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8')
+  const field = (text: string, pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? NaN)
+  return {
+    wakeups: field(status, /^voluntary_ctxt_switches:\s+(\d+)/m),
+    reads: field(io, /^syscr: (\d+)/m),
+    writes: field(io, /^syscw: (\d+)/m),
+  }
+}

@@ -1,5 +1,5 @@
 import { startPostgres, startRedis, type ServiceProcess } from '@coedit/test-utils'
-import { cpuSeconds, treeCpuSeconds } from '../proc.js'
+import { cpuSeconds, treeCpuSeconds, wakeCounts } from '../proc.js'
 import type { RunningServer } from '../servers.js'
 import { driveRooms, lagP99, type RoomLoadResult } from './room-load.js'
 import type { Metrics, Scenario, ScenarioContext } from './types.js'
@@ -10,6 +10,8 @@ interface Phase {
   readonly servers: number
   readonly redis: number
   readonly postgres: number
+  /** Voluntary context switches of the Coedit servers per edit. */
+  readonly wakeups: number
 }
 
 /**
@@ -30,6 +32,8 @@ export const clusterRooms: Scenario = {
     clusterLagP99: { unit: 'ms', lowerIsBetter: true, label: '200 rooms, two servers: lag p99' },
     lagRatio: { unit: '×', lowerIsBetter: true, label: '200 rooms: two servers / one server, lag p99 (target ≤ 2)' },
     clusterRedisCpu: { unit: 'µs', lowerIsBetter: true, label: '200 rooms, two servers: Redis CPU per edit' },
+    singleWakeups: { unit: '', lowerIsBetter: true, label: '200 rooms, one server: wake-ups per edit' },
+    clusterWakeups: { unit: '', lowerIsBetter: true, label: '200 rooms, two servers: wake-ups per edit, A + B' },
     singlePgCpu: { unit: 'µs', lowerIsBetter: true, label: '200 rooms, one server: PostgreSQL CPU per edit' },
     clusterPgCpu: { unit: 'µs', lowerIsBetter: true, label: '200 rooms, two servers: PostgreSQL CPU per edit' },
     manySingleCpu: { unit: 'µs', lowerIsBetter: true, label: '2,000 rooms, one server: server CPU per edit' },
@@ -59,12 +63,23 @@ export const clusterRooms: Scenario = {
           rate: rooms === few ? 1 : few / rooms,
           servers: [a, b],
           prefix,
-          cpu: () => [pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0), cpuSeconds(redis.pid()), treeCpuSeconds(postgres.pid())],
+          cpu: () => [
+            pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0),
+            cpuSeconds(redis.pid()),
+            treeCpuSeconds(postgres.pid()),
+            pids.reduce((sum, pid) => sum + wakeCounts(pid).wakeups, 0),
+          ],
         })
         await a.stop()
         await b.stop()
         const perEdit = (s: number) => (s * 1e6) / result.edits
-        return { result, servers: perEdit(result.cpu[0]!), redis: perEdit(result.cpu[1]!), postgres: perEdit(result.cpu[2]!) }
+        return {
+          result,
+          servers: perEdit(result.cpu[0]!),
+          redis: perEdit(result.cpu[1]!),
+          postgres: perEdit(result.cpu[2]!),
+          wakeups: result.cpu[3]! / result.edits,
+        }
       }
       const single = await phase(few, false, 'one-')
       const cluster = await phase(few, true, 'two-')
@@ -78,6 +93,8 @@ export const clusterRooms: Scenario = {
         clusterLagP99: lagP99(cluster.result),
         lagRatio: lagP99(cluster.result) / lagP99(single.result),
         clusterRedisCpu: cluster.redis,
+        singleWakeups: single.wakeups,
+        clusterWakeups: cluster.wakeups,
         singlePgCpu: single.postgres,
         clusterPgCpu: cluster.postgres,
         manySingleCpu: manySingle.servers,

@@ -1,6 +1,6 @@
 import { startPostgres, startRedis, type ServiceProcess } from '@coedit/test-utils'
 import { Receiver, Writer, openMany } from '../clients.js'
-import { cpuSeconds } from '../proc.js'
+import { cpuSeconds, wakeCounts, type WakeCounts } from '../proc.js'
 import { startServer, type RunningServer } from '../servers.js'
 import { percentile, until } from '../stats.js'
 import { measureDeliveries } from './fanout.js'
@@ -12,6 +12,8 @@ interface Measured {
   readonly latencies: number[]
   /** CPU seconds per process, over the measured edits. */
   readonly cpu: number[]
+  /** Wake-ups and system calls per process, over the measured edits. */
+  readonly wakes: WakeCounts[]
 }
 
 /** The writer on the first server, every receiver on the last; CPU of each listed process. */
@@ -23,10 +25,16 @@ async function deliveries(writerServer: RunningServer, receiverServer: RunningSe
   // One edit first: the relay's first message for a room also subscribes the others.
   await measureDeliveries(writer, clients, 1)
   const before = cpuOf.map(cpuSeconds)
+  const wakesBefore = cpuOf.map(wakeCounts)
   const latencies = await measureDeliveries(writer, clients, edits)
   const cpu = cpuOf.map((pid, i) => cpuSeconds(pid) - before[i]!)
+  const wakes = cpuOf.map((pid, i) => {
+    const now = wakeCounts(pid)
+    const then = wakesBefore[i]!
+    return { wakeups: now.wakeups - then.wakeups, reads: now.reads - then.reads, writes: now.writes - then.writes }
+  })
   for (const c of [...clients, writer]) c.close()
-  return { latencies, cpu }
+  return { latencies, cpu, wakes }
 }
 
 /**
@@ -48,6 +56,12 @@ export const cluster: Scenario = {
     clusterCpuPerEdit: { unit: 'µs', lowerIsBetter: true, label: 'two servers: CPU of A + B per edit' },
     relayCostPerMessage: { unit: 'µs', lowerIsBetter: true, label: 'relay cost per relayed message (A + B − one server)' },
     redisCpuPerMessage: { unit: 'µs', lowerIsBetter: true, label: 'Redis CPU per relayed message' },
+    // On this kind of machine a wake-up costs far more than the work around it: the relay's
+    // floor is the wake-ups it adds (the receiving server must wake once per message).
+    singlePgWakeups: { unit: '', lowerIsBetter: true, label: 'one server (PostgreSQL): wake-ups per edit (voluntary context switches)' },
+    clusterWakeups: { unit: '', lowerIsBetter: true, label: 'two servers: wake-ups per edit, A + B' },
+    singlePgSyscalls: { unit: '', lowerIsBetter: true, label: 'one server (PostgreSQL): read + write system calls per edit' },
+    clusterSyscalls: { unit: '', lowerIsBetter: true, label: 'two servers: read + write system calls per edit, A + B' },
   },
   async run(context: ScenarioContext): Promise<Metrics> {
     const edits = context.quick ? 100 : 300
@@ -85,6 +99,10 @@ export const cluster: Scenario = {
         clusterCpuPerEdit: perEdit(cpuA + cpuB),
         relayCostPerMessage: perEdit(cpuA + cpuB - singlePg.cpu[0]!),
         redisCpuPerMessage: perEdit(cpuRedis),
+        singlePgWakeups: singlePg.wakes[0]!.wakeups / edits,
+        clusterWakeups: (twoServers.wakes[0]!.wakeups + twoServers.wakes[1]!.wakeups) / edits,
+        singlePgSyscalls: (singlePg.wakes[0]!.reads + singlePg.wakes[0]!.writes) / edits,
+        clusterSyscalls: twoServers.wakes.slice(0, 2).reduce((sum, w) => sum + w.reads + w.writes, 0) / edits,
       }
     } finally {
       for (const server of servers) await server.stop()
