@@ -54,7 +54,14 @@ export function CollaborativeTextarea({ session, onStats, readOnly = false, cont
     // worked out when typing pauses, in idle time, and at least every few seconds meanwhile.
     const counter = new PauseScheduler(() => onStatsRef.current(statsOf(binding.text)))
     const onLocalInput = (): void => markActive(session.awareness, activity)
-    const report = (): void => counter.poke()
+    // The text arriving in an empty editor (the document loading) is counted at once, so the
+    // title and counts do not read "Untitled, 0 characters" until the first pause.
+    let counted = binding.text.length > 0
+    const report = (): void => {
+      if (counted || binding.text.length === 0) return counter.poke()
+      counted = true
+      onStatsRef.current(statsOf(binding.text))
+    }
     session.text.observe(report)
     textarea.addEventListener('input', onLocalInput)
     onStatsRef.current(statsOf(binding.text))
