@@ -4,6 +4,13 @@ import { test, expect, openAs, newDocumentUrl, ARTIFACTS, type Person } from './
 
 /** axe-core against WCAG 2.1 A and AA: serious and critical violations fail, listed with where they are. */
 async function expectAccessible(page: Page, what: string): Promise<void> {
+  // Caret names fade in and out (0.3 s): caught mid-fade, a name is half transparent and axe
+  // measures its contrast against the page. Checked without transitions, every state is final.
+  // (The page's CSP allows no inline style sheet; styles set from script are allowed.)
+  await page.evaluate(() => {
+    for (const label of document.querySelectorAll<HTMLElement>('.coedit-remote-caret-label')) label.style.transition = 'none'
+    for (const animation of document.getAnimations()) animation.finish()
+  })
   const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
   const report = serious.map(
