@@ -80,8 +80,10 @@ const UNLIMITED = [
 ]
 
 function command(spec: ServerSpec, port: number, dataDir: string): { args: string[]; env: Record<string, string> } {
-  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each Coedit server to <dir> when it exits.
-  const profile = process.env.BENCH_CPU_PROF && spec.id === 'coedit' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each server to <dir>/<server id> when it exits.
+  // The peers die on SIGTERM without writing it, so they are made to exit normally (Coedit does).
+  const exitOnTerm = spec.id.startsWith('coedit') ? [] : ['--import', 'data:text/javascript,process.once("SIGTERM",()=>process.exit(0))']
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(process.env.BENCH_CPU_PROF, spec.id)}`, ...exitOnTerm] : []
   switch (spec.id) {
     case 'coedit':
     case 'coedit-no-history':
@@ -108,17 +110,17 @@ function command(spec: ServerSpec, port: number, dataDir: string): { args: strin
     case 'yws':
     case 'yws-leveldb':
       return {
-        args: [process.execPath, join(BENCH, 'node_modules/@y/websocket-server/src/server.js')],
+        args: [process.execPath, ...profile, join(BENCH, 'node_modules/@y/websocket-server/src/server.js')],
         env: { HOST: '127.0.0.1', PORT: String(port), ...(spec.id === 'yws-leveldb' ? { YPERSISTENCE: join(dataDir, 'leveldb') } : {}) },
       }
     case 'hocuspocus':
     case 'hocuspocus-sqlite':
       return {
-        args: [process.execPath, join(BENCH, 'src/peers/hocuspocus.mjs')],
+        args: [process.execPath, ...profile, join(BENCH, 'src/peers/hocuspocus.mjs')],
         env: { PORT: String(port), ...(spec.id === 'hocuspocus-sqlite' ? { HOCUSPOCUS_SQLITE: join(dataDir, 'hocuspocus.sqlite') } : {}) },
       }
     case 'relay':
-      return { args: [process.execPath, join(BENCH, 'src/peers/raw-relay.mjs')], env: { PORT: String(port) } }
+      return { args: [process.execPath, ...profile, join(BENCH, 'src/peers/raw-relay.mjs')], env: { PORT: String(port) } }
   }
 }
 
