@@ -1,10 +1,11 @@
 import { useEffect, useRef, type MutableRefObject } from 'react'
+import type * as Y from 'yjs'
 import { LiveAuthorship, RemoteCursors, TextareaBinding } from '@coedit/textarea-binding'
 import { colorForName, type ServerSpan } from '../lib/history-api'
 import type { Collaboration } from '../lib/use-collaboration'
 import { markActive } from '../lib/use-presence'
 import { PauseScheduler } from '../lib/pause-scheduler'
-import { statsOf, type TextStats } from '../lib/text-stats'
+import { LiveTextStats, type TextStats } from '../lib/text-stats'
 
 /** What the page may do to the live editor besides what people type. */
 export interface EditorController {
@@ -50,21 +51,24 @@ export function CollaborativeTextarea({ session, onStats, readOnly = false, cont
     const cursors = new RemoteCursors(textarea, session.text, session.awareness)
     const activity = { at: 0 }
     markActive(session.awareness, activity)
-    // Title and counts scan the whole text (tens of ms at a million characters): they are
-    // worked out when typing pauses, in idle time, and at least every few seconds meanwhile.
-    const counter = new PauseScheduler(() => onStatsRef.current(statsOf(binding.text)))
+    // Counts follow each change at the cost of the change; the page is told when typing pauses
+    // (and every few seconds meanwhile), in idle time, so it never renders between a key and its frame.
+    const live = new LiveTextStats(binding.text)
+    const counter = new PauseScheduler(() => onStatsRef.current(live.stats()))
     const onLocalInput = (): void => markActive(session.awareness, activity)
     // The text arriving in an empty editor (the document loading) is counted at once, so the
     // title and counts do not read "Untitled, 0 characters" until the first pause.
     let counted = binding.text.length > 0
-    const report = (): void => {
+    const report = (event: Y.YTextEvent): void => {
+      // The binding observed the change first: its text is the text after it.
+      live.apply(event.delta, binding.text)
       if (counted || binding.text.length === 0) return counter.poke()
       counted = true
-      onStatsRef.current(statsOf(binding.text))
+      onStatsRef.current(live.stats())
     }
     session.text.observe(report)
     textarea.addEventListener('input', onLocalInput)
-    onStatsRef.current(statsOf(binding.text))
+    onStatsRef.current(live.stats())
     let authors: LiveAuthorship | null = null
     let legendTimer: ReturnType<typeof setTimeout> | undefined
     const me = (): { name: string; color: string } => {

@@ -21,18 +21,41 @@ export function statsOf(text: string): TextStats {
   return { title: titleOf(text), characters: countCharacters(text), words: countWords(text) }
 }
 
-/** Code points that join with or modify their neighbour: surrogates, combining marks, variation selectors, ZWJ. */
-const CLUSTERING = /[\uD800-\uDFFF\u0300-\u036F\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE00-\uFE0F\uFE20-\uFE2F\u200D]/
-
 /**
  * Characters as people see them (👍🏽 is one, not four). Text without anything that clusters
  * is counted by its length; only the rest is segmented, which is slower on big texts.
  */
 export function countCharacters(text: string): number {
-  if (!CLUSTERING.test(text)) return text.length
+  for (let i = 0; i < text.length; i++) if (clusters(text.charCodeAt(i))) return countGraphemes(text)
+  return text.length
+}
+
+function countGraphemes(text: string): number {
   let count = 0
   for (const _ of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)) count++
   return count
+}
+
+/** Code units in text[start, end) that join with or modify a neighbour. */
+function countClustering(text: string, start: number, end: number): number {
+  let count = 0
+  for (let i = start; i < end; i++) if (clusters(text.charCodeAt(i))) count++
+  return count
+}
+
+/** Surrogates, combining marks, variation selectors, the zero-width joiner. */
+function clusters(code: number): boolean {
+  if (code < 0x0300) return false
+  return (
+    (code >= 0xd800 && code <= 0xdfff) ||
+    code <= 0x036f ||
+    (code >= 0x1ab0 && code <= 0x1aff) ||
+    (code >= 0x1dc0 && code <= 0x1dff) ||
+    (code >= 0x20d0 && code <= 0x20ff) ||
+    (code >= 0xfe00 && code <= 0xfe0f) ||
+    (code >= 0xfe20 && code <= 0xfe2f) ||
+    code === 0x200d
+  )
 }
 
 /** What JavaScript's `\s` matches: a word is a run of anything else, as `/\S+/g` counts them. */
@@ -53,15 +76,92 @@ function isSpace(code: number): boolean {
 }
 
 /** Counted in place: matching /\S+/g would build an array of every word (tens of ms at a million characters). */
-export function countWords(text: string): number {
+export function countWords(text: string, start = 0, end = text.length): number {
   let words = 0
   let inWord = false
-  for (let i = 0; i < text.length; i++) {
+  for (let i = start; i < end; i++) {
     const space = isSpace(text.charCodeAt(i))
     if (!space && !inWord) words++
     inWord = !space
   }
   return words
+}
+
+/** One operation of a Y.Text change, as Yjs reports it. */
+export interface TextDeltaOp {
+  readonly retain?: number
+  readonly delete?: number
+  readonly insert?: unknown
+}
+
+/**
+ * Title and counts of a text that changes a little at a time. Each change costs what it
+ * touches plus the words at its two ends, not the document: a keystroke in a million
+ * characters recounts one word. It keeps no copy of the text: it is handed the text after
+ * each change (the binding's, which exists anyway) and holds on to it as the text before the
+ * next. Characters are the length while the text holds nothing that clusters; once it does,
+ * they are segmented again when asked (the slow path).
+ */
+export class LiveTextStats {
+  private words: number
+  private clustering: number
+  private graphemes: { text: string; count: number } | null = null
+  /** A change could not be followed (an embed, or a text that does not match it): recount when asked. */
+  private lost = false
+
+  constructor(private text: string) {
+    this.words = countWords(text)
+    this.clustering = countClustering(text, 0, text.length)
+  }
+
+  /** Follows one change (a Y.Text event's delta) that made the text `next`. */
+  apply(delta: readonly TextDeltaOp[], next: string): void {
+    const old = this.text
+    this.text = next
+    if (this.lost) return
+    // The changed span: from the first delete or insert to the end of the last, in the old text.
+    let index = 0
+    let from = -1
+    let end = 0
+    let grown = 0
+    for (const op of delta) {
+      if (op.retain !== undefined) {
+        index += op.retain
+        continue
+      }
+      if (from < 0) from = index
+      if (op.delete !== undefined) {
+        index += op.delete
+        grown -= op.delete
+      } else if (typeof op.insert === 'string') grown += op.insert.length
+      else return void (this.lost = true)
+      end = index
+    }
+    if (from < 0) return
+    if (end > old.length || next.length !== old.length + grown) return void (this.lost = true)
+    // Words that straddle the span's ends are counted again whole, before and after.
+    let left = from
+    while (left > 0 && !isSpace(old.charCodeAt(left - 1))) left--
+    let right = end
+    while (right < old.length && !isSpace(old.charCodeAt(right))) right++
+    this.words += countWords(next, left, right + grown) - countWords(old, left, right)
+    this.clustering += countClustering(next, from, end + grown) - countClustering(old, from, end)
+  }
+
+  stats(): TextStats {
+    const text = this.text
+    if (this.lost) {
+      this.lost = false
+      this.words = countWords(text)
+      this.clustering = countClustering(text, 0, text.length)
+    }
+    let characters = text.length
+    if (this.clustering > 0) {
+      if (this.graphemes?.text !== text) this.graphemes = { text, count: countGraphemes(text) }
+      characters = this.graphemes.count
+    }
+    return { title: titleOf(text), characters, words: this.words }
+  }
 }
 
 export function fileNameFor(title: string, extension: 'txt' | 'md' = 'txt'): string {

@@ -15,7 +15,9 @@ import { useAccessMode } from '../lib/access-api'
 import { loadIdentity, saveIdentity, type Identity } from '../lib/identity'
 import { navigate } from '../lib/navigation'
 import { forgetDocument, rememberDocument } from '../lib/recent-documents'
-import { EMPTY_STATS, fileNameFor, titleOf, type TextStats } from '../lib/text-stats'
+import { fileNameFor, titleOf } from '../lib/text-stats'
+import { StatsStore, useStat } from '../lib/stats-store'
+import { DocumentCounts } from '../components/DocumentCounts'
 import { useCollaboration } from '../lib/use-collaboration'
 import { usePresence } from '../lib/use-presence'
 import { useConnectionLoss } from '../lib/use-connection-loss'
@@ -25,7 +27,10 @@ import { titleField, useDocumentTitle, MAX_TITLE } from '../lib/use-document-tit
 export function EditorPage({ id }: { id: string }) {
   const [identity, setIdentity] = useState<Identity>(() => loadIdentity())
   const [editingName, setEditingName] = useState(false)
-  const [stats, setStats] = useState<TextStats>(EMPTY_STATS)
+  // Title and counts: the page renders again only when the title, or having any text, changes.
+  const [stats] = useState(() => new StatsStore())
+  const autoTitle = useStat(stats, (s) => s.title)
+  const hasText = useStat(stats, (s) => s.characters > 0)
   // Read once: taking the token also clears it from the address bar.
   const [held, setHeld] = useState(() => takeToken(id))
   const mode = useAccessMode()
@@ -120,17 +125,16 @@ export function EditorPage({ id }: { id: string }) {
     },
     [id, token, identity.name],
   )
-  const { words, characters } = stats
   const [namedTitle, setNamedTitle] = useDocumentTitle(session)
-  const title = deleted ? 'Deleted document' : missing ? 'No such document' : namedTitle.trim() || stats.title
+  const title = deleted ? 'Deleted document' : missing ? 'No such document' : namedTitle.trim() || autoTitle
   // Deleted or never made: nothing to edit, share or count here.
   const away = deleted || missing
 
   useEffect(() => {
     document.title = `${title} · Coedit`
     // A document nobody has typed into (a fresh New document, a mistyped link) stays out of Recent.
-    if (!deleted && !missing && characters > 0) rememberDocument(id, title)
-  }, [id, title, deleted, missing, characters])
+    if (!deleted && !missing && hasText) rememberDocument(id, title)
+  }, [id, title, deleted, missing, hasText])
   // The first text in a new document lists it at once, and leaving the page updates its title
   // there: counts and title follow only when typing pauses, and people type a line and leave.
   const goneRef = useRef(false)
@@ -179,7 +183,7 @@ export function EditorPage({ id }: { id: string }) {
               className="doc-title doc-title-input"
               aria-label="Document title"
               value={namedTitle}
-              placeholder={stats.title}
+              placeholder={autoTitle}
               maxLength={MAX_TITLE}
               readOnly={readOnly}
               title={readOnly ? title : 'The title everyone sees; empty: the first line'}
@@ -314,7 +318,7 @@ export function EditorPage({ id }: { id: string }) {
             <>
               {preview && <VersionPreview id={id} token={token} version={preview} canEdit={!readOnly} onRestore={restore} onClose={() => setPreview(null)} />}
               <div className="editor-live" hidden={preview !== null}>
-                <CollaborativeTextarea session={session} onStats={setStats} readOnly={readOnly} controller={controller} />
+                <CollaborativeTextarea session={session} onStats={stats.set} readOnly={readOnly} controller={controller} />
               </div>
             </>
           ) : (
@@ -343,15 +347,7 @@ export function EditorPage({ id }: { id: string }) {
           />
         )}
       </div>
-      {!away && (
-        <footer className="statusbar" aria-label="Document statistics">
-          <span data-testid="char-count">{characters.toLocaleString()} characters</span>
-          <span aria-hidden="true">·</span>
-          <span data-testid="word-count">
-            {words.toLocaleString()} {words === 1 ? 'word' : 'words'}
-          </span>
-        </footer>
-      )}
+      {!away && <DocumentCounts stats={stats} />}
       {session && !away && <PrintCopy title={title} text={session.text} />}
       {editingName && (
         <NameDialog
