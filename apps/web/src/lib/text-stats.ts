@@ -75,16 +75,28 @@ function isSpace(code: number): boolean {
   )
 }
 
-/** Counted in place: matching /\S+/g would build an array of every word (tens of ms at a million characters). */
-export function countWords(text: string, start = 0, end = text.length): number {
-  let words = 0
-  let inWord = false
+/** Where a word count over pieces of text has got to. */
+interface WordScan {
+  words: number
+  inWord: boolean
+}
+
+function scanWords(scan: WordScan, text: string, start: number, end: number): void {
+  let { words, inWord } = scan
   for (let i = start; i < end; i++) {
     const space = isSpace(text.charCodeAt(i))
     if (!space && !inWord) words++
     inWord = !space
   }
-  return words
+  scan.words = words
+  scan.inWord = inWord
+}
+
+/** Counted in place: matching /\S+/g would build an array of every word (tens of ms at a million characters). */
+export function countWords(text: string, start = 0, end = text.length): number {
+  const scan = { words: 0, inWord: false }
+  scanWords(scan, text, start, end)
+  return scan.words
 }
 
 /** One operation of a Y.Text change, as Yjs reports it. */
@@ -114,18 +126,26 @@ export class LiveTextStats {
     this.clustering = countClustering(text, 0, text.length)
   }
 
-  /** Follows one change (a Y.Text event's delta) that made the text `next`. */
+  /**
+   * Follows one change (a Y.Text event's delta) that made the text `next`. It reads the text
+   * before (which the binding has made flat) and the delta, never `next`: reading a text just
+   * made by joining slices would copy all of it, a million characters per keystroke.
+   */
   apply(delta: readonly TextDeltaOp[], next: string): void {
     const old = this.text
     this.text = next
     if (this.lost) return
-    // The changed span: from the first delete or insert to the end of the last, in the old text.
+    // The changed span, from the first delete or insert to the end of the last (in the old
+    // text), and what stands there now: retained stretches and inserted text.
     let index = 0
     let from = -1
     let end = 0
     let grown = 0
+    const now: Array<[string, number, number]> = []
+    let kept = 0
     for (const op of delta) {
       if (op.retain !== undefined) {
+        if (from >= 0) now.push([old, index, index + op.retain])
         index += op.retain
         continue
       }
@@ -133,9 +153,12 @@ export class LiveTextStats {
       if (op.delete !== undefined) {
         index += op.delete
         grown -= op.delete
-      } else if (typeof op.insert === 'string') grown += op.insert.length
-      else return void (this.lost = true)
+      } else if (typeof op.insert === 'string') {
+        now.push([op.insert, 0, op.insert.length])
+        grown += op.insert.length
+      } else return void (this.lost = true)
       end = index
+      kept = now.length
     }
     if (from < 0) return
     if (end > old.length || next.length !== old.length + grown) return void (this.lost = true)
@@ -144,8 +167,16 @@ export class LiveTextStats {
     while (left > 0 && !isSpace(old.charCodeAt(left - 1))) left--
     let right = end
     while (right < old.length && !isSpace(old.charCodeAt(right))) right++
-    this.words += countWords(next, left, right + grown) - countWords(old, left, right)
-    this.clustering += countClustering(next, from, end + grown) - countClustering(old, from, end)
+    const after = { words: 0, inWord: false }
+    scanWords(after, old, left, from)
+    let clustering = 0
+    for (const [text, start, stop] of now.slice(0, kept)) {
+      scanWords(after, text, start, stop)
+      clustering += countClustering(text, start, stop)
+    }
+    scanWords(after, old, end, right)
+    this.words += after.words - countWords(old, left, right)
+    this.clustering += clustering - countClustering(old, from, end)
   }
 
   stats(): TextStats {
