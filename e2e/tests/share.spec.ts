@@ -45,6 +45,30 @@ test('New document, Copy link, and a second person opens the copied link', async
   }
 })
 
+test('when the browser refuses to copy, the link is shown selected to copy by hand', async ({ browser, coedit }) => {
+  const context = await browser.newContext()
+  // Both ways the page copies fail, as on plain http to a LAN address with the fallback blocked.
+  await context.addInitScript(() => {
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText: () => Promise.reject(new Error('not allowed')) } })
+    document.execCommand = () => false
+  })
+  const page = await context.newPage()
+  await page.goto(coedit.url)
+  await page.getByRole('button', { name: 'New document' }).click()
+  await expect(page).toHaveURL(/\/d\/[A-Za-z0-9_-]{22}$/)
+  await page.getByRole('button', { name: 'Copy link' }).click()
+  const field = page.getByRole('textbox', { name: 'The link' })
+  await expect(field).toHaveValue(page.url())
+  await expect(field).toBeFocused()
+  expect(await field.evaluate((input: HTMLInputElement) => input.value.slice(input.selectionStart!, input.selectionEnd!))).toBe(page.url())
+  await page.getByRole('button', { name: 'Done' }).click()
+  await expect(field).toBeHidden()
+  // The view link too, once the server has made it.
+  await page.getByRole('button', { name: 'Copy view link' }).click()
+  await expect(page.getByRole('textbox', { name: 'The view link' })).toHaveValue(new RegExp(`^${coedit.url}/v/[^/]+$`))
+  await context.close()
+})
+
 test('a link with a malformed document id gets a clear message, not a blank editor', async ({ page, coedit }) => {
   await page.goto(`${coedit.url}/d/not valid!`)
   await expect(page.getByRole('heading', { name: 'This link does not point to a document' })).toBeVisible()

@@ -18,6 +18,8 @@ type Feedback =
   | { readonly kind: 'copied'; readonly what: string }
   | { readonly kind: 'error'; readonly message: string }
   | { readonly kind: 'reset'; readonly link: string; readonly copied: boolean }
+  /** The browser refused to copy: the link is shown, selected, for the person to copy. */
+  | { readonly kind: 'manual'; readonly what: string; readonly link: string }
   | null
 
 /**
@@ -33,22 +35,25 @@ export function ShareMenu({ id, held, onResetting, onReset }: Props) {
     if (next?.kind === 'copied') setTimeout(() => setFeedback((current) => (current === next ? null : current)), 2_000)
   }, [])
 
-  const copyPageLink = useCallback(async () => {
-    if (await copyText(window.location.href)) show({ kind: 'copied', what: 'link' })
-  }, [show])
+  /** Copies a link, or shows it to be copied by hand when the browser will not. */
+  const offer = useCallback(
+    async (what: string, link: string) => show((await copyText(link)) ? { kind: 'copied', what } : { kind: 'manual', what, link }),
+    [show],
+  )
+
+  const copyPageLink = useCallback(() => offer('link', window.location.href), [offer])
 
   /** Open mode: a link that opens the document read-only without revealing this (edit) link. */
   const copyViewLink = useCallback(async () => {
     setBusy(true)
     try {
-      if (await copyText(await viewLink(id))) show({ kind: 'copied', what: 'view link' })
-      else show({ kind: 'error', message: 'Could not copy to the clipboard' })
+      await offer('view link', await viewLink(id))
     } catch (error) {
       show({ kind: 'error', message: `Could not make a view link: ${(error as Error).message}` })
     } finally {
       setBusy(false)
     }
-  }, [id, show])
+  }, [id, offer, show])
 
   const copyMinted = useCallback(
     async (right: AccessRight) => {
@@ -56,15 +61,14 @@ export function ShareMenu({ id, held, onResetting, onReset }: Props) {
       setBusy(true)
       try {
         const token = await mintToken(id, right, held.token)
-        if (await copyText(linkFor(id, token))) show({ kind: 'copied', what: `${right} link` })
-        else show({ kind: 'error', message: 'Could not copy to the clipboard' })
+        await offer(`${right} link`, linkFor(id, token))
       } catch (error) {
         show({ kind: 'error', message: `Could not make a link: ${(error as Error).message}` })
       } finally {
         setBusy(false)
       }
     },
-    [held, id, show],
+    [held, id, offer, show],
   )
 
   const reset = useCallback(async () => {
@@ -145,6 +149,22 @@ export function ShareMenu({ id, held, onResetting, onReset }: Props) {
         <div className="share-reset" role="status" data-testid="reset-result">
           <span>Links reset. {feedback.copied ? 'Your new edit link is copied:' : 'Your new edit link:'}</span>
           <input className="share-reset-link" readOnly value={feedback.link} aria-label="New edit link" onFocus={(event) => event.currentTarget.select()} />
+          <button type="button" className="button ghost" onClick={() => show(null)}>
+            Done
+          </button>
+        </div>
+      )}
+      {feedback?.kind === 'manual' && (
+        <div className="share-reset" role="status" data-testid="copy-by-hand">
+          <span>The browser did not let the page copy. Copy this {feedback.what}:</span>
+          <input
+            className="share-reset-link"
+            readOnly
+            value={feedback.link}
+            aria-label={`The ${feedback.what}`}
+            autoFocus
+            onFocus={(event) => event.currentTarget.select()}
+          />
           <button type="button" className="button ghost" onClick={() => show(null)}>
             Done
           </button>
