@@ -45,6 +45,8 @@ interface Round {
   presented: number[]
   remote: number[]
   longTasks: number
+  /** Of those, the typist's page's (the rest are the viewer's). */
+  typistLongTasks: number
   /** CPU of the whole browser (every page, GPU and browser process) per key, in ms. */
   browserCpuPerKey: number
 }
@@ -122,7 +124,14 @@ async function typeAndMeasure(typist: Page, viewer: Page, keys: number, timeoutM
     return { shown: [...shown], longTasks: longTasks.length }
   })
   const presented = a.keys.map((at) => a.presented.find((p) => Math.abs(p.at - at) < 1)?.ms ?? 16)
-  return { local: a.keyFrames, presented, remote: b.shown.map((at, i) => at - a.keys[i]!), longTasks: a.longTasks + b.longTasks, browserCpuPerKey }
+  return {
+    local: a.keyFrames,
+    presented,
+    remote: b.shown.map((at, i) => at - a.keys[i]!),
+    longTasks: a.longTasks + b.longTasks,
+    typistLongTasks: a.longTasks,
+    browserCpuPerKey,
+  }
 }
 
 async function person(browser: Browser, name: string, url: string): Promise<Page> {
@@ -208,9 +217,11 @@ interface SizeFigures {
   floorPresented: number[]
   remote: number[]
   longTasks: number
+  typistLongTasks: number
   floorLocal: number[]
   floorRemote: number[]
   floorLongTasks: number
+  floorTypistLongTasks: number
   cpuPerKey: number
   floorCpuPerKey: number
 }
@@ -288,9 +299,11 @@ async function measureSize(
     floorPresented: floorRound.presented,
     remote: coeditRound.remote,
     longTasks: coeditRound.longTasks,
+    typistLongTasks: coeditRound.typistLongTasks,
     floorLocal: floorRound.local,
     floorRemote: floorRound.remote,
     floorLongTasks: floorRound.longTasks,
+    floorTypistLongTasks: floorRound.typistLongTasks,
     cpuPerKey: coeditRound.browserCpuPerKey,
     floorCpuPerKey: floorRound.browserCpuPerKey,
   }
@@ -318,6 +331,8 @@ function sizeMetrics(prefix: string, figures: SizeFigures): Metrics {
     [`${prefix}PresentedRatio`]: median(figures.presented) / median(figures.floorPresented),
     [`${prefix}LongTasks`]: figures.longTasks,
     [`${prefix}FloorLongTasks`]: figures.floorLongTasks,
+    [`${prefix}TypistLongTasks`]: figures.typistLongTasks,
+    [`${prefix}FloorTypistLongTasks`]: figures.floorTypistLongTasks,
     [`${prefix}CpuPerKey`]: figures.cpuPerKey,
     [`${prefix}FloorCpuPerKey`]: figures.floorCpuPerKey,
     [`${prefix}CpuRatio`]: figures.cpuPerKey / figures.floorCpuPerKey,
@@ -351,6 +366,8 @@ function metricsFor(prefix: string, label: string): Scenario['metrics'] {
     [`${prefix}PresentedRatio`]: ratio('own key presented p50 / floor p50'),
     [`${prefix}LongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}, 3 people): long tasks (> 50 ms) in typist + viewer while typing` },
     [`${prefix}FloorLongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}): floor: long tasks in typist + viewer (the browser's own)` },
+    [`${prefix}TypistLongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}, 3 people): of those, in the typist's page` },
+    [`${prefix}FloorTypistLongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}): floor: of those, in the typist's page` },
     [`${prefix}CpuPerKey`]: ms('browser CPU per key, all three pages'),
     [`${prefix}FloorCpuPerKey`]: ms('floor: browser CPU per key, all three pages'),
     [`${prefix}CpuRatio`]: ratio('browser CPU per key / floor'),
