@@ -345,6 +345,11 @@ export class TextareaBinding {
       anchor: Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(this.ytext, selection.anchor)),
       head: Y.relativePositionToJSON(Y.createRelativePositionFromTypeIndex(this.ytext, selection.head)),
     }
+    // Typing at the caret moves its index but not the character it is tied to (the one after
+    // it): the others already see it in the right place, so nothing is sent, with every key,
+    // to the server, everyone in the room, and back as their clients' echoes.
+    const published = awareness.getLocalState()?.[this.cursorField]
+    if (published && JSON.stringify(published) === JSON.stringify(cursor)) return
     awareness.setLocalStateField(this.cursorField, cursor)
   }
 

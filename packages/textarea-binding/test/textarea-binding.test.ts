@@ -220,6 +220,36 @@ describe('TextareaBinding', () => {
     const head = Y.createAbsolutePositionFromRelativePosition(Y.createRelativePositionFromJSON(cursor.head), remote)
     expect(remote.getText('text').toString().slice(anchor!.index, head!.index)).toBe('world')
   })
+  it('sends nothing while its person types at the caret (the caret stays tied to the same character), and sends a move', async () => {
+    let awareness: Awareness | undefined
+    const { textarea, remote } = setup('hello world', (doc) => (awareness = new Awareness(doc)))
+    cleanups.push(() => awareness?.destroy())
+    const sent: unknown[] = []
+    awareness!.on('update', ({ updated }: { updated: number[] }) => updated.includes(awareness!.clientID) && sent.push(awareness!.getLocalState()?.cursor))
+    const publishedAt = async (index: number): Promise<void> =>
+      void (await vi.waitFor(() => {
+        const cursor = awareness!.getLocalState()?.cursor as { head: unknown } | undefined
+        expect(cursor).toBeTruthy()
+        expect(Y.createAbsolutePositionFromRelativePosition(Y.createRelativePositionFromJSON(cursor!.head), remote)?.index).toBe(index)
+      }))
+    textarea.focus()
+    textarea.setSelectionRange(5, 5)
+    textarea.dispatchEvent(new Event('select'))
+    await publishedAt(5)
+    const before = sent.length
+    // Three keys, each waited past the frame in which the caret would be published.
+    for (const [i, key] of [...'abc'].entries()) {
+      typeAt(textarea, 5 + i, key)
+      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
+      await new Promise((resolve) => setTimeout(resolve, 0))
+    }
+    expect(remote.getText('text').toString()).toBe('helloabc world')
+    // Moving it is sent, and it is the only thing sent since the typing started.
+    textarea.setSelectionRange(1, 1)
+    textarea.dispatchEvent(new Event('select'))
+    await publishedAt(1)
+    expect(sent.length).toBe(before + 1)
+  })
 })
 
 describe('RemoteCursors', () => {
