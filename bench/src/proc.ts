@@ -4,9 +4,7 @@ const TICKS_PER_SECOND = 100
 
 /** User + system CPU seconds of a process, read from /proc (never from inside it). */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  // Fields after the command name, which may contain spaces, start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const fields = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))
   const utime = Number(fields[11])
   const stime = Number(fields[12])
   return (utime + stime) / TICKS_PER_SECOND
@@ -18,34 +16,35 @@ export function rssBytes(pid: number): number {
   return match ? Number(match[1]) * 1024 : NaN
 }
 
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses). */
+function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+}
+
+/** Every running process with its parent and command name, as /proc lists them now. */
+function processes(): Array<{ pid: number; ppid: number; comm: string }> {
+  const found: Array<{ pid: number; ppid: number; comm: string }> = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      found.push({ pid: Number(entry), ppid: Number(statFields(stat)[1]), comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) })
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found
+}
+
 /**
  * CPU seconds of a process and every process below it (PostgreSQL runs a backend per
  * connection under its postmaster), including children that have exited and been reaped.
  */
 export function treeCpuSeconds(root: number): number {
-  const parents = new Map<number, number>()
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const inTree = (pid: number): boolean => {
-    for (let current: number | undefined = pid, hops = 0; current !== undefined && current > 1 && hops < 64; hops++) {
-      if (current === root) return true
-      current = parents.get(current)
-    }
-    return false
-  }
   let total = 0
-  for (const pid of parents.keys()) {
-    if (!inTree(pid)) continue
+  for (const pid of processTree([root])) {
     try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const after = fields.slice(fields.lastIndexOf(')') + 2).split(' ')
+      const after = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))
       // utime, stime, and the reaped children's cutime, cstime.
       total += (Number(after[11]) + Number(after[12]) + Number(after[13]) + Number(after[14])) / TICKS_PER_SECOND
     } catch {
@@ -57,36 +56,15 @@ export function treeCpuSeconds(root: number): number {
 
 /** Child processes of `parent` whose command name starts with `name` (Chromium under Playwright, say). */
 export function childrenNamed(parent: number, name: string): number[] {
-  const found: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      if (ppid === parent && comm.startsWith(name)) found.push(Number(entry))
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return found
+  return processes()
+    .filter((p) => p.ppid === parent && p.comm.startsWith(name))
+    .map((p) => p.pid)
 }
 
 /** The given processes and all their descendants. */
 export function processTree(roots: readonly number[]): number[] {
   const children = new Map<number, number[]>()
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      const list = children.get(ppid) ?? []
-      list.push(Number(entry))
-      children.set(ppid, list)
-    } catch {
-      // The process ended while we looked.
-    }
-  }
+  for (const { pid, ppid } of processes()) children.set(ppid, [...(children.get(ppid) ?? []), pid])
   const result: number[] = []
   const queue = [...roots]
   while (queue.length > 0 && result.length < 10_000) {
@@ -113,4 +91,9 @@ export function wakeCounts(pid: number): WakeCounts {
     reads: field(io, /^syscr: (\d+)/m),
     writes: field(io, /^syscw: (\d+)/m),
   }
+}
+
+/** What happened between two readings of wakeCounts. */
+export function wakesBetween(before: WakeCounts, after: WakeCounts): WakeCounts {
+  return { wakeups: after.wakeups - before.wakeups, reads: after.reads - before.reads, writes: after.writes - before.writes }
 }

@@ -1,6 +1,6 @@
 import { startPostgres, startRedis, type ServiceProcess } from '@coedit/test-utils'
 import { Receiver, Writer, openMany } from '../clients.js'
-import { cpuSeconds, wakeCounts, type WakeCounts } from '../proc.js'
+import { cpuSeconds, wakeCounts, wakesBetween, type WakeCounts } from '../proc.js'
 import { startServer, type RunningServer } from '../servers.js'
 import { percentile, until } from '../stats.js'
 import { measureDeliveries } from './fanout.js'
@@ -28,11 +28,7 @@ async function deliveries(writerServer: RunningServer, receiverServer: RunningSe
   const wakesBefore = cpuOf.map(wakeCounts)
   const latencies = await measureDeliveries(writer, clients, edits)
   const cpu = cpuOf.map((pid, i) => cpuSeconds(pid) - before[i]!)
-  const wakes = cpuOf.map((pid, i) => {
-    const now = wakeCounts(pid)
-    const then = wakesBefore[i]!
-    return { wakeups: now.wakeups - then.wakeups, reads: now.reads - then.reads, writes: now.writes - then.writes }
-  })
+  const wakes = cpuOf.map((pid, i) => wakesBetween(wakesBefore[i]!, wakeCounts(pid)))
   for (const c of [...clients, writer]) c.close()
   return { latencies, cpu, wakes }
 }
