@@ -21,6 +21,7 @@ export interface ServerConfig {
   readonly compactAfterUpdates: number
   readonly compactAfterBytes: number
   readonly relayWindowMs: number
+  readonly commitWindowMs: number
   readonly shutdownTimeoutMs: number
   /** Token mode when set (COEDIT_SECRET or the file's content); open mode when null. */
   readonly secret: string | null
@@ -193,6 +194,14 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'int',
     min: 0,
     help: 'Under load, updates within this window share one frame (a lone edit goes at once)',
+  },
+  {
+    key: 'commitWindowMs',
+    flag: 'commit-window-ms',
+    env: 'COEDIT_COMMIT_WINDOW_MS',
+    kind: 'int',
+    min: 0,
+    help: 'Under load, rooms store their edits in one SQLite commit at most this often (a lone edit is stored at once)',
   },
   {
     key: 'shutdownTimeoutMs',
@@ -409,6 +418,7 @@ export const DEFAULT_CONFIG: ServerConfig = Object.freeze({
   compactAfterUpdates: DEFAULT_SYNC_SERVER_OPTIONS.compactAfterUpdates,
   compactAfterBytes: DEFAULT_SYNC_SERVER_OPTIONS.compactAfterBytes,
   relayWindowMs: DEFAULT_SYNC_SERVER_OPTIONS.relayWindowMs,
+  commitWindowMs: DEFAULT_SYNC_SERVER_OPTIONS.commitWindowMs,
   shutdownTimeoutMs: 10_000,
   secret: null,
   secretFile: null,

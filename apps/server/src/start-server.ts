@@ -98,6 +98,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
     compactAfterUpdates: config.compactAfterUpdates,
     compactAfterBytes: config.compactAfterBytes,
     relayWindowMs: config.relayWindowMs,
+    commitWindowMs: config.commitWindowMs,
   })
   const webDir = config.webDir === 'none' ? null : (config.webDir ?? bundledWebDir())
   const serveWeb = webDir && webDirIsBuilt(webDir) ? createStaticHandler(webDir, { frameAncestors: config.frameAncestors }) : null

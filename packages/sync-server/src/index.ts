@@ -1,7 +1,7 @@
 export { SyncServer, createSyncServer, DEFAULT_SYNC_SERVER_OPTIONS } from './sync-server.js'
 export type { SyncServerOptions, ResolvedSyncServerOptions, SyncServerEvents, SessionClosedEvent, CloseOptions } from './sync-server.js'
 export type { CloseCause } from './session.js'
-export type { DocumentStorage, StoredDocument, MaybePromise } from './storage/document-storage.js'
+export type { BatchEntry, DocumentStorage, StoredDocument, MaybePromise } from './storage/document-storage.js'
 export { MemoryStorage } from './storage/memory-storage.js'
 export { ServerMetrics } from './metrics.js'
 export { roomNameFromPath } from './room-name.js'

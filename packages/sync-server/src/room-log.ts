@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { DocumentStorage } from './storage/document-storage.js'
 import type { ServerMetrics } from './metrics.js'
 import type { AppendMeta } from './storage/history-store.js'
+import type { CommitParticipant, CommitQueue, PendingAppend } from './commit-queue.js'
 
 export interface LoggedUpdate<S> {
   readonly update: Uint8Array
@@ -15,6 +16,8 @@ export interface RoomLogOptions<S> {
   readonly log: Logger
   readonly compactAfterUpdates: number
   readonly compactAfterBytes: number
+  /** The server's group commit, which stores this room's updates with other rooms'. */
+  readonly commits: CommitQueue
   /** Who wrote an update, stored with it for history; null when unknown or not kept. */
   readonly authorOf: (origin: S) => string | null
   /** Updates are on disk: now they may be relayed. */
@@ -26,12 +29,15 @@ export interface RoomLogOptions<S> {
 }
 
 /**
- * A room's write path: updates are appended to storage before anyone else sees them, those
- * that arrive in the same tick in one batch (one transaction), and the log is compacted into
- * a snapshot off the message path once it passes a size or count threshold.
+ * A room's write path: updates are appended to storage before anyone else sees them, in the
+ * server's next group commit (one transaction with other rooms' updates where the store can),
+ * and the log is compacted into a snapshot off the message path once it passes a size or
+ * count threshold.
  */
-export class RoomLog<S> {
+export class RoomLog<S> implements CommitParticipant {
   private pending: Array<LoggedUpdate<S>> = []
+  /** What `take` handed to the group commit, until it says how that went. */
+  private taken: Array<LoggedUpdate<S>> | null = null
   private flushScheduled = false
   private compactScheduled = false
   private chain: Promise<void> = Promise.resolve()
@@ -57,26 +63,41 @@ export class RoomLog<S> {
     this.pending.push({ update, origin })
     if (this.flushScheduled) return
     this.flushScheduled = true
-    // setImmediate runs after the current batch of socket reads, so updates that arrived
-    // together share one storage transaction and one broadcast.
-    setImmediate(() => this.flush())
+    this.options.commits.schedule(this)
   }
 
-  /** Appends what is pending now (before answering a sync step 1, on shutdown). */
-  flush(): void {
+  take(): PendingAppend | null {
     this.flushScheduled = false
-    if (this.pending.length === 0 || this.closed) return
+    if (this.pending.length === 0 || this.closed) return null
     const batch = this.pending
     this.pending = []
-    const started = performance.now()
+    this.taken = batch
     const meta: AppendMeta = { at: Date.now(), authors: batch.map((p) => this.options.authorOf(p.origin)) }
+    return { name: this.options.name, updates: batch.map((p) => p.update), meta }
+  }
+
+  committed(append: PendingAppend): void {
+    const batch = this.taken
+    this.taken = null
+    if (batch) this.afterAppend(batch, append.meta, null)
+  }
+
+  failed(error: unknown): void {
+    this.taken = null
+    this.fail(error)
+  }
+
+  /** Appends what is pending now, on its own (before answering a sync step 1, on shutdown). */
+  flush(): void {
+    const append = this.take()
+    const batch = this.taken
+    this.taken = null
+    if (!append || !batch) return
+    const { meta } = append
+    const started = performance.now()
     let appended: ReturnType<DocumentStorage['append']>
     try {
-      appended = this.options.storage.append(
-        this.options.name,
-        batch.map((p) => p.update),
-        meta,
-      )
+      appended = this.options.storage.append(this.options.name, append.updates, meta)
     } catch (error) {
       this.fail(error)
       return
@@ -135,8 +156,9 @@ export class RoomLog<S> {
     this.pending = []
   }
 
-  private afterAppend(batch: ReadonlyArray<LoggedUpdate<S>>, meta: AppendMeta, started: number): void {
-    this.options.metrics.storageAppendSeconds.observe((performance.now() - started) / 1000)
+  /** `started`: when this room's own append began (a shared commit is timed by the queue). */
+  private afterAppend(batch: ReadonlyArray<LoggedUpdate<S>>, meta: AppendMeta, started: number | null): void {
+    if (started !== null) this.options.metrics.storageAppendSeconds.observe((performance.now() - started) / 1000)
     for (const { update } of batch) {
       this.count++
       this.bytes += update.byteLength

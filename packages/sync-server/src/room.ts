@@ -14,6 +14,7 @@ import { RoomDocument } from './room-document.js'
 import { DEFAULT_PRESENCE_LIMITS, type AwarenessEntry, type PresenceLimits } from './awareness-update.js'
 import { UpdateRelay, type RelayTarget } from './update-relay.js'
 import { RoomLog } from './room-log.js'
+import type { CommitQueue } from './commit-queue.js'
 import type { ClusterRelay } from './cluster/cluster-relay.js'
 import { RoomClusterLink, type ClusterLinkHost, type RemoteApplied } from './room-cluster-link.js'
 import { RoomHistory, type HistoryOptions } from './room-history.js'
@@ -32,6 +33,8 @@ export interface RoomOptions {
   readonly maxQueuedMessages: number
   /** Under load, updates relayed within this window share one frame. */
   readonly relayWindowMs: number
+  /** The server's group commit. */
+  readonly commits: CommitQueue
   /** Refuse updates that would grow the encoded document past this; 0 = no cap. */
   readonly maxDocumentBytes: number
   /** Other servers holding the same rooms, when running as a cluster. */
@@ -110,6 +113,7 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
       log: options.log,
       compactAfterUpdates: options.compactAfterUpdates,
       compactAfterBytes: options.compactAfterBytes,
+      commits: options.commits,
       // Authors are looked up only when they are kept (not with --history off or a store without history).
       authorOf: keepsHistory ? (origin) => (origin === null ? null : (origin.tokenName ?? this.presence.nameOf(origin))) : () => null,
       stored: (batch, meta) => {

@@ -32,6 +32,12 @@ export interface SyncServerOptions {
    * recipient; a lone edit is relayed at once. 0 relays every tick. Default 10 ms.
    */
   readonly relayWindowMs?: number
+  /**
+   * Group commit: rooms' updates stored in one transaction where the store can (SQLite). A
+   * commit waits for the rest of this window after the previous one, so a lone edit is stored
+   * at once and under load every edit waits at most this long. 0 commits every tick. Default 2 ms.
+   */
+  readonly commitWindowMs?: number
   /** Who may open which document. Default: open (everyone edits everything); see TokenAccessPolicy. */
   readonly access?: AccessPolicy
   /** Browser origins allowed besides the server's own; '*' allows any. Default none. */
@@ -113,6 +119,7 @@ export const DEFAULT_SYNC_SERVER_OPTIONS: ResolvedSyncServerOptions = Object.fre
   compactAfterBytes: 4 * 1024 * 1024,
   maxQueuedMessages: 1_000,
   relayWindowMs: 10,
+  commitWindowMs: 2,
   allowedOrigins: [],
   allowLoopbackOrigins: 'open-mode-only',
   allowedHosts: [],
@@ -179,6 +186,7 @@ function validateOptions(options: ResolvedSyncServerOptions): void {
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new RangeError(`${key} must be a positive number, got ${String(value)}`)
   }
   if (!Number.isFinite(options.relayWindowMs) || options.relayWindowMs < 0) throw new RangeError(`relayWindowMs must be >= 0, got ${options.relayWindowMs}`)
+  if (!Number.isFinite(options.commitWindowMs) || options.commitWindowMs < 0) throw new RangeError(`commitWindowMs must be >= 0, got ${options.commitWindowMs}`)
   if (!Number.isFinite(options.roomUnloadDelayMs) || options.roomUnloadDelayMs < 0)
     throw new RangeError(`roomUnloadDelayMs must be >= 0, got ${options.roomUnloadDelayMs}`)
   if (!options.pathPrefix.startsWith('/')) throw new RangeError(`pathPrefix must start with '/', got '${options.pathPrefix}'`)

@@ -13,6 +13,7 @@ import { COEDIT_PROTOCOL, OPEN_ACCESS, TOKEN_PROTOCOL_PREFIX, type AccessPolicy 
 import { REVOKED_REASON, RevocationList, type Revocation } from './access/revocations.js'
 import type { DocumentStorage } from './storage/document-storage.js'
 import { MemoryStorage } from './storage/memory-storage.js'
+import { CommitQueue } from './commit-queue.js'
 import type { ClusterRelay } from './cluster/cluster-relay.js'
 import { resolveOptions, type ResolvedSyncServerOptions, type SyncServerOptions } from './sync-server-options.js'
 import { DocumentService, type DocumentHost } from './document-service.js'
@@ -65,12 +66,14 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
   /** Versions, differences, restores and authorship. */
   readonly history: DocumentHistory
   private nextSessionId = 1
+  private readonly commits: CommitQueue
   private closing: Promise<void> | null = null
 
   constructor(options: SyncServerOptions = {}) {
     super()
     this.options = resolveOptions(options)
     this.storage = options.storage ?? new MemoryStorage()
+    this.commits = new CommitQueue(this.storage, this.options.commitWindowMs, (seconds) => this.metrics.storageAppendSeconds.observe(seconds))
     this.log = options.logger ?? pino({ level: 'info' })
     this.access = options.access ?? OPEN_ACCESS
     this.cluster = options.cluster ?? null
@@ -377,6 +380,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
         compactAfterBytes: this.options.compactAfterBytes,
         maxQueuedMessages: this.options.maxQueuedMessages,
         relayWindowMs: this.options.relayWindowMs,
+        commits: this.commits,
         maxDocumentBytes: this.options.maxDocumentBytes,
         presenceLimits: { ...DEFAULT_PRESENCE_LIMITS, maxStateBytes: this.options.maxPresenceBytes },
         history: this.options.history

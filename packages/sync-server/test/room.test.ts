@@ -1,8 +1,13 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
+import { join } from 'node:path'
 import * as Y from 'yjs'
 import { pino } from 'pino'
+import { tempDir } from '@coedit/test-utils'
 import { Room, type RoomMember } from '../src/room.js'
 import { MemoryStorage, ServerMetrics } from '../src/index.js'
+import { SqliteStorage } from '../src/sqlite.js'
+import { CommitQueue } from '../src/commit-queue.js'
+import type { BatchEntry, DocumentStorage } from '../src/storage/document-storage.js'
 import { MESSAGE_AUTH, MESSAGE_SYNC, SYNC_STEP_1, SYNC_UPDATE, encodeUpdate } from '../src/protocol.js'
 
 /** A member without a socket: it records what the room sends it and how it was closed. */
@@ -27,9 +32,10 @@ function member(id: number, canEdit = true): RoomMember & { sent: Uint8Array[]; 
   }
 }
 
-function room(storage = new MemoryStorage()): Room {
-  return new Room('unit', {
+function room(storage: DocumentStorage = new MemoryStorage(), name = 'unit', commits = new CommitQueue(storage, 0, () => {})): Room {
+  return new Room(name, {
     storage,
+    commits,
     metrics: new ServerMetrics(),
     log: pino({ level: 'silent' }),
     unloadDelayMs: 1_000,
@@ -91,5 +97,116 @@ describe('Room, without sockets', () => {
     r.receive(a, new Uint8Array([MESSAGE_SYNC, SYNC_UPDATE, 5, 1, 2]))
     expect(a.closedWith?.[1]).toBe(1007)
     expect(b.closedWith).toBeNull()
+  })
+})
+
+/** The real SQLite store, counting its shared commits (and failing them on demand). */
+class CountingSqlite extends SqliteStorage {
+  commits: string[][] = []
+  failWith: Error | null = null
+  override appendBatch(entries: readonly BatchEntry[]): void {
+    if (this.failWith) throw this.failWith
+    this.commits.push(entries.map((entry) => entry.name))
+    super.appendBatch(entries)
+  }
+}
+
+const dirs: Array<{ remove(): void }> = []
+afterEach(() => {
+  for (const d of dirs.splice(0)) d.remove()
+})
+
+function sqlite(): CountingSqlite {
+  const dir = tempDir()
+  dirs.push(dir)
+  return new CountingSqlite({ file: join(dir.path, 'coedit.db') })
+}
+
+const relayedTo = (m: { sent: Uint8Array[] }): number => m.sent.filter((frame) => frame[0] === MESSAGE_SYNC && frame[1] === SYNC_UPDATE).length
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 1))
+  }
+}
+
+describe('Group commit across rooms', () => {
+  it("stores the edits of several rooms in one commit, then relays each room's own", async () => {
+    const storage = sqlite()
+    const commits = new CommitQueue(storage, 0, () => {})
+    const [one, two] = [room(storage, 'one', commits), room(storage, 'two', commits)]
+    const [a, b, c, d] = [member(1), member(2), member(3), member(4)]
+    one.join(a)
+    one.join(b)
+    two.join(c)
+    two.join(d)
+    one.receive(a, typing('first'))
+    two.receive(c, typing('second'))
+    await until(() => relayedTo(b) === 1 && relayedTo(d) === 1, 'both rooms to relay')
+    expect(storage.commits).toEqual([['one', 'two']])
+    expect(relayedTo(a) + relayedTo(c)).toBe(0)
+    expect(storage.load('one').updates.length).toBe(1)
+    expect(storage.load('two').updates.length).toBe(1)
+    storage.close()
+  })
+
+  it('under load, edits that arrive within the window after a commit share the next one', async () => {
+    const storage = sqlite()
+    const commits = new CommitQueue(storage, 10_000, () => {})
+    const [one, two] = [room(storage, 'one', commits), room(storage, 'two', commits)]
+    const [a, b, c, d] = [member(1), member(2), member(3), member(4)]
+    for (const [r, m] of [
+      [one, a],
+      [one, b],
+      [two, c],
+      [two, d],
+    ] as const)
+      r.join(m)
+    // A lone edit is stored at once: nothing committed before it.
+    one.receive(a, typing('alone'))
+    await until(() => relayedTo(b) === 1, 'the lone edit to be relayed')
+    expect(storage.commits).toEqual([['one']])
+    // Two edits in different ticks, right after that commit: they wait for the window together.
+    one.receive(a, typing('later'))
+    await new Promise((resolve) => setImmediate(resolve))
+    two.receive(c, typing('also later'))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(storage.commits.length).toBe(1)
+    expect(relayedTo(b) + relayedTo(d)).toBe(1)
+    // Storing before answering a joiner does not wait for the window.
+    const joiner = member(5)
+    one.join(joiner)
+    one.receive(joiner, new Uint8Array([MESSAGE_SYNC, SYNC_STEP_1, 1, 0]))
+    expect(storage.load('one').updates.length).toBe(2)
+    await one.stored()
+    await two.stored()
+    expect(relayedTo(d)).toBe(1)
+    expect(storage.load('two').updates.length).toBe(1)
+    storage.close()
+  })
+
+  it('a failed commit relays nothing and closes every room it held', async () => {
+    const storage = sqlite()
+    storage.failWith = new Error('disk full')
+    const commits = new CommitQueue(storage, 0, () => {})
+    const [one, two] = [room(storage, 'one', commits), room(storage, 'two', commits)]
+    const [a, b, c, d] = [member(1), member(2), member(3), member(4)]
+    for (const [r, m] of [
+      [one, a],
+      [one, b],
+      [two, c],
+      [two, d],
+    ] as const)
+      r.join(m)
+    one.receive(a, typing('lost'))
+    two.receive(c, typing('also lost'))
+    await until(() => b.closedWith !== null && d.closedWith !== null, 'the rooms to close')
+    expect(b.closedWith?.[0]).toBe('storage-failed')
+    expect(relayedTo(b) + relayedTo(d)).toBe(0)
+    storage.failWith = null
+    expect(storage.load('one').updates.length).toBe(0)
+    storage.close()
   })
 })

@@ -58,4 +58,47 @@ describe('SqliteStorage', () => {
     storage.close()
     expect(() => storage.check()).toThrow()
   })
+
+  it('appends through the journal: one commit holds several documents, every reader sees it, a crash leaves nothing behind', () => {
+    const dir = tempDir()
+    dirs.push(dir)
+    const file = join(dir.path, 'coedit.db')
+    const doc = new Y.Doc()
+    const updates: Uint8Array[] = []
+    doc.on('update', (u: Uint8Array) => updates.push(u))
+    const text = doc.getText('t')
+    for (const word of ['alpha ', 'beta ', 'gamma']) text.insert(text.length, word)
+
+    const storage = new SqliteStorage({ file })
+    const at = Date.now()
+    storage.appendBatch([
+      { name: 'a', updates: updates.slice(0, 2), meta: { at, authors: ['Ann', 'Ann'] } },
+      { name: 'b', updates: [updates[0]!], meta: { at, authors: [null] } },
+    ])
+    // Readers of the catalogue, the log and authorship see what is still in the journal.
+    expect(storage.list({ limit: 10 }).map((d) => d.name)).toEqual(['a', 'b'])
+    expect(storage.describe('a')?.updatedAt).toBe(storage.describe('a')?.createdAt)
+    expect(storage.create('a', at)).toBe(false)
+    expect(storage.authorsSince('a', at)).toEqual(['Ann'])
+    expect(textOf(storage.load('a').updates)).toBe('alpha beta ')
+    // Sequence numbers go on after a fold: the last update lands after the first two.
+    storage.append('a', [updates[2]!], { at, authors: ['Bo'] })
+    storage.appendBatch([{ name: 'b', updates: [updates[1]!, updates[2]!] }])
+    // A process that dies here never folds: the rows stay in the journal, and whoever opens
+    // the file next folds them before anything reads the log.
+    const reopened = new SqliteStorage({ file })
+    const a = reopened.load('a')
+    expect(textOf(a.updates)).toBe('alpha beta gamma')
+    expect(a.logCount).toBe(3)
+    expect(textOf(reopened.load('b').updates)).toBe('alpha beta gamma')
+    expect(reopened.attribution('a').map((run) => run.author)).toEqual(['Ann', 'Bo'])
+    reopened.compact('a', Y.encodeStateAsUpdate(doc))
+    expect(reopened.load('a')).toMatchObject({ logCount: 0 })
+    reopened.append('a', [updates[2]!])
+    expect(reopened.load('a')).toMatchObject({ logCount: 1 })
+    reopened.remove('b', Date.now())
+    expect(reopened.load('b').updates).toHaveLength(0)
+    reopened.close()
+    storage.close()
+  })
 })

@@ -2,6 +2,13 @@ import type { AppendMeta } from './history-store.js'
 
 export type MaybePromise<T> = T | Promise<T>
 
+/** One document's part of a commit that holds several. */
+export interface BatchEntry {
+  readonly name: string
+  readonly updates: readonly Uint8Array[]
+  readonly meta?: AppendMeta
+}
+
 /** What a back end returns for one document: the snapshot (if any) followed by the log. */
 export interface StoredDocument {
   /** Yjs updates in the order they were stored; applying all of them rebuilds the document. */
@@ -33,6 +40,12 @@ export interface DocumentStorage {
   load(name: string): MaybePromise<StoredDocument>
   /** `meta` says who wrote each update and when; a store that keeps history records it with them. */
   append(name: string, updates: readonly Uint8Array[], meta?: AppendMeta): MaybePromise<void>
+  /**
+   * Optional, synchronous stores only: several documents' appends in one commit, durable when
+   * it returns (all or none). The server then stores the edits of every room that arrive
+   * together in one call (`commitWindowMs`).
+   */
+  appendBatch?(entries: readonly BatchEntry[]): void
   compact(name: string, state: Uint8Array): MaybePromise<void>
   /** Throws when the back end cannot serve requests; used by /healthz. */
   check(): MaybePromise<void>

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { DocumentStorage, StoredDocument } from './document-storage.js'
+import type { BatchEntry, DocumentStorage, StoredDocument } from './document-storage.js'
 import {
   distinctAuthors,
   foldRuns,
@@ -13,8 +13,9 @@ import {
   type VersionPage,
   type VersionRecord,
 } from './history-store.js'
-import { TOUCH_INTERVAL_MS, type DocumentCatalog, type DocumentRecord, type ListOptions } from './document-catalog.js'
+import { type DocumentCatalog, type DocumentRecord, type ListOptions } from './document-catalog.js'
 import { SqliteWebhooks } from './sqlite-webhooks.js'
+import { SqliteJournal } from './sqlite-journal.js'
 import type { PromoteOptions, WebhookDelivery, WebhookStore } from './webhook-store.js'
 import { loadDriver } from '../optional-driver.js'
 import { revocationFromRow, type Revocation, type RevocationRow, type RevocationStore, type StoredRevocation } from '../access/revocations.js'
@@ -32,21 +33,16 @@ export interface SqliteStorageOptions {
 
 /**
  * The embedded default: one SQLite file holding every document as a snapshot plus an
- * append-only log of updates. better-sqlite3 is synchronous, so an append is on disk before
- * the room relays the update in the same tick.
+ * append-only log of updates (appended through a journal, folded into the log in the
+ * background and before any read). better-sqlite3 is synchronous, so an append is on disk
+ * before the room relays the update in the same tick.
  */
 export class SqliteStorage implements DocumentStorage, RevocationStore, DocumentCatalog, WebhookStore, HistoryStore {
   private readonly db: Database.Database
   private readonly selectSnapshot: Database.Statement<[string], { data: Buffer }>
   private readonly selectLog: Database.Statement<[string], { data: Buffer }>
-  private readonly appendMany: (name: string, updates: readonly Uint8Array[], meta: AppendMeta | undefined) => void
-  private readonly appendOne: (name: string, update: Uint8Array, meta: AppendMeta | undefined) => unknown
   private readonly replaceWithSnapshot: (name: string, state: Uint8Array) => void
-  /** Last sequence number per loaded document: this process is the file's only writer. */
-  private readonly lastSeq = new Map<string, number>()
-  /** When each document's updated_at was last written, to write it at most once a second. */
-  private readonly touched = new Map<string, number>()
-  private readonly appendTouching: (name: string, updates: readonly Uint8Array[], now: number, meta: AppendMeta | undefined) => void
+  private readonly journal: SqliteJournal
   private readonly removeAll: (name: string, at: number) => void
   private readonly selectDeleted: Database.Statement<[string], { deleted_at: number | null }>
   /** The webhook outbox, once enabled: edits and deletions are recorded with them. */
@@ -61,8 +57,8 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
     this.db.pragma('busy_timeout = 5000')
     this.db.pragma('journal_size_limit = 67108864')
     const hadCatalog = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents'").get() !== undefined
-    // The log is clustered by (doc, seq) in one b-tree (WITHOUT ROWID): appending an update
-    // writes one page, not a table page, an index page and a sequence page.
+    // The log is clustered by (doc, seq) in one b-tree (WITHOUT ROWID): loading a document
+    // reads its pages only. Appends reach it through the journal (sqlite-journal.ts).
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS snapshots (
         doc TEXT PRIMARY KEY,
@@ -128,34 +124,10 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
     this.selectDeleted = this.db.prepare('SELECT deleted_at FROM documents WHERE doc = ?')
     this.selectSnapshot = this.db.prepare('SELECT data FROM snapshots WHERE doc = ?')
     this.selectLog = this.db.prepare('SELECT data FROM log WHERE doc = ? ORDER BY seq')
-    const selectLastSeq = this.db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM log WHERE doc = ?')
-    const insertUpdate = this.db.prepare<[string, number, Uint8Array, string | null, number | null]>(
-      'INSERT INTO log (doc, seq, data, author, at) VALUES (?, ?, ?, ?, ?)',
-    )
     const upsertSnapshot = this.db.prepare<[string, Uint8Array, number]>(
       'INSERT INTO snapshots (doc, data, updated_at) VALUES (?, ?, ?) ON CONFLICT(doc) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at',
     )
     const deleteLog = this.db.prepare<[string]>('DELETE FROM log WHERE doc = ?')
-    const nextSeq = (name: string): number => {
-      const last = this.lastSeq.get(name) ?? selectLastSeq.get(name)?.seq ?? 0
-      this.lastSeq.set(name, last + 1)
-      return last + 1
-    }
-    // One transaction per batch: a tick's worth of updates costs one commit, not one each.
-    const insert = (name: string, updates: readonly Uint8Array[], meta: AppendMeta | undefined): void => {
-      for (let i = 0; i < updates.length; i++) insertUpdate.run(name, nextSeq(name), updates[i]!, meta?.authors[i] ?? null, meta?.at ?? null)
-    }
-    this.appendOne = (name: string, update: Uint8Array, meta: AppendMeta | undefined) =>
-      insertUpdate.run(name, nextSeq(name), update, meta?.authors[0] ?? null, meta?.at ?? null)
-    this.appendMany = this.db.transaction(insert)
-    const touch = this.db.prepare<[string, number, number]>(
-      'INSERT INTO documents (doc, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT(doc) DO UPDATE SET updated_at = excluded.updated_at',
-    )
-    this.appendTouching = this.db.transaction((name: string, updates: readonly Uint8Array[], now: number, meta: AppendMeta | undefined) => {
-      insert(name, updates, meta)
-      touch.run(name, now, now)
-      this.webhooks?.record(name, 'changed', now)
-    })
     const deleteSnapshot = this.db.prepare<[string]>('DELETE FROM snapshots WHERE doc = ?')
     const markDeleted = this.db.prepare<[string, number, number, number]>(
       'INSERT INTO documents (doc, created_at, updated_at, deleted_at) VALUES (?, ?, ?, ?) ON CONFLICT(doc) DO UPDATE SET deleted_at = excluded.deleted_at',
@@ -186,10 +158,12 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
       upsertSnapshot.run(name, state, Date.now())
       deleteLog.run(name)
     })
+    this.journal = new SqliteJournal(this.db, () => this.webhooks)
   }
 
   load(name: string): StoredDocument {
-    this.lastSeq.delete(name)
+    this.journal.fold()
+    this.journal.forget(name)
     const updates: Uint8Array[] = []
     const snapshot = this.selectSnapshot.get(name)
     if (snapshot) updates.push(snapshot.data)
@@ -204,20 +178,16 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
   }
 
   append(name: string, updates: readonly Uint8Array[], meta?: AppendMeta): void {
-    const now = Date.now()
-    // The catalogue's updated_at is written with the first append and then once a second at most.
-    if (now - (this.touched.get(name) ?? -Infinity) >= TOUCH_INTERVAL_MS) {
-      this.appendTouching(name, updates, now, meta)
-      this.touched.set(name, now)
-    } else if (updates.length === 1) {
-      // A lone statement is its own transaction; BEGIN and COMMIT around it only cost time.
-      this.appendOne(name, updates[0]!, meta)
-    } else {
-      this.appendMany(name, updates, meta)
-    }
+    this.journal.append([{ name, updates, meta }])
+  }
+
+  /** Several documents' updates in one commit (the server's group commit). */
+  appendBatch(entries: readonly BatchEntry[]): void {
+    this.journal.append(entries)
   }
 
   describe(name: string): DocumentRecord | null {
+    this.journal.fold()
     const row = this.db
       .prepare<[string, string, string], { created_at: number; updated_at: number; deleted_at: number | null; bytes: number }>(
         `SELECT created_at, updated_at, deleted_at,
@@ -233,6 +203,7 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
   }
 
   list({ prefix = '', after = '', limit }: ListOptions): DocumentRecord[] {
+    this.journal.fold()
     const rows = this.db
       .prepare<[number, string, string, number], { doc: string }>(
         'SELECT doc FROM documents WHERE deleted_at IS NULL AND substr(doc, 1, ?) = ? AND doc > ? ORDER BY doc LIMIT ?',
@@ -242,18 +213,20 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
   }
 
   create(name: string, at: number): boolean {
+    this.journal.fold()
     return this.db.prepare('INSERT INTO documents (doc, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT(doc) DO NOTHING').run(name, at, at).changes === 1
   }
 
   remove(name: string, at: number): void {
+    this.journal.fold()
     this.removeAll(name, at)
-    this.lastSeq.delete(name)
-    this.touched.delete(name)
+    this.journal.forget(name)
   }
 
   compact(name: string, state: Uint8Array): void {
+    this.journal.fold()
     this.replaceWithSnapshot(name, state)
-    this.lastSeq.delete(name)
+    this.journal.forget(name)
   }
 
   check(): void {
@@ -283,6 +256,7 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
   }
 
   attribution(name: string): AttributionRun[] {
+    this.journal.fold()
     const runs = this.db
       .prepare<[string], AttributionRun>('SELECT client, clock_start AS "start", clock_end AS "end", author, at FROM attribution WHERE doc = ? ORDER BY n')
       .all(name)
@@ -293,6 +267,7 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
   }
 
   authorsSince(name: string, at: number): string[] {
+    this.journal.fold()
     const rows = this.db
       .prepare<[string, number, string, number], { author: string | null }>(
         'SELECT DISTINCT author FROM log WHERE doc = ? AND at >= ? UNION SELECT DISTINCT author FROM attribution WHERE doc = ? AND at >= ?',
@@ -327,10 +302,9 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
   }
 
   promoteChanges(options: PromoteOptions): number {
-    const promoted = this.webhooks?.promote(options) ?? []
-    // Their next edit must be recorded again, not skipped as already touched this second.
-    for (const doc of promoted) this.touched.delete(doc)
-    return promoted.length
+    // Edits still in the journal are recorded as changes when it folds.
+    this.journal.fold()
+    return this.webhooks?.promote(options).length ?? 0
   }
 
   claimDeliveries(now: number, leaseMs: number, limit: number): WebhookDelivery[] {
@@ -378,7 +352,10 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
   }
 
   close(): void {
-    if (this.db.open) this.db.close()
+    if (!this.db.open) return
+    this.journal.fold()
+    this.journal.close()
+    this.db.close()
   }
 }
 

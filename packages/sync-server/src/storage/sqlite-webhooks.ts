@@ -41,7 +41,7 @@ export class SqliteWebhooks implements Omit<WebhookStore, 'enableWebhooks'> {
     )
   }
 
-  /** Called inside the transaction that stores the edit (or the deletion). */
+  /** Called inside the transaction that folds edits into the log (or stores the deletion). */
   record(doc: string, kind: 'changed' | 'deleted', at: number): void {
     if (kind === 'deleted') this.db.prepare("DELETE FROM webhook_changes WHERE doc = ? AND kind = 'changed'").run(doc)
     this.recordStatement.run(doc, kind, at, at)

@@ -1,0 +1,120 @@
+import type Database from 'better-sqlite3'
+import type { BatchEntry } from './document-storage.js'
+import type { SqliteWebhooks } from './sqlite-webhooks.js'
+
+/** The journal is folded into the log at least this often while it holds anything. */
+export const FOLD_INTERVAL_MS = 5_000
+/** …and as soon as it holds this many updates, so a fold stays a few milliseconds. */
+export const FOLD_AFTER_ROWS = 4_000
+
+/**
+ * Where appends land first: a table in arrival order with no index, so a commit writes the
+ * one page at its end whichever documents it holds. The log is clustered by document (that
+ * is what makes loading one cheap), so appending there costs a page per document per commit:
+ * with many rooms each edit was a page of its own. Folding moves the journal into the log
+ * sorted by document, a page per document for many updates, and brings the catalogue's
+ * updated_at and the webhook outbox up to date with it.
+ *
+ * Rows in the journal are as durable as rows in the log (same file, same commit). Whoever
+ * reads the log, the catalogue or the outbox folds first (`fold` is cheap when empty); a
+ * journal left by a crash is folded when the file is opened.
+ */
+export class SqliteJournal {
+  private rows = 0
+  private timer: NodeJS.Timeout | null = null
+  private readonly insertRow: Database.Statement<[string, number, Uint8Array, string | null, number | null, number]>
+  private readonly selectLastSeq: Database.Statement<[string, string], { seq: number | null }>
+  private readonly commit: (entries: readonly BatchEntry[], now: number) => void
+  private readonly foldAll: () => void
+  /** Last sequence number per document written since it was loaded: this process is the file's only writer. */
+  private readonly lastSeq = new Map<string, number>()
+
+  constructor(db: Database.Database, webhooks: () => SqliteWebhooks | null) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS journal (
+        id INTEGER PRIMARY KEY,
+        doc TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        author TEXT,
+        at INTEGER,
+        written_at INTEGER NOT NULL
+      );
+    `)
+    this.insertRow = db.prepare('INSERT INTO journal (doc, seq, data, author, at, written_at) VALUES (?, ?, ?, ?, ?, ?)')
+    this.selectLastSeq = db.prepare(
+      'SELECT max(seq) AS seq FROM (SELECT max(seq) AS seq FROM log WHERE doc = ? UNION ALL SELECT max(seq) AS seq FROM journal WHERE doc = ?)',
+    )
+    this.commit = db.transaction((entries: readonly BatchEntry[], now: number) => {
+      for (const { name, updates, meta } of entries) {
+        for (let i = 0; i < updates.length; i++) this.insertRow.run(name, this.nextSeq(name), updates[i]!, meta?.authors[i] ?? null, meta?.at ?? null, now)
+      }
+    })
+    const moveToLog = db.prepare('INSERT INTO log (doc, seq, data, author, at) SELECT doc, seq, data, author, at FROM journal ORDER BY doc, seq')
+    const touched = db.prepare<[], { doc: string; first: number; last: number }>(
+      'SELECT doc, min(written_at) AS first, max(written_at) AS last FROM journal GROUP BY doc',
+    )
+    const touch = db.prepare<[string, number, number]>(
+      'INSERT INTO documents (doc, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT(doc) DO UPDATE SET updated_at = max(updated_at, excluded.updated_at)',
+    )
+    const clear = db.prepare('DELETE FROM journal')
+    this.foldAll = db.transaction(() => {
+      const outbox = webhooks()
+      for (const doc of touched.all()) {
+        touch.run(doc.doc, doc.first, doc.last)
+        outbox?.record(doc.doc, 'changed', doc.last)
+      }
+      moveToLog.run()
+      clear.run()
+    })
+    // A journal left by a crash.
+    this.rows = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM journal').get()?.n ?? 0
+    this.fold()
+  }
+
+  /** Appends every entry in one transaction; durable when it returns. */
+  append(entries: readonly BatchEntry[]): void {
+    this.commit(entries, Date.now())
+    for (const entry of entries) this.rows += entry.updates.length
+    if (this.rows >= FOLD_AFTER_ROWS) this.fold()
+    else if (!this.timer && this.rows > 0) {
+      this.timer = setTimeout(() => this.foldOnTimer(), FOLD_INTERVAL_MS)
+      this.timer.unref()
+    }
+  }
+
+  /** Moves everything journalled into the log; nothing to do when the journal is empty. */
+  fold(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    if (this.rows === 0) return
+    this.foldAll()
+    this.rows = 0
+  }
+
+  /** The document's log is read afresh (loaded, compacted, removed): its sequence is looked up again. */
+  forget(name: string): void {
+    this.lastSeq.delete(name)
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+  }
+
+  private nextSeq(name: string): number {
+    const last = this.lastSeq.get(name) ?? this.selectLastSeq.get(name, name)?.seq ?? 0
+    this.lastSeq.set(name, last + 1)
+    return last + 1
+  }
+
+  private foldOnTimer(): void {
+    this.timer = null
+    try {
+      this.fold()
+    } catch {
+      // The rows stay in the journal, where every reader finds them by folding first; the next
+      // append schedules another try.
+    }
+  }
+}
