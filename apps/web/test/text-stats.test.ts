@@ -68,6 +68,29 @@ describe('live text statistics', () => {
     expect(live.stats().words).toBeGreaterThan(10)
   })
 
+  it('finds the title after every change to a long text, without reading the text for changes past its start', () => {
+    const doc = new Y.Doc()
+    const text = doc.getText('text')
+    // The title sits near the end of the stretch it is looked for in, so edits before it move it in and out.
+    text.insert(0, '\n'.repeat(1_990) + 'The title\n' + 'body text '.repeat(600))
+    const live = new LiveTextStats(text.toString())
+    text.observe((event) => live.apply(event.delta, text.toString()))
+    const pieces = ['\n', 'word', ' ', '\n\n\n', 'Another title\n', 'x'.repeat(300)]
+    let seed = 5
+    const next = (n: number): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n
+    for (let round = 0; round < 400; round++) {
+      const length = text.length
+      // Mostly near the start, where the title is; now and then far past it, or a big cut.
+      const at = next(4) === 0 ? next(length + 1) : next(Math.min(length, 2_500) + 1)
+      const kind = next(5)
+      if (kind === 0 && length > 0) text.delete(at, Math.min(length - at, 1 + next(3_000)))
+      else if (kind === 1 && length > 0) text.delete(at, Math.min(length - at, 1 + next(20)))
+      else text.insert(at, pieces[next(pieces.length)]!)
+      if (text.length < 3_000) text.insert(text.length, 'more text '.repeat(300))
+      expect(live.stats().title, `round ${round}`).toBe(titleOf(text.toString()))
+    }
+  })
+
   it('counts afresh when a change cannot be followed', () => {
     const doc = new Y.Doc()
     const text = doc.getText('text')

@@ -1,6 +1,14 @@
+/** How much of the text the title is looked for in. */
+const TITLE_SCAN = 2_000
+/**
+ * The prefix the live stats keep for the title: more than it reads, so deleting there seldom
+ * needs the whole text (reading a text just joined from slices copies all of it).
+ */
+const HEAD_KEEP = 4_000
+
 /** The first non-empty line, trimmed and shortened: what the tab and the recent list show. */
 export function titleOf(text: string): string {
-  const end = Math.min(text.length, 2_000)
+  const end = Math.min(text.length, TITLE_SCAN)
   for (const line of text.slice(0, end).split('\n')) {
     const trimmed = line.trim()
     if (trimmed) return trimmed.length > 60 ? `${trimmed.slice(0, 59)}…` : trimmed
@@ -120,10 +128,15 @@ export class LiveTextStats {
   private graphemes: { text: string; count: number } | null = null
   /** A change could not be followed (an embed, or a text that does not match it): recount when asked. */
   private lost = false
+  /** A prefix of the text, at least as long as the title reads (or the whole text). */
+  private head: string
+  /** null: the head changed since the title was found. */
+  private title: string | null = null
 
   constructor(private text: string) {
     this.words = countWords(text)
     this.clustering = countClustering(text, 0, text.length)
+    this.head = text.slice(0, HEAD_KEEP)
   }
 
   /**
@@ -135,6 +148,7 @@ export class LiveTextStats {
     const old = this.text
     this.text = next
     if (this.lost) return
+    this.followHead(delta, next)
     // The changed span, from the first delete or insert to the end of the last (in the old
     // text), and what stands there now: retained stretches and inserted text.
     let index = 0
@@ -180,19 +194,50 @@ export class LiveTextStats {
     this.clustering += clustering - countClustering(old, from, end)
   }
 
+  /** Keeps the head in step: a change past it costs nothing, one in it costs the head's length. */
+  private followHead(delta: readonly TextDeltaOp[], next: string): void {
+    const head = this.head
+    let now = ''
+    let index = 0
+    let touched = false
+    for (const op of delta) {
+      if (index >= head.length) break
+      if (op.retain !== undefined) {
+        now += head.slice(index, index + op.retain)
+        index += op.retain
+      } else if (op.delete !== undefined) {
+        index += op.delete
+        touched = true
+      } else if (typeof op.insert === 'string') {
+        now += op.insert
+        touched = true
+      } else return // an embed: the text is recounted, head included
+    }
+    if (!touched) return
+    if (index < head.length) now += head.slice(index)
+    if (now.length > HEAD_KEEP) now = now.slice(0, HEAD_KEEP)
+    // Deleted past most of what was kept: only the text itself has what follows.
+    else if (now.length < Math.min(next.length, TITLE_SCAN)) now = next.slice(0, HEAD_KEEP)
+    this.head = now
+    this.title = null
+  }
+
   stats(): TextStats {
     const text = this.text
     if (this.lost) {
       this.lost = false
       this.words = countWords(text)
       this.clustering = countClustering(text, 0, text.length)
+      this.head = text.slice(0, HEAD_KEEP)
+      this.title = null
     }
     let characters = text.length
     if (this.clustering > 0) {
       if (this.graphemes?.text !== text) this.graphemes = { text, count: countGraphemes(text) }
       characters = this.graphemes.count
     }
-    return { title: titleOf(text), characters, words: this.words }
+    this.title ??= titleOf(this.head)
+    return { title: this.title, characters, words: this.words }
   }
 }
 
