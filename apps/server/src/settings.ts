@@ -201,7 +201,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'COEDIT_COMMIT_WINDOW_MS',
     kind: 'int',
     min: 0,
-    help: 'Under load, rooms store their edits in one SQLite commit at most this often (a lone edit is stored at once)',
+    help: 'With many rooms busy, their edits share one SQLite commit at most this often (a lone edit, or one room alone, is stored at once)',
   },
   {
     key: 'shutdownTimeoutMs',

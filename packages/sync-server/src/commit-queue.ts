@@ -29,13 +29,16 @@ function batches(storage: DocumentStorage): storage is BatchingStorage {
  * Group commit across rooms. Rooms with updates to store join the next commit; with a store
  * that can, every room's updates go in one transaction, then each room relays its own. A
  * commit runs after the current batch of socket reads (setImmediate); when the previous one
- * went less than `windowMs` ago it waits for the rest of that window, so under load commits
- * are at most one per window and hold many rooms' edits, while a lone edit is never delayed.
+ * went less than `windowMs` ago and held other rooms, it waits for the rest of that window,
+ * so with many rooms busy commits are at most one per window and hold many rooms' edits.
+ * A lone edit, and one room's edits back to back (a script, a fast round trip), never wait.
  */
 export class CommitQueue {
   private readonly waiting = new Set<CommitParticipant>()
   private scheduled = false
   private lastCommitAt = -Infinity
+  /** The only room of the last commit, or null when it held several. */
+  private lastAlone: CommitParticipant | null = null
   private readonly windowMs: number
 
   constructor(
@@ -52,7 +55,7 @@ export class CommitQueue {
     this.waiting.add(participant)
     if (this.scheduled) return
     this.scheduled = true
-    const wait = this.lastCommitAt + this.windowMs - performance.now()
+    const wait = participant === this.lastAlone ? 0 : this.lastCommitAt + this.windowMs - performance.now()
     if (wait > 0) setTimeout(() => this.run(), wait)
     else setImmediate(() => this.run())
   }
@@ -62,6 +65,7 @@ export class CommitQueue {
     this.lastCommitAt = performance.now()
     const participants = [...this.waiting]
     this.waiting.clear()
+    this.lastAlone = participants.length === 1 ? participants[0]! : null
     if (!batches(this.storage)) {
       for (const participant of participants) participant.flush()
       return

@@ -34,8 +34,9 @@ export interface SyncServerOptions {
   readonly relayWindowMs?: number
   /**
    * Group commit: rooms' updates stored in one transaction where the store can (SQLite). A
-   * commit waits for the rest of this window after the previous one, so a lone edit is stored
-   * at once and under load every edit waits at most this long. 0 commits every tick. Default 2 ms.
+   * commit waits for the rest of this window after a previous one that held other rooms, so
+   * with many rooms busy every edit waits at most this long; a lone edit, and one room's edits
+   * back to back, are stored at once. 0 commits every tick. Default 2 ms.
    */
   readonly commitWindowMs?: number
   /** Who may open which document. Default: open (everyone edits everything); see TokenAccessPolicy. */

@@ -132,16 +132,22 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
+/** Two rooms of two members each, sharing one group commit. */
+function twoRooms(storage: CountingSqlite, windowMs: number) {
+  const commits = new CommitQueue(storage, windowMs, () => {})
+  const [one, two] = [room(storage, 'one', commits), room(storage, 'two', commits)]
+  const [a, b, c, d] = [member(1), member(2), member(3), member(4)]
+  one.join(a)
+  one.join(b)
+  two.join(c)
+  two.join(d)
+  return { one, two, a, b, c, d }
+}
+
 describe('Group commit across rooms', () => {
   it("stores the edits of several rooms in one commit, then relays each room's own", async () => {
     const storage = sqlite()
-    const commits = new CommitQueue(storage, 0, () => {})
-    const [one, two] = [room(storage, 'one', commits), room(storage, 'two', commits)]
-    const [a, b, c, d] = [member(1), member(2), member(3), member(4)]
-    one.join(a)
-    one.join(b)
-    two.join(c)
-    two.join(d)
+    const { one, two, a, b, c, d } = twoRooms(storage, 0)
     one.receive(a, typing('first'))
     two.receive(c, typing('second'))
     await until(() => relayedTo(b) === 1 && relayedTo(d) === 1, 'both rooms to relay')
@@ -152,37 +158,47 @@ describe('Group commit across rooms', () => {
     storage.close()
   })
 
-  it('under load, edits that arrive within the window after a commit share the next one', async () => {
+  it('under load, edits that arrive within the window after a commit share the next one; a lone edit waits for nothing', async () => {
     const storage = sqlite()
-    const commits = new CommitQueue(storage, 10_000, () => {})
-    const [one, two] = [room(storage, 'one', commits), room(storage, 'two', commits)]
-    const [a, b, c, d] = [member(1), member(2), member(3), member(4)]
-    for (const [r, m] of [
-      [one, a],
-      [one, b],
-      [two, c],
-      [two, d],
-    ] as const)
-      r.join(m)
-    // A lone edit is stored at once: nothing committed before it.
-    one.receive(a, typing('alone'))
-    await until(() => relayedTo(b) === 1, 'the lone edit to be relayed')
-    expect(storage.commits).toEqual([['one']])
-    // Two edits in different ticks, right after that commit: they wait for the window together.
+    const { one, two, a, b, c, d } = twoRooms(storage, 1_000)
+    two.receive(c, typing('alone'))
+    await until(() => relayedTo(d) === 1, 'the lone edit to be relayed')
+    expect(storage.commits).toEqual([['two']])
+    // Right after that commit, edits of both rooms in different ticks: with no window each would be a commit of its own.
     one.receive(a, typing('later'))
     await new Promise((resolve) => setImmediate(resolve))
     two.receive(c, typing('also later'))
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    expect(storage.commits.length).toBe(1)
-    expect(relayedTo(b) + relayedTo(d)).toBe(1)
-    // Storing before answering a joiner does not wait for the window.
+    await until(() => relayedTo(b) === 1 && relayedTo(d) === 2, 'both to be relayed')
+    expect(storage.commits).toEqual([['two'], ['one', 'two']])
+    storage.close()
+  })
+
+  it("one room's edits back to back never wait for the window", async () => {
+    const storage = sqlite()
+    const { one, a, b } = twoRooms(storage, 60_000)
+    for (let i = 1; i <= 3; i++) {
+      one.receive(a, typing(`edit ${i}`))
+      await until(() => relayedTo(b) === i, `edit ${i} to be relayed`)
+    }
+    expect(storage.commits).toEqual([['one'], ['one'], ['one']])
+    storage.close()
+  })
+
+  it('stores what waits for the window at once when a joiner must be answered', async () => {
+    const storage = sqlite()
+    const { one, two, a, b, c } = twoRooms(storage, 5_000)
+    one.receive(a, typing('alone'))
+    await until(() => relayedTo(b) === 1, 'the lone edit to be relayed')
+    // Another room's edit right after that commit waits for the window; so does this one, queued with it.
+    two.receive(c, typing('other room'))
+    await new Promise((resolve) => setImmediate(resolve))
+    one.receive(a, typing('waiting'))
     const joiner = member(5)
     one.join(joiner)
     one.receive(joiner, new Uint8Array([MESSAGE_SYNC, SYNC_STEP_1, 1, 0]))
     expect(storage.load('one').updates.length).toBe(2)
-    await one.stored()
+    expect(relayedTo(b)).toBe(2)
     await two.stored()
-    expect(relayedTo(d)).toBe(1)
     expect(storage.load('two').updates.length).toBe(1)
     storage.close()
   })
@@ -190,16 +206,7 @@ describe('Group commit across rooms', () => {
   it('a failed commit relays nothing and closes every room it held', async () => {
     const storage = sqlite()
     storage.failWith = new Error('disk full')
-    const commits = new CommitQueue(storage, 0, () => {})
-    const [one, two] = [room(storage, 'one', commits), room(storage, 'two', commits)]
-    const [a, b, c, d] = [member(1), member(2), member(3), member(4)]
-    for (const [r, m] of [
-      [one, a],
-      [one, b],
-      [two, c],
-      [two, d],
-    ] as const)
-      r.join(m)
+    const { one, two, a, b, c, d } = twoRooms(storage, 0)
     one.receive(a, typing('lost'))
     two.receive(c, typing('also lost'))
     await until(() => b.closedWith !== null && d.closedWith !== null, 'the rooms to close')
