@@ -201,7 +201,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'COEDIT_COMMIT_WINDOW_MS',
     kind: 'int',
     min: 0,
-    help: 'With many rooms busy, their edits share one SQLite commit at most this often (a lone edit, or one room alone, is stored at once)',
+    help: 'Rooms busy at once share one SQLite commit at most this often (0: one commit per event-loop turn; a lone edit never waits)',
   },
   {
     key: 'shutdownTimeoutMs',

@@ -33,10 +33,11 @@ export interface SyncServerOptions {
    */
   readonly relayWindowMs?: number
   /**
-   * Group commit: rooms' updates stored in one transaction where the store can (SQLite). A
-   * commit waits for the rest of this window after a previous one that held other rooms, so
-   * with many rooms busy every edit waits at most this long; a lone edit, and one room's edits
-   * back to back, are stored at once. 0 commits every tick. Default 2 ms.
+   * Group commit: the updates of every room that arrive in one turn of the event loop are
+   * stored in one transaction where the store can (SQLite). With a window, a commit also waits
+   * for the rest of it after a previous one that held other rooms (a lone edit, and one room's
+   * edits back to back, never wait), trading up to that much latency for fewer commits.
+   * Default 0: measured with 500 busy rooms, 2 ms saved no CPU and added 3 ms to the lag p99.
    */
   readonly commitWindowMs?: number
   /** Who may open which document. Default: open (everyone edits everything); see TokenAccessPolicy. */
@@ -120,7 +121,7 @@ export const DEFAULT_SYNC_SERVER_OPTIONS: ResolvedSyncServerOptions = Object.fre
   compactAfterBytes: 4 * 1024 * 1024,
   maxQueuedMessages: 1_000,
   relayWindowMs: 10,
-  commitWindowMs: 2,
+  commitWindowMs: 0,
   allowedOrigins: [],
   allowLoopbackOrigins: 'open-mode-only',
   allowedHosts: [],

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import * as Y from 'yjs'
+import Database from 'better-sqlite3'
 import { SqliteStorage } from '../src/sqlite.js'
+import { FOLD_AFTER_ROWS, FOLD_STEP_ROWS } from '../src/storage/sqlite-journal.js'
 import { tempDir } from '@coedit/test-utils'
 
 const dirs: Array<{ remove(): void }> = []
@@ -99,6 +101,36 @@ describe('SqliteStorage', () => {
     reopened.remove('b', Date.now())
     expect(reopened.load('b').updates).toHaveLength(0)
     reopened.close()
+    storage.close()
+  })
+
+  it('folds a full journal into the log in small steps off the append, and loses nothing', async () => {
+    const dir = tempDir()
+    dirs.push(dir)
+    const file = join(dir.path, 'coedit.db')
+    const storage = new SqliteStorage({ file })
+    const peek = new Database(file, { readonly: true })
+    const journalled = (): number => peek.prepare<[], { n: number }>('SELECT count(*) AS n FROM journal').get()!.n
+    const docs = new Map<string, Y.Doc>()
+    for (let i = 0; i < FOLD_AFTER_ROWS; i++) {
+      const name = `room-${i % 7}`
+      let doc = docs.get(name)
+      if (!doc) docs.set(name, (doc = new Y.Doc()))
+      let update: Uint8Array | null = null
+      doc.once('update', (u: Uint8Array) => (update = u))
+      doc.getText('t').insert(doc.getText('t').length, 'x')
+      storage.appendBatch([{ name, updates: [update!] }])
+    }
+    // The append that fills the journal does not fold it there and then…
+    expect(journalled()).toBe(FOLD_AFTER_ROWS)
+    // …the next turns of the event loop do, a step at a time.
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(journalled()).toBe(FOLD_AFTER_ROWS - FOLD_STEP_ROWS)
+    const deadline = Date.now() + 10_000
+    while (journalled() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(journalled()).toBe(0)
+    for (const [name, doc] of docs) expect(textOf(storage.load(name).updates)).toBe(doc.getText('t').toString())
+    peek.close()
     storage.close()
   })
 })
