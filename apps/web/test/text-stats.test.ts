@@ -91,6 +91,24 @@ describe('live text statistics', () => {
     }
   })
 
+  it('finds the title of a text typed from nothing, a key at a time, and pasted past what it keeps', () => {
+    const doc = new Y.Doc()
+    const text = doc.getText('text')
+    const live = new LiveTextStats('')
+    text.observe((event) => live.apply(event.delta, text.toString()))
+    for (const key of 'first line\nmore') {
+      text.insert(text.length, key)
+      expect(live.stats().title).toBe(titleOf(text.toString()))
+    }
+    text.delete(0, text.length)
+    expect(live.stats().title).toBe('Untitled')
+    text.insert(0, '\n'.repeat(3_999))
+    text.insert(text.length, 'late title\n')
+    text.delete(0, 2_500)
+    expect(live.stats().title).toBe(titleOf(text.toString()))
+    expect(live.stats().title).toBe('late title')
+  })
+
   it('counts afresh when a change cannot be followed', () => {
     const doc = new Y.Doc()
     const text = doc.getText('text')

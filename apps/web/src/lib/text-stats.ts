@@ -197,11 +197,13 @@ export class LiveTextStats {
   /** Keeps the head in step: a change past it costs nothing, one in it costs the head's length. */
   private followHead(delta: readonly TextDeltaOp[], next: string): void {
     const head = this.head
+    // Shorter than it keeps: the head is the whole text, and text added at its end belongs to it.
+    const whole = head.length < HEAD_KEEP
     let now = ''
     let index = 0
     let touched = false
     for (const op of delta) {
-      if (index >= head.length) break
+      if (index > head.length || (index === head.length && !whole)) break
       if (op.retain !== undefined) {
         now += head.slice(index, index + op.retain)
         index += op.retain
