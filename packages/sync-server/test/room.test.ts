@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import * as Y from 'yjs'
 import { pino } from 'pino'
-import { tempDir } from '@coedit/test-utils'
+import { tempDir, waitFor } from '@coedit/test-utils'
 import { Room, type RoomMember } from '../src/room.js'
 import { MemoryStorage, ServerMetrics } from '../src/index.js'
 import { SqliteStorage } from '../src/sqlite.js'
@@ -124,14 +124,6 @@ function sqlite(): CountingSqlite {
 
 const relayedTo = (m: { sent: Uint8Array[] }): number => m.sent.filter((frame) => frame[0] === MESSAGE_SYNC && frame[1] === SYNC_UPDATE).length
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 1))
-  }
-}
-
 /** Two rooms of two members each, sharing one group commit. */
 function twoRooms(storage: CountingSqlite, windowMs: number) {
   const commits = new CommitQueue(storage, windowMs, () => {})
@@ -150,7 +142,7 @@ describe('Group commit across rooms', () => {
     const { one, two, a, b, c, d } = twoRooms(storage, 0)
     one.receive(a, typing('first'))
     two.receive(c, typing('second'))
-    await until(() => relayedTo(b) === 1 && relayedTo(d) === 1, 'both rooms to relay')
+    await waitFor('both rooms to relay', () => relayedTo(b) === 1 && relayedTo(d) === 1)
     expect(storage.commits).toEqual([['one', 'two']])
     expect(relayedTo(a) + relayedTo(c)).toBe(0)
     expect(storage.load('one').updates.length).toBe(1)
@@ -162,13 +154,13 @@ describe('Group commit across rooms', () => {
     const storage = sqlite()
     const { one, two, a, b, c, d } = twoRooms(storage, 1_000)
     two.receive(c, typing('alone'))
-    await until(() => relayedTo(d) === 1, 'the lone edit to be relayed')
+    await waitFor('the lone edit to be relayed', () => relayedTo(d) === 1)
     expect(storage.commits).toEqual([['two']])
     // Right after that commit, edits of both rooms in different ticks: with no window each would be a commit of its own.
     one.receive(a, typing('later'))
     await new Promise((resolve) => setImmediate(resolve))
     two.receive(c, typing('also later'))
-    await until(() => relayedTo(b) === 1 && relayedTo(d) === 2, 'both to be relayed')
+    await waitFor('both to be relayed', () => relayedTo(b) === 1 && relayedTo(d) === 2)
     expect(storage.commits).toEqual([['two'], ['one', 'two']])
     storage.close()
   })
@@ -178,7 +170,7 @@ describe('Group commit across rooms', () => {
     const { one, a, b } = twoRooms(storage, 60_000)
     for (let i = 1; i <= 3; i++) {
       one.receive(a, typing(`edit ${i}`))
-      await until(() => relayedTo(b) === i, `edit ${i} to be relayed`)
+      await waitFor(`edit ${i} to be relayed`, () => relayedTo(b) === i)
     }
     expect(storage.commits).toEqual([['one'], ['one'], ['one']])
     storage.close()
@@ -188,7 +180,7 @@ describe('Group commit across rooms', () => {
     const storage = sqlite()
     const { one, two, a, b, c } = twoRooms(storage, 5_000)
     one.receive(a, typing('alone'))
-    await until(() => relayedTo(b) === 1, 'the lone edit to be relayed')
+    await waitFor('the lone edit to be relayed', () => relayedTo(b) === 1)
     // Another room's edit right after that commit waits for the window; so does this one, queued with it.
     two.receive(c, typing('other room'))
     await new Promise((resolve) => setImmediate(resolve))
@@ -209,7 +201,7 @@ describe('Group commit across rooms', () => {
     const { one, two, a, b, c, d } = twoRooms(storage, 0)
     one.receive(a, typing('lost'))
     two.receive(c, typing('also lost'))
-    await until(() => b.closedWith !== null && d.closedWith !== null, 'the rooms to close')
+    await waitFor('the rooms to close', () => b.closedWith !== null && d.closedWith !== null)
     expect(b.closedWith?.[0]).toBe('storage-failed')
     expect(relayedTo(b) + relayedTo(d)).toBe(0)
     storage.failWith = null

@@ -4,7 +4,7 @@ import * as Y from 'yjs'
 import Database from 'better-sqlite3'
 import { SqliteStorage } from '../src/sqlite.js'
 import { FOLD_AFTER_ROWS, FOLD_STEP_ROWS } from '../src/storage/sqlite-journal.js'
-import { tempDir } from '@coedit/test-utils'
+import { tempDir, waitFor } from '@coedit/test-utils'
 
 const dirs: Array<{ remove(): void }> = []
 afterEach(() => {
@@ -126,9 +126,7 @@ describe('SqliteStorage', () => {
     // …the next turns of the event loop do, a step at a time.
     await new Promise((resolve) => setImmediate(resolve))
     expect(journalled()).toBe(FOLD_AFTER_ROWS - FOLD_STEP_ROWS)
-    const deadline = Date.now() + 10_000
-    while (journalled() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5))
-    expect(journalled()).toBe(0)
+    await waitFor('the journal to be folded', () => journalled() === 0, { timeoutMs: 10_000 })
     for (const [name, doc] of docs) expect(textOf(storage.load(name).updates)).toBe(doc.getText('t').toString())
     peek.close()
     storage.close()
