@@ -8,6 +8,7 @@ import type { ServerMetrics } from '../metrics.js'
 import type { OutgoingEntry } from './relay-outbox.js'
 import { decodeEntries, encodeEntries } from './relay-entry.js'
 import { RelayPublisher } from './relay-publisher.js'
+import { RedisConnection } from './redis-connection.js'
 
 export interface RedisRelayOptions {
   /** redis://host:port/db */
@@ -66,7 +67,8 @@ const EMPTY = new Uint8Array(0)
 export class RedisRelay implements ClusterRelay {
   readonly serverId = randomUUID()
   private readonly commands: Redis
-  private readonly reader: Redis
+  /** The blocking stream read, on a plain socket (RedisConnection): it runs once per batch of messages. */
+  private readonly reader: RedisConnection
   private readonly rooms = new Map<string, RemoteEvents>()
   private readonly peers = new Map<string, Peer>()
   /** Last announcement read; null until the reader has looked for the servers already running. */
@@ -106,21 +108,25 @@ export class RedisRelay implements ClusterRelay {
     const { Redis: Client } = loadDriver<typeof IORedis>('ioredis', '@coedit/sync-server/redis')
     // No offline queue: while Redis is away, publishes wait in the publisher's bounded outbox.
     this.commands = new Client(options.url, { retryStrategy: retry, maxRetriesPerRequest: null, enableOfflineQueue: false })
-    this.reader = new Client(options.url, { retryStrategy: retry, maxRetriesPerRequest: null })
-    for (const [name, connection] of [
-      ['commands', this.commands],
-      ['reader', this.reader],
-    ] as const) {
-      connection.on('error', (error: Error) => options.log.warn({ connection: name, err: error.message }, 'redis connection error'))
-      connection.on('close', () => {
-        if (!this.closed) this.wasDisconnected = true
-      })
-    }
-    this.commands.on('ready', () => void this.commandsReady())
-    this.reader.on('ready', () => {
-      this.wake?.()
-      if (this.wasDisconnected) this.reconnected()
+    this.commands.on('error', (error: Error) => options.log.warn({ connection: 'commands', err: error.message }, 'redis connection error'))
+    this.commands.on('close', () => {
+      if (!this.closed) this.wasDisconnected = true
     })
+    this.commands.on('ready', () => void this.commandsReady())
+    this.reader = new RedisConnection(
+      options.url,
+      options.log,
+      {
+        ready: () => {
+          this.wake?.()
+          if (this.wasDisconnected) this.reconnected()
+        },
+        lost: () => {
+          if (!this.closed) this.wasDisconnected = true
+        },
+      },
+      { name: 'reader' },
+    )
     this.heartbeatMs = options.heartbeatMs ?? 2_000
     this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs)
     this.heartbeat.unref()
@@ -159,7 +165,7 @@ export class RedisRelay implements ClusterRelay {
     // What this server stored last still reaches the others.
     this.publisher.close()
     if (this.commands.status === 'ready') await Promise.all([this.commands.del(ALIVE(this.serverId)), this.commands.srem(PEERS, this.serverId)]).catch(() => {})
-    this.reader.disconnect()
+    this.reader.close()
     this.wake?.()
     await this.loop
     await this.commands.quit().catch(() => this.commands.disconnect())
@@ -204,7 +210,7 @@ export class RedisRelay implements ClusterRelay {
 
   private async read(): Promise<void> {
     while (!this.closed) {
-      if (this.reader.status !== 'ready') {
+      if (!this.reader.ready) {
         // Sleep until the connection is back, not in a poll.
         await new Promise<void>((resolve) => (this.wake = resolve))
         this.wake = null
@@ -213,17 +219,18 @@ export class RedisRelay implements ClusterRelay {
       try {
         if (this.announceId === null) await this.discover()
         const peers = [...this.peers]
-        const reply = (await this.reader.xreadBuffer(
+        const reply = (await this.reader.request([
+          'XREAD',
           'COUNT',
-          BATCH,
+          String(BATCH),
           'BLOCK',
-          BLOCK_MS,
+          String(BLOCK_MS),
           'STREAMS',
           ANNOUNCE,
           ...peers.map(([server]) => OUT(server)),
           this.announceId!,
           ...peers.map(([, peer]) => peer.lastId),
-        )) as Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null
+        ])) as Array<[Buffer, Array<[Buffer, Buffer[]]>]> | null
         if (reply)
           for (const [key, entries] of reply) {
             const name = key.toString()
@@ -243,8 +250,8 @@ export class RedisRelay implements ClusterRelay {
    * of servers is read after it, so a server announcing meanwhile is found one way or the other.
    */
   private async discover(): Promise<void> {
-    const newest = (await this.reader.xrevrange(ANNOUNCE, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>
-    const members = await this.reader.smembers(PEERS)
+    const newest = (await this.commands.xrevrange(ANNOUNCE, '+', '-', 'COUNT', 1)) as Array<[string, string[]]>
+    const members = await this.commands.smembers(PEERS)
     for (const server of members) this.addPeer(server)
     this.announceId = newest[0]?.[0] ?? '0-0'
   }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { ServerMetrics } from '../metrics.js'
 import { encodeEntries } from './relay-entry.js'
 import { RelayOutbox, type OutgoingEntry } from './relay-outbox.js'
-import { RedisWriter } from './redis-writer.js'
+import { RedisConnection } from './redis-connection.js'
 import { batchWait } from '../update-relay.js'
 
 export interface RelayPublisherOptions {
@@ -27,13 +27,13 @@ const CLOCK_SLACK_MS = 50
 
 /**
  * Adds this server's messages to its stream. Messages of one tick (under load, of one window)
- * share an entry, written with replies off (RedisWriter); while Redis is away they wait in the
+ * share an entry, written with replies off (RedisConnection); while Redis is away they wait in the
  * bounded outbox. Nothing answers a write, so `confirm` compares the stream's newest entry
  * (read on another connection) with what was written: rooms whose messages did not arrive, or
  * were dropped, are named so the other servers can reload them from storage.
  */
 export class RelayPublisher {
-  private readonly writer: RedisWriter
+  private readonly writer: RedisConnection
   private readonly outbox: RelayOutbox
   private batch: OutgoingEntry[] = []
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null
@@ -45,7 +45,12 @@ export class RelayPublisher {
 
   constructor(private readonly options: RelayPublisherOptions) {
     this.outbox = new RelayOutbox({ maxMessages: options.maxQueuedMessages, maxBytes: options.maxQueuedBytes })
-    this.writer = new RedisWriter(options.url, options.log, { ready: () => this.drainOutbox(), lost: () => this.lost() }, options.maxQueuedBytes)
+    this.writer = new RedisConnection(
+      options.url,
+      options.log,
+      { ready: () => this.drainOutbox(), lost: () => this.lost() },
+      { name: 'writer', repliesOff: true, maxBufferedBytes: options.maxQueuedBytes },
+    )
   }
 
   bindMetrics(metrics: ServerMetrics): void {
