@@ -1,6 +1,6 @@
 import { startPostgres, startRedis, type ServiceProcess } from '@coedit/test-utils'
 import { cpuSeconds, treeCpuSeconds, wakeCounts } from '../proc.js'
-import type { RunningServer } from '../servers.js'
+import { SERVERS, removeDataDir, startServer, type RunningServer } from '../servers.js'
 import { driveRooms, lagP99, type RoomLoadResult } from './room-load.js'
 import type { Metrics, Scenario, ScenarioContext } from './types.js'
 
@@ -41,6 +41,10 @@ export const clusterRooms: Scenario = {
     manyCpuRatio: { unit: '×', lowerIsBetter: true, label: '2,000 rooms: two servers / one server, CPU per edit' },
     manyClusterLagP99: { unit: 'ms', lowerIsBetter: true, label: '2,000 rooms, two servers: lag p99' },
     manyClusterRedisCpu: { unit: 'µs', lowerIsBetter: true, label: '2,000 rooms, two servers: Redis CPU per edit' },
+    floorSingleCpu: { unit: 'µs', lowerIsBetter: true, label: 'floor, 200 rooms: one raw relay, CPU per edit' },
+    floorClusterCpu: { unit: 'µs', lowerIsBetter: true, label: 'floor, 200 rooms: two raw relays through Redis, CPU of both per edit' },
+    floorCpuRatio: { unit: '×', lowerIsBetter: true, label: 'floor, 200 rooms: two raw relays / one, CPU per edit' },
+    floorLagRatio: { unit: '×', lowerIsBetter: true, label: 'floor, 200 rooms: two raw relays / one, lag p99' },
   },
   async run(context: ScenarioContext): Promise<Metrics> {
     const seconds = context.quick ? 4 : 15
@@ -50,13 +54,18 @@ export const clusterRooms: Scenario = {
     try {
       const [redis, postgres] = await Promise.all([startRedis(), startPostgres()])
       services.push(redis, postgres)
-      const phase = async (rooms: number, clustered: boolean, prefix: string): Promise<Phase> => {
+      const relaySpec = SERVERS.find((spec) => spec.id === 'relay')!
+      const floorServer = async (id: string, peer: string | null): Promise<RunningServer> => {
+        const server = await startServer(relaySpec, undefined, { env: peer ? { REDIS_URL: redis.url, RELAY_ID: id, RELAY_PEERS: peer } : {} })
+        return { ...server, stop: () => server.stop().then(() => removeDataDir(server.dataDir)) }
+      }
+      const phase = async (rooms: number, clustered: boolean, prefix: string, floor = false): Promise<Phase> => {
         const args = ['--database-url', postgres.url, ...(clustered ? ['--redis-url', redis.url] : [])]
-        const a = await context.start({ args })
-        const b = clustered ? await context.start({ args }) : a
+        const a = floor ? await floorServer('a', clustered ? 'b' : null) : await context.start({ args })
+        const b = !clustered ? a : floor ? await floorServer('b', 'a') : await context.start({ args })
         servers.push(a, b)
         const pids = clustered ? [a.pid, b.pid] : [a.pid]
-        context.log(`${rooms} rooms on ${pids.length} server(s)`)
+        context.log(`${rooms} rooms on ${pids.length} ${floor ? 'raw relay(s)' : 'server(s)'}`)
         const result = await driveRooms({
           rooms,
           seconds,
@@ -85,6 +94,9 @@ export const clusterRooms: Scenario = {
       const cluster = await phase(few, true, 'two-')
       const manySingle = await phase(many, false, 'many-one-')
       const manyCluster = await phase(many, true, 'many-two-')
+      // The floor of the same hop: raw relays that only forward frames, alone and through Redis.
+      const floorSingle = await phase(few, false, 'floor-one-', true)
+      const floorCluster = await phase(few, true, 'floor-two-', true)
       return {
         singleCpu: single.servers,
         clusterCpu: cluster.servers,
@@ -102,6 +114,10 @@ export const clusterRooms: Scenario = {
         manyCpuRatio: manyCluster.servers / manySingle.servers,
         manyClusterLagP99: lagP99(manyCluster.result),
         manyClusterRedisCpu: manyCluster.redis,
+        floorSingleCpu: floorSingle.servers,
+        floorClusterCpu: floorCluster.servers,
+        floorCpuRatio: floorCluster.servers / floorSingle.servers,
+        floorLagRatio: lagP99(floorCluster.result) / lagP99(floorSingle.result),
       }
     } finally {
       for (const server of servers) await server.stop()

@@ -1,7 +1,7 @@
 import { startPostgres, startRedis, type ServiceProcess } from '@coedit/test-utils'
 import { Receiver, Writer, openMany } from '../clients.js'
 import { cpuSeconds, wakeCounts, wakesBetween, type WakeCounts } from '../proc.js'
-import { startServer, type RunningServer } from '../servers.js'
+import { SERVERS, removeDataDir, startServer, type RunningServer } from '../servers.js'
 import { percentile, until } from '../stats.js'
 import { measureDeliveries } from './fanout.js'
 import type { Metrics, Scenario, ScenarioContext } from './types.js'
@@ -17,13 +17,22 @@ interface Measured {
 }
 
 /** The writer on the first server, every receiver on the last; CPU of each listed process. */
-async function deliveries(writerServer: RunningServer, receiverServer: RunningServer, room: string, edits: number, cpuOf: number[]): Promise<Measured> {
+async function deliveries(
+  writerServer: RunningServer,
+  receiverServer: RunningServer,
+  room: string,
+  edits: number,
+  warmUp: number,
+  cpuOf: number[],
+): Promise<Measured> {
   const clients = await openMany(RECEIVERS, () => new Receiver(receiverServer, room))
   const writer = new Writer(writerServer, room)
   await writer.opened
   if (!(await until(() => clients.every((c) => c.synced) && writer.synced, 15_000))) throw new Error('receivers did not sync')
   // One edit first: the relay's first message for a room also subscribes the others.
-  await measureDeliveries(writer, clients, 1)
+  // Warm first: a fresh process compiles its hot paths over its first thousands of messages,
+  // and a server in use has long done so. Both setups get the same warm-up.
+  await measureDeliveries(writer, clients, warmUp)
   const before = cpuOf.map(cpuSeconds)
   const wakesBefore = cpuOf.map(wakeCounts)
   const latencies = await measureDeliveries(writer, clients, edits)
@@ -52,6 +61,9 @@ export const cluster: Scenario = {
     clusterCpuPerEdit: { unit: 'µs', lowerIsBetter: true, label: 'two servers: CPU of A + B per edit' },
     relayCostPerMessage: { unit: 'µs', lowerIsBetter: true, label: 'relay cost per relayed message (A + B − one server)' },
     redisCpuPerMessage: { unit: 'µs', lowerIsBetter: true, label: 'Redis CPU per relayed message' },
+    floorRelayCost: { unit: 'µs', lowerIsBetter: true, label: 'floor: raw relays, relay cost per relayed message (A + B − one)' },
+    floorP50Ratio: { unit: '×', lowerIsBetter: true, label: 'floor: raw relays, last receiver p50, two / one' },
+    clusterP50Ratio: { unit: '×', lowerIsBetter: true, label: 'two servers / one server (PostgreSQL), last receiver p50 (target ≤ 1.5)' },
     // On this kind of machine a wake-up costs far more than the work around it: the relay's
     // floor is the wake-ups it adds (the receiving server must wake once per message).
     singlePgWakeups: { unit: '', lowerIsBetter: true, label: 'one server (PostgreSQL): wake-ups per edit (voluntary context switches)' },
@@ -61,6 +73,7 @@ export const cluster: Scenario = {
   },
   async run(context: ScenarioContext): Promise<Metrics> {
     const edits = context.quick ? 100 : 300
+    const warmUp = context.quick ? 200 : 2_000
     const services: ServiceProcess[] = []
     const servers: RunningServer[] = []
     try {
@@ -69,20 +82,37 @@ export const cluster: Scenario = {
       const sqlite = await context.start()
       const spec = sqlite.spec
       servers.push(sqlite)
-      const single = await deliveries(sqlite, sqlite, 'one-sqlite', edits, [sqlite.pid])
+      const single = await deliveries(sqlite, sqlite, 'one-sqlite', edits, warmUp, [sqlite.pid])
       await sqlite.stop()
 
       const onPostgres = { args: ['--database-url', postgres.url] }
       const pgServer = await startServer(spec, undefined, onPostgres)
       servers.push(pgServer)
-      const singlePg = await deliveries(pgServer, pgServer, 'one-pg', edits, [pgServer.pid])
+      const singlePg = await deliveries(pgServer, pgServer, 'one-pg', edits, warmUp, [pgServer.pid])
       await pgServer.stop()
 
       const clustered = { args: ['--database-url', postgres.url, '--redis-url', redis.url] }
       const a = await startServer(spec, undefined, clustered)
       const b = await startServer(spec, undefined, clustered)
       servers.push(a, b)
-      const twoServers = await deliveries(a, b, 'two', edits, [a.pid, b.pid, redis.pid()])
+      const twoServers = await deliveries(a, b, 'two', edits, warmUp, [a.pid, b.pid, redis.pid()])
+      await a.stop()
+      await b.stop()
+
+      // The floor of the same hop: raw relays that only forward frames, alone and through Redis.
+      const relaySpec = SERVERS.find((s) => s.id === 'relay')!
+      const floor = async (env: Record<string, string>): Promise<RunningServer> => {
+        const server = await startServer(relaySpec, undefined, { env })
+        const running = { ...server, stop: () => server.stop().then(() => removeDataDir(server.dataDir)) }
+        servers.push(running)
+        return running
+      }
+      const rawOne = await floor({})
+      const floorSingle = await deliveries(rawOne, rawOne, 'floor-one', edits, warmUp, [rawOne.pid])
+      await rawOne.stop()
+      const rawA = await floor({ REDIS_URL: redis.url, RELAY_ID: 'a', RELAY_PEERS: 'b' })
+      const rawB = await floor({ REDIS_URL: redis.url, RELAY_ID: 'b', RELAY_PEERS: 'a' })
+      const floorTwo = await deliveries(rawA, rawB, 'floor-two', edits, warmUp, [rawA.pid, rawB.pid])
       const [cpuA, cpuB, cpuRedis] = twoServers.cpu as [number, number, number]
       const perEdit = (seconds: number) => (seconds * 1e6) / edits
       return {
@@ -95,6 +125,9 @@ export const cluster: Scenario = {
         clusterCpuPerEdit: perEdit(cpuA + cpuB),
         relayCostPerMessage: perEdit(cpuA + cpuB - singlePg.cpu[0]!),
         redisCpuPerMessage: perEdit(cpuRedis),
+        floorRelayCost: perEdit(floorTwo.cpu[0]! + floorTwo.cpu[1]! - floorSingle.cpu[0]!),
+        floorP50Ratio: percentile(floorTwo.latencies, 50) / percentile(floorSingle.latencies, 50),
+        clusterP50Ratio: percentile(twoServers.latencies, 50) / percentile(singlePg.latencies, 50),
         singlePgWakeups: singlePg.wakes[0]!.wakeups / edits,
         clusterWakeups: (twoServers.wakes[0]!.wakeups + twoServers.wakes[1]!.wakeups) / edits,
         singlePgSyscalls: (singlePg.wakes[0]!.reads + singlePg.wakes[0]!.writes) / edits,
