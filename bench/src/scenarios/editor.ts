@@ -19,6 +19,10 @@ const VIEWER_AT = 600
 const THIRD_SELECTION = [1_200, 1_500] as const
 /** A fast typist: a key every 150 ms at most, and never before the last one is shown. */
 const KEY_GAP_MS = 150
+/** Coedit and the floor type in turns of this many rounds each. */
+const CHUNKS = 4
+/** Between turns: past the editor's pause work (400 ms after the last key, then idle time). */
+const TURN_GAP_MS = 1_000
 
 type ProbeWindow = Window & { probe: EditorProbe; floor: { connect(url: string): Promise<void>; load(text: string, caret: number): void; length(): number } }
 
@@ -49,6 +53,19 @@ interface Round {
   typistLongTasks: number
   /** CPU of the whole browser (every page, GPU and browser process) per key, in ms. */
   browserCpuPerKey: number
+}
+
+/** Rounds of one kind, as one. */
+function joinRounds(rounds: readonly Round[]): Round {
+  const keys = rounds.reduce((sum, r) => sum + r.local.length, 0)
+  return {
+    local: rounds.flatMap((r) => r.local),
+    presented: rounds.flatMap((r) => r.presented),
+    remote: rounds.flatMap((r) => r.remote),
+    longTasks: rounds.reduce((sum, r) => sum + r.longTasks, 0),
+    typistLongTasks: rounds.reduce((sum, r) => sum + r.typistLongTasks, 0),
+    browserCpuPerKey: rounds.reduce((sum, r) => sum + r.browserCpuPerKey * r.local.length, 0) / keys,
+  }
 }
 
 /** CPU seconds of the Chromium that Playwright started (this process's chromium children and theirs). */
@@ -259,14 +276,8 @@ async function measureSize(
   for (const page of [typist, viewer, third]) {
     await page.waitForFunction(() => document.querySelectorAll('.coedit-remote-caret').length === 2, undefined, { timeout: timeoutMs })
   }
-  log(`editor ${characters}: opened in ${open.toFixed(0)} ms; typing ${keys} keys`)
-  await typeAndMeasure(typist, viewer, 5, timeoutMs)
-  const watched = process.env.BENCH_TRACE_PAGE === 'viewer'
-  const coeditRound = await traced(browser, watched ? viewer : typist, `editor-${characters}-coedit`, log, () =>
-    typeAndMeasure(typist, viewer, keys, timeoutMs),
-  )
+  log(`editor ${characters}: opened in ${open.toFixed(0)} ms; typing ${keys} keys in each, ${CHUNKS} rounds in turn with the floor`)
   const style = await editorStyle(typist)
-  for (const page of [typist, viewer, third]) await page.context().close()
 
   // The floor, in the same browser and the same number of pages: bare textareas on a raw relay.
   const site = await floorServer(style)
@@ -286,11 +297,26 @@ async function measureSize(
     )
     floors.push(page)
   }
+  await typeAndMeasure(typist, viewer, 5, timeoutMs)
   await typeAndMeasure(floors[0]!, floors[1]!, 5, timeoutMs)
-  const floorRound = await traced(browser, floors[watched ? 1 : 0]!, `editor-${characters}-floor`, log, () =>
-    typeAndMeasure(floors[0]!, floors[1]!, keys, timeoutMs),
-  )
-  for (const page of floors) await page.context().close()
+  // Coedit and the floor take turns, a few keys at a time, so a machine that slows down or
+  // speeds up during the run weighs on both alike. Each turn starts once the last one's
+  // pause work (counts and title, 400 ms after the last key, in idle time) is done.
+  const watched = process.env.BENCH_TRACE_PAGE === 'viewer'
+  const coeditRounds: Round[] = []
+  const floorRounds: Round[] = []
+  const perChunk = Math.ceil(keys / CHUNKS)
+  for (let chunk = 0; chunk < CHUNKS; chunk++) {
+    // Traced: the first turn of each.
+    const trace = <T>(page: Page, name: string, work: () => Promise<T>): Promise<T> => (chunk === 0 ? traced(browser, page, name, log, work) : work())
+    coeditRounds.push(await trace(watched ? viewer : typist, `editor-${characters}-coedit`, () => typeAndMeasure(typist, viewer, perChunk, timeoutMs)))
+    await sleep(TURN_GAP_MS)
+    floorRounds.push(await trace(floors[watched ? 1 : 0]!, `editor-${characters}-floor`, () => typeAndMeasure(floors[0]!, floors[1]!, perChunk, timeoutMs)))
+    await sleep(TURN_GAP_MS)
+  }
+  const coeditRound = joinRounds(coeditRounds)
+  const floorRound = joinRounds(floorRounds)
+  for (const page of [typist, viewer, third, ...floors]) await page.context().close()
   site.close()
   return {
     open,
