@@ -10,6 +10,24 @@ export function cpuSeconds(pid: number): number {
   return (utime + stime) / TICKS_PER_SECOND
 }
 
+/**
+ * CPU seconds of a process's running threads in nanoseconds' precision (the scheduler's own
+ * count, /proc/<pid>/task/<tid>/schedstat), where `cpuSeconds` counts 10 ms ticks: for a
+ * difference of a few hundred µs per edit over a few hundred edits. Threads that ended are
+ * not counted (a Node or Redis process keeps its threads).
+ */
+export function preciseCpuSeconds(pid: number): number {
+  let nanoseconds = 0
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      nanoseconds += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0])
+    } catch {
+      // The thread ended while we looked.
+    }
+  }
+  return nanoseconds / 1e9
+}
+
 export function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const match = /VmRSS:\s+(\d+) kB/.exec(status)

@@ -1,6 +1,6 @@
 import { startPostgres, startRedis, type ServiceProcess } from '@coedit/test-utils'
 import { Receiver, Writer, openMany } from '../clients.js'
-import { cpuSeconds, wakeCounts, wakesBetween, type WakeCounts } from '../proc.js'
+import { preciseCpuSeconds, wakeCounts, wakesBetween, type WakeCounts } from '../proc.js'
 import { SERVERS, removeDataDir, startServer, type RunningServer } from '../servers.js'
 import { percentile, until } from '../stats.js'
 import { measureDeliveries } from './fanout.js'
@@ -33,10 +33,10 @@ async function deliveries(
   // Warm first: a fresh process compiles its hot paths over its first thousands of messages,
   // and a server in use has long done so. Both setups get the same warm-up.
   await measureDeliveries(writer, clients, warmUp)
-  const before = cpuOf.map(cpuSeconds)
+  const before = cpuOf.map(preciseCpuSeconds)
   const wakesBefore = cpuOf.map(wakeCounts)
   const latencies = await measureDeliveries(writer, clients, edits)
-  const cpu = cpuOf.map((pid, i) => cpuSeconds(pid) - before[i]!)
+  const cpu = cpuOf.map((pid, i) => preciseCpuSeconds(pid) - before[i]!)
   const wakes = cpuOf.map((pid, i) => wakesBetween(wakesBefore[i]!, wakeCounts(pid)))
   for (const c of [...clients, writer]) c.close()
   return { latencies, cpu, wakes }
