@@ -166,3 +166,14 @@ export async function startServer(
 export function removeDataDir(dataDir: string): void {
   rmSync(dataDir, { recursive: true, force: true })
 }
+
+/**
+ * The raw ws relay as a floor: alone, or given `link` one of two relays that pass every frame
+ * to each other through Redis (see peers/raw-relay.mjs). Stopping it removes its data dir.
+ */
+export async function startFloorRelay(link?: { redisUrl: string; id: string; peer: string }): Promise<RunningServer> {
+  const spec = SERVERS.find((s) => s.id === 'relay')!
+  const env: Record<string, string> = link ? { REDIS_URL: link.redisUrl, RELAY_ID: link.id, RELAY_PEERS: link.peer } : {}
+  const server = await startServer(spec, undefined, { env })
+  return { ...server, stop: () => server.stop().then(() => removeDataDir(server.dataDir)) }
+}

@@ -1,6 +1,6 @@
 import { startPostgres, startRedis, type ServiceProcess } from '@coedit/test-utils'
 import { cpuSeconds, treeCpuSeconds, wakeCounts } from '../proc.js'
-import { SERVERS, removeDataDir, startServer, type RunningServer } from '../servers.js'
+import { startFloorRelay, type RunningServer } from '../servers.js'
 import { driveRooms, lagP99, type RoomLoadResult } from './room-load.js'
 import type { Metrics, Scenario, ScenarioContext } from './types.js'
 
@@ -54,15 +54,10 @@ export const clusterRooms: Scenario = {
     try {
       const [redis, postgres] = await Promise.all([startRedis(), startPostgres()])
       services.push(redis, postgres)
-      const relaySpec = SERVERS.find((spec) => spec.id === 'relay')!
-      const floorServer = async (id: string, peer: string | null): Promise<RunningServer> => {
-        const server = await startServer(relaySpec, undefined, { env: peer ? { REDIS_URL: redis.url, RELAY_ID: id, RELAY_PEERS: peer } : {} })
-        return { ...server, stop: () => server.stop().then(() => removeDataDir(server.dataDir)) }
-      }
       const phase = async (rooms: number, clustered: boolean, prefix: string, floor = false): Promise<Phase> => {
         const args = ['--database-url', postgres.url, ...(clustered ? ['--redis-url', redis.url] : [])]
-        const a = floor ? await floorServer('a', clustered ? 'b' : null) : await context.start({ args })
-        const b = !clustered ? a : floor ? await floorServer('b', 'a') : await context.start({ args })
+        const a = floor ? await startFloorRelay(clustered ? { redisUrl: redis.url, id: 'a', peer: 'b' } : undefined) : await context.start({ args })
+        const b = !clustered ? a : floor ? await startFloorRelay({ redisUrl: redis.url, id: 'b', peer: 'a' }) : await context.start({ args })
         servers.push(a, b)
         const pids = clustered ? [a.pid, b.pid] : [a.pid]
         context.log(`${rooms} rooms on ${pids.length} ${floor ? 'raw relay(s)' : 'server(s)'}`)

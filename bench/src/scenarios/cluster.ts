@@ -1,7 +1,7 @@
 import { startPostgres, startRedis, type ServiceProcess } from '@coedit/test-utils'
 import { Receiver, Writer, openMany } from '../clients.js'
 import { preciseCpuSeconds, wakeCounts, wakesBetween, type WakeCounts } from '../proc.js'
-import { SERVERS, removeDataDir, startServer, type RunningServer } from '../servers.js'
+import { startFloorRelay, startServer, type RunningServer } from '../servers.js'
 import { percentile, until } from '../stats.js'
 import { measureDeliveries } from './fanout.js'
 import type { Metrics, Scenario, ScenarioContext } from './types.js'
@@ -100,18 +100,16 @@ export const cluster: Scenario = {
       await b.stop()
 
       // The floor of the same hop: raw relays that only forward frames, alone and through Redis.
-      const relaySpec = SERVERS.find((s) => s.id === 'relay')!
-      const floor = async (env: Record<string, string>): Promise<RunningServer> => {
-        const server = await startServer(relaySpec, undefined, { env })
-        const running = { ...server, stop: () => server.stop().then(() => removeDataDir(server.dataDir)) }
-        servers.push(running)
-        return running
+      const floor = async (link?: Parameters<typeof startFloorRelay>[0]): Promise<RunningServer> => {
+        const server = await startFloorRelay(link)
+        servers.push(server)
+        return server
       }
-      const rawOne = await floor({})
+      const rawOne = await floor()
       const floorSingle = await deliveries(rawOne, rawOne, 'floor-one', edits, warmUp, [rawOne.pid])
       await rawOne.stop()
-      const rawA = await floor({ REDIS_URL: redis.url, RELAY_ID: 'a', RELAY_PEERS: 'b' })
-      const rawB = await floor({ REDIS_URL: redis.url, RELAY_ID: 'b', RELAY_PEERS: 'a' })
+      const rawA = await floor({ redisUrl: redis.url, id: 'a', peer: 'b' })
+      const rawB = await floor({ redisUrl: redis.url, id: 'b', peer: 'a' })
       const floorTwo = await deliveries(rawA, rawB, 'floor-two', edits, warmUp, [rawA.pid, rawB.pid])
       const [cpuA, cpuB, cpuRedis] = twoServers.cpu as [number, number, number]
       const perEdit = (seconds: number) => (seconds * 1e6) / edits
