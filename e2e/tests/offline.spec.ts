@@ -33,3 +33,21 @@ test('editing offline continues, survives a reload, and merges on reconnect', as
   await expect(bob.editor).toHaveValue(merged)
   expect(isSubsequence(' (bob, offline)', merged)).toBe(true)
 })
+
+test('an edit made offline is kept on this device even when the tab is closed as soon as the key shows', async ({ browser, coedit }) => {
+  const url = await newDocumentUrl(coedit)
+  const alice = await openAs(browser, 'Alice', url)
+  await alice.editor.click()
+  await alice.page.keyboard.type('online part.')
+  await alice.page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
+  await alice.context.setOffline(true)
+  await expect(alice.page.getByTestId('status')).toHaveAttribute('data-status', 'offline')
+  // The local copy is written behind the frame that shows a key: closing the tab as soon as
+  // the last key is on screen must not lose it.
+  await alice.page.keyboard.type(' offline part.')
+  await alice.page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)))
+  await alice.page.close({ runBeforeUnload: true })
+  const again = await alice.context.newPage()
+  await again.goto(url)
+  await expect(again.getByRole('textbox', { name: 'Document text' })).toHaveValue('online part. offline part.')
+})

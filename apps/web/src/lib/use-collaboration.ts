@@ -8,6 +8,7 @@ import { COLORS, browserId } from './identity'
 import { colourToWear, type PresentPerson } from './colour-assignment'
 import { syncServerUrl } from './sync-url'
 import { apiBase } from './access-api'
+import { writeLocalBehindFrame } from './local-store-behind-frame'
 import type { Identity } from './identity'
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'offline'
@@ -60,6 +61,7 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
     if (!id) return
     const doc = new Y.Doc()
     const local = new IndexeddbPersistence(`coedit:${id}`, doc)
+    const localWrites = writeLocalBehindFrame(local, doc)
     // The token rides in a subprotocol rather than the URL, so it stays out of access logs.
     const protocols = token ? tokenProtocols(token) : []
     const provider = new WebsocketProvider(syncServerUrl(), id, doc, { connect: navigator.onLine, protocols })
@@ -76,6 +78,7 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
     const gone = (): void => {
       if (disposed) return
       provider.disconnect()
+      localWrites.cancel()
       void local.clearData()
       setDeleted(true)
     }
@@ -150,6 +153,7 @@ export function useCollaboration(id: string | null, identity: Identity, token: s
       provider.off('connection-close', onClose)
       provider.off('sync', onSync)
       provider.destroy()
+      localWrites.close()
       void local.destroy()
       doc.destroy()
       setSession(null)
