@@ -97,6 +97,9 @@ export class RemoteCursors {
   private readonly labels: CaretLabels
   private readonly carets = new Map<number, HTMLElement>()
   private frame: number | null = null
+  /** A draw after the next frame (see scheduleAfterFrame): its frame callback, then its task. */
+  private later: number | null = null
+  private laterTimer: ReturnType<typeof setTimeout> | null = null
   private anchor: ViewAnchor | null = null
   private anchorStale = true
   /** The first index others changed since the last frame (Infinity: none). */
@@ -140,10 +143,17 @@ export class RemoteCursors {
       if (added.some((id) => id !== self) || updated.some((id) => id !== self) || removed.some((id) => id !== self)) this.schedule()
     }
     const onText = (event: Y.YTextEvent): void => {
-      this.mirror.apply(event.delta as Delta)
-      if (event.transaction.local) this.anchorStale = true
-      else this.othersChangedFrom = Math.min(this.othersChangedFrom, firstChange(event.delta as Delta))
-      this.schedule()
+      const delta = event.delta as Delta
+      this.mirror.apply(delta)
+      if (!event.transaction.local) {
+        this.othersChangedFrom = Math.min(this.othersChangedFrom, firstChange(delta))
+        return this.schedule()
+      }
+      this.anchorStale = true
+      // This person's typing moves no one's caret or selection on screen most of the time: then
+      // the mirror takes it after the frame that shows the key, which is not made to wait for it.
+      if (this.mirror.movesMarks(firstChange(delta), reflows(delta))) this.schedule()
+      else this.scheduleAfterFrame()
     }
     // The view is measured before others' edits land, if it moved since the last frame.
     const beforeTransaction = (transaction: Y.Transaction): void => {
@@ -236,6 +246,8 @@ export class RemoteCursors {
   destroy(): void {
     for (const cleanup of this.cleanups.splice(0)) cleanup()
     if (this.frame !== null) cancelAnimationFrame(this.frame)
+    if (this.later !== null) cancelAnimationFrame(this.later)
+    if (this.laterTimer !== null) clearTimeout(this.laterTimer)
     this.labels.destroy()
     this.layer.remove()
   }
@@ -245,6 +257,18 @@ export class RemoteCursors {
     this.frame = requestAnimationFrame(() => {
       this.frame = null
       this.render()
+    })
+  }
+
+  /** Draws in a task after the next frame, unless a frame draws first. */
+  private scheduleAfterFrame(): void {
+    if (this.frame !== null || this.later !== null) return
+    this.later = requestAnimationFrame(() => {
+      this.laterTimer = setTimeout(() => {
+        this.later = null
+        this.laterTimer = null
+        if (this.frame === null) this.render()
+      })
     })
   }
 
@@ -348,6 +372,11 @@ export class RemoteCursors {
     const scrollbar = this.textarea.offsetWidth - this.textarea.clientWidth - parseFloat(style.borderLeftWidth) - parseFloat(style.borderRightWidth)
     layerStyle.paddingRight = `${parseFloat(style.paddingRight) + Math.max(0, scrollbar)}px`
   }
+}
+
+/** Whether a delta may change where lines break after it: it removes text or inserts a line break. */
+function reflows(delta: Delta): boolean {
+  return delta.some((op) => op.delete !== undefined || (typeof op.insert === 'string' && op.insert.includes('\n')))
 }
 
 /** Where a delta first changes the text: the length of its leading retain. */

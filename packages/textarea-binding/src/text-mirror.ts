@@ -107,6 +107,17 @@ export class TextMirror {
     }
   }
 
+  /**
+   * Whether a change at `index` moves something drawn: a mark at or after it in its block, or,
+   * when the change may alter line breaks (`reflows`), a mark in any block after it. Read from
+   * the blocks as last drawn, so changes not yet drawn can make it a few characters off.
+   */
+  movesMarks(index: number, reflows: boolean): boolean {
+    const { block, offset, at } = this.locate(Math.min(index, Math.max(0, this.total - 1)))
+    if (block.marks.some((m) => m.caret >= offset || m.to >= offset)) return true
+    return reflows && this.blocks.some((b, i) => i > at && b.marks.length > 0)
+  }
+
   /** Draws the marks, redrawing only the blocks whose marks or text changed since the last call. */
   draw(marks: readonly MirrorMark[]): void {
     this.flush()

@@ -149,6 +149,25 @@ describe('TextMirror', () => {
     expect(shown(mirror)).toBe(text.toString())
   })
 
+  it('says whether a change would move a drawn mark: after it in its block, or in a later block when lines may reflow', () => {
+    // Blocks of two 1,100-character paragraphs: [0, 2200), [2200, 4400), [4400, 6600).
+    const { mirror } = mirrored(paragraphText(6, 1_100))
+    const caret = document.createElement('span')
+    mirror.draw([{ from: 2_500, to: 2_600, caret: 2_600, caretElement: caret, color: '#aa3377', key: 'a' }])
+    // In the marked block: before the selection moves it, after the caret does not.
+    expect(mirror.movesMarks(2_300, false)).toBe(true)
+    expect(mirror.movesMarks(2_600, false)).toBe(true)
+    expect(mirror.movesMarks(2_700, false)).toBe(false)
+    // An earlier block: only a change that may break lines differently moves what is below.
+    expect(mirror.movesMarks(100, false)).toBe(false)
+    expect(mirror.movesMarks(100, true)).toBe(true)
+    // Below every mark nothing moves them.
+    expect(mirror.movesMarks(5_000, true)).toBe(false)
+    mirror.draw([])
+    expect(mirror.movesMarks(100, true)).toBe(false)
+    expect(mirror.movesMarks(2_300, false)).toBe(false)
+  })
+
   it('handles an empty text, a trailing line break and a caret at the very end', () => {
     const doc = new Y.Doc()
     const text = doc.getText('text')
