@@ -17,6 +17,12 @@ export interface EditorProbe {
   readonly shown: number[]
   /** Long tasks (> 50 ms): epoch start and duration. */
   readonly longTasks: Array<{ start: number; duration: number }>
+  /**
+   * Per keydown, where its frame went (ms): the page's event handlers for the key (keydown,
+   * beforeinput, input, keyup, from the first listener to the last), key event → the next
+   * frame's first animation-frame callback, and that callback → after the frame.
+   */
+  readonly phases: Array<{ handlers: number; toFrame: number; frame: number }>
   /** Resolves once `shown` has `count` entries, or with false after `timeoutMs`. */
   waitShown(count: number, timeoutMs: number): Promise<boolean>
   /** Resolves once `keyFrames` has `count` entries, or with false after `timeoutMs`. */
@@ -40,6 +46,7 @@ function installEditorProbe(): void {
     presented: [] as Array<{ at: number; ms: number }>,
     shown: [] as number[],
     longTasks: [] as Array<{ start: number; duration: number }>,
+    phases: [] as Array<{ handlers: number; toFrame: number; frame: number }>,
     waitShown: (count: number, timeoutMs: number) => until(() => probe.shown.length >= count, timeoutMs),
     waitKeyFrames: (count: number, timeoutMs: number) => until(() => probe.keyFrames.length >= count, timeoutMs),
     reset() {
@@ -48,6 +55,7 @@ function installEditorProbe(): void {
       probe.presented.length = 0
       probe.shown.length = 0
       probe.longTasks.length = 0
+      probe.phases.length = 0
     },
   }
   function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -67,20 +75,30 @@ function installEditorProbe(): void {
   }
   // The end of the next frame: rAF callbacks run before style, layout and paint; a message
   // posted from one is handled after them.
-  function afterNextFrame(callback: (at: number) => void): void {
+  function afterNextFrame(callback: (at: number, frameStart: number) => void): void {
     requestAnimationFrame(() => {
+      const frameStart = epoch(performance.now())
       const channel = new MessageChannel()
-      channel.port1.onmessage = () => callback(epoch(performance.now()))
+      channel.port1.onmessage = () => callback(epoch(performance.now()), frameStart)
       channel.port2.postMessage(null)
     })
+  }
+  // The page's own handlers for the current key: from window capture (first) to window bubble (last).
+  let handlers = 0
+  let handlerStart = 0
+  for (const type of ['keydown', 'beforeinput', 'input', 'keyup']) {
+    window.addEventListener(type, () => (handlerStart = performance.now()), true)
+    window.addEventListener(type, () => (handlers += performance.now() - handlerStart))
   }
   document.addEventListener(
     'keydown',
     (event) => {
       const at = epoch(event.timeStamp)
       probe.keys.push(at)
-      afterNextFrame((end) => {
+      handlers = 0
+      afterNextFrame((end, frameStart) => {
         probe.keyFrames.push(end - at)
+        probe.phases.push({ handlers, toFrame: frameStart - at, frame: end - frameStart })
         notify()
       })
     },

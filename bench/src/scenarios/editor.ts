@@ -21,6 +21,8 @@ const THIRD_SELECTION = [1_200, 1_500] as const
 const KEY_GAP_MS = 150
 /** Coedit and the floor type in turns of this many rounds each. */
 const CHUNKS = 4
+/** Keys typed on opening, before the measured ones, in Coedit and in the floor. */
+const WARM_KEYS = 30
 /** Between turns: past the editor's pause work (400 ms after the last key, then idle time). */
 const TURN_GAP_MS = 1_000
 
@@ -47,6 +49,8 @@ interface Round {
   local: number[]
   /** Key event → presented (Event Timing), a key under 16 ms counted as 16. */
   presented: number[]
+  /** Where each key's frame went (see EditorProbe.phases). */
+  phases: Array<{ handlers: number; toFrame: number; frame: number }>
   remote: number[]
   longTasks: number
   /** Of those, the typist's page's (the rest are the viewer's). */
@@ -61,6 +65,7 @@ function joinRounds(rounds: readonly Round[]): Round {
   return {
     local: rounds.flatMap((r) => r.local),
     presented: rounds.flatMap((r) => r.presented),
+    phases: rounds.flatMap((r) => r.phases),
     remote: rounds.flatMap((r) => r.remote),
     longTasks: rounds.reduce((sum, r) => sum + r.longTasks, 0),
     typistLongTasks: rounds.reduce((sum, r) => sum + r.typistLongTasks, 0),
@@ -133,8 +138,8 @@ async function typeAndMeasure(typist: Page, viewer: Page, keys: number, timeoutM
     if (ms >= 1) console.error(`  cpu per key ${ms.toFixed(1).padStart(7)} ms  ${name}`)
   }
   const a = await typist.evaluate(() => {
-    const { keys, keyFrames, longTasks, presented } = (window as unknown as ProbeWindow).probe
-    return { keys: [...keys], keyFrames: [...keyFrames], longTasks: longTasks.length, presented: [...presented] }
+    const { keys, keyFrames, longTasks, presented, phases } = (window as unknown as ProbeWindow).probe
+    return { keys: [...keys], keyFrames: [...keyFrames], longTasks: longTasks.length, presented: [...presented], phases: [...phases] }
   })
   const b = await viewer.evaluate(() => {
     const { shown, longTasks } = (window as unknown as ProbeWindow).probe
@@ -144,6 +149,7 @@ async function typeAndMeasure(typist: Page, viewer: Page, keys: number, timeoutM
   return {
     local: a.keyFrames,
     presented,
+    phases: a.phases,
     remote: b.shown.map((at, i) => at - a.keys[i]!),
     longTasks: a.longTasks + b.longTasks,
     typistLongTasks: a.longTasks,
@@ -232,6 +238,10 @@ interface SizeFigures {
   local: number[]
   presented: number[]
   floorPresented: number[]
+  phases: Round['phases']
+  floorPhases: Round['phases']
+  coldLocal: number[]
+  floorColdLocal: number[]
   remote: number[]
   longTasks: number
   typistLongTasks: number
@@ -249,6 +259,7 @@ async function measureSize(
   relay: RunningServer,
   characters: number,
   keys: number,
+  warmKeys: number,
   log: (m: string) => void,
 ): Promise<SizeFigures> {
   const text = documentText(characters)
@@ -276,7 +287,9 @@ async function measureSize(
   for (const page of [typist, viewer, third]) {
     await page.waitForFunction(() => document.querySelectorAll('.coedit-remote-caret').length === 2, undefined, { timeout: timeoutMs })
   }
-  log(`editor ${characters}: opened in ${open.toFixed(0)} ms; typing ${keys} keys in each, ${CHUNKS} rounds in turn with the floor`)
+  log(
+    `editor ${characters}: opened in ${open.toFixed(0)} ms; typing ${warmKeys} keys to warm up, then ${keys} in each, ${CHUNKS} rounds in turn with the floor`,
+  )
   const style = await editorStyle(typist)
 
   // The floor, in the same browser and the same number of pages: bare textareas on a raw relay.
@@ -297,8 +310,10 @@ async function measureSize(
     )
     floors.push(page)
   }
-  await typeAndMeasure(typist, viewer, 5, timeoutMs)
-  await typeAndMeasure(floors[0]!, floors[1]!, 5, timeoutMs)
+  // The first keys after opening, while V8 still compiles the editor's code (the floor has
+  // almost none): reported apart, and not mixed into the figures of someone typing along.
+  const cold = await typeAndMeasure(typist, viewer, warmKeys, timeoutMs)
+  const floorCold = await typeAndMeasure(floors[0]!, floors[1]!, warmKeys, timeoutMs)
   // Coedit and the floor take turns, a few keys at a time, so a machine that slows down or
   // speeds up during the run weighs on both alike. Each turn starts once the last one's
   // pause work (counts and title, 400 ms after the last key, in idle time) is done.
@@ -323,6 +338,10 @@ async function measureSize(
     local: coeditRound.local,
     presented: coeditRound.presented,
     floorPresented: floorRound.presented,
+    phases: coeditRound.phases,
+    floorPhases: floorRound.phases,
+    coldLocal: cold.local,
+    floorColdLocal: floorCold.local,
     remote: coeditRound.remote,
     longTasks: coeditRound.longTasks,
     typistLongTasks: coeditRound.typistLongTasks,
@@ -355,6 +374,13 @@ function sizeMetrics(prefix: string, figures: SizeFigures): Metrics {
     [`${prefix}PresentedP50`]: median(figures.presented),
     [`${prefix}FloorPresentedP50`]: median(figures.floorPresented),
     [`${prefix}PresentedRatio`]: median(figures.presented) / median(figures.floorPresented),
+    [`${prefix}ColdLocalRatio`]: median(figures.coldLocal) / median(figures.floorColdLocal),
+    [`${prefix}KeyHandlers`]: median(figures.phases.map((p) => p.handlers)),
+    [`${prefix}FloorKeyHandlers`]: median(figures.floorPhases.map((p) => p.handlers)),
+    [`${prefix}KeyToFrame`]: median(figures.phases.map((p) => p.toFrame)),
+    [`${prefix}FloorKeyToFrame`]: median(figures.floorPhases.map((p) => p.toFrame)),
+    [`${prefix}KeyFrame`]: median(figures.phases.map((p) => p.frame)),
+    [`${prefix}FloorKeyFrame`]: median(figures.floorPhases.map((p) => p.frame)),
     [`${prefix}LongTasks`]: figures.longTasks,
     [`${prefix}FloorLongTasks`]: figures.floorLongTasks,
     [`${prefix}TypistLongTasks`]: figures.typistLongTasks,
@@ -390,6 +416,13 @@ function metricsFor(prefix: string, label: string): Scenario['metrics'] {
     [`${prefix}PresentedP50`]: ms('own key → frame presented (Event Timing), p50'),
     [`${prefix}FloorPresentedP50`]: ms('floor: own key → frame presented, p50'),
     [`${prefix}PresentedRatio`]: ratio('own key presented p50 / floor p50'),
+    [`${prefix}ColdLocalRatio`]: ratio('the first keys after opening (V8 still compiling): own key p50 / floor'),
+    [`${prefix}KeyHandlers`]: ms("own key: the page's key and input handlers, p50"),
+    [`${prefix}FloorKeyHandlers`]: ms('floor: own key: handlers, p50'),
+    [`${prefix}KeyToFrame`]: ms('own key → start of the next frame (first animation-frame callback), p50'),
+    [`${prefix}FloorKeyToFrame`]: ms('floor: own key → start of the next frame, p50'),
+    [`${prefix}KeyFrame`]: ms("own key: that frame's callbacks, style, layout and paint, and tasks queued before its end, p50"),
+    [`${prefix}FloorKeyFrame`]: ms('floor: own key: that frame, p50'),
     [`${prefix}LongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}, 3 people): long tasks (> 50 ms) in typist + viewer while typing` },
     [`${prefix}FloorLongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}): floor: long tasks in typist + viewer (the browser's own)` },
     [`${prefix}TypistLongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}, 3 people): of those, in the typist's page` },
@@ -414,6 +447,7 @@ export const editor: Scenario = {
     if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium is missing at ${CHROMIUM_PATH}: apt-get install chromium, or set CHROMIUM_PATH`)
     if (!existsSync(`${WEB}/index.html`)) throw new Error("the web app is not built: run 'pnpm build'")
     const keys = context.quick ? 15 : 40
+    const warmKeys = context.quick ? 5 : WARM_KEYS
     const coedit = await startServer(
       SERVERS.find((s) => s.id === 'coedit')!,
       undefined,
@@ -426,7 +460,7 @@ export const editor: Scenario = {
       // BENCH_EDITOR_CHARS=1000000: one size only (when profiling it).
       const only = Number(process.env.BENCH_EDITOR_CHARS) || null
       for (const size of SIZES.filter((s) => only === null || s.characters === only))
-        Object.assign(metrics, sizeMetrics(size.prefix, await measureSize(browser, coedit, relay, size.characters, keys, context.log)))
+        Object.assign(metrics, sizeMetrics(size.prefix, await measureSize(browser, coedit, relay, size.characters, keys, warmKeys, context.log)))
       return metrics
     } finally {
       await browser.close()
