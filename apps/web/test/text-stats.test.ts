@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
+import { ChunkedText } from '@coedit/textarea-binding'
 import { LiveTextStats, countCharacters, countWords, statsOf, titleOf } from '../src/lib/text-stats'
 
 describe('text statistics', () => {
@@ -36,17 +37,41 @@ describe('word count', () => {
 })
 
 describe('live text statistics', () => {
-  it('agree with a whole recount after every change, in any mix of edits', () => {
+  it.each(['strings', 'chunked snapshots'])('agree with a whole recount after every change, in any mix of edits (the text as %s)', (kind) => {
     const doc = new Y.Doc()
     const text = doc.getText('text')
     text.insert(0, 'Title line\n\nsome words here and there\n')
-    const live = new LiveTextStats(text.toString())
-    text.observe((event) => live.apply(event.delta, text.toString()))
+    if (kind === 'strings') {
+      const live = new LiveTextStats(text.toString())
+      text.observe((event) => live.apply(event.delta, text.toString()))
+      return editAndCompare(doc, text, live, 600)
+    }
+    // Long enough to span two chunks of a snapshot (counting graphemes again each round makes it slow: fewer rounds).
+    text.insert(text.length, 'lorem ipsum dolor '.repeat(250))
+    // As the editor reads it: the binding's snapshot, which each change replaces without copying the text.
+    let snapshot = ChunkedText.from(text.toString())
+    const live = new LiveTextStats(snapshot)
+    text.observe((event) => {
+      let index = 0
+      for (const op of event.delta) {
+        if (op.retain !== undefined) index += op.retain
+        else if (op.delete !== undefined) snapshot = snapshot.splice(index, op.delete, '')
+        else if (typeof op.insert === 'string') {
+          snapshot = snapshot.splice(index, 0, op.insert)
+          index += op.insert.length
+        }
+      }
+      live.apply(event.delta, snapshot)
+    })
+    editAndCompare(doc, text, live, 150)
+  })
+
+  function editAndCompare(doc: Y.Doc, text: Y.Text, live: LiveTextStats, rounds: number): void {
     // Words, spaces of every kind, and characters that cluster (an emoji's halves, a combining accent).
     const pieces = ['a', 'word', ' ', '\n', '\t', '\u00a0', '👍🏽', 'e\u0301', 'x y', '  ']
     let seed = 11
     const next = (n: number): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n
-    for (let round = 0; round < 600; round++) {
+    for (let round = 0; round < rounds; round++) {
       // Sometimes two changes in one transaction, as a remote update can carry.
       doc.transact(() => {
         for (let edits = 1 + next(2); edits > 0; edits--) {
@@ -66,7 +91,7 @@ describe('live text statistics', () => {
       expect(live.stats(), `round ${round}: ${JSON.stringify(text.toString())}`).toEqual(statsOf(text.toString()))
     }
     expect(live.stats().words).toBeGreaterThan(10)
-  })
+  }
 
   it('finds the title after every change to a long text, without reading the text for changes past its start', () => {
     const doc = new Y.Doc()

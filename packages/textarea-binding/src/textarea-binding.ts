@@ -1,6 +1,7 @@
 import * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { changeFromInput, diffAroundCaret, quickChange, transformIndex, type Selection, type TextChange } from './text-change.js'
+import { ChunkedText } from './chunked-text.js'
 
 export interface TextareaBindingOptions {
   /** Publish this person's caret and selection here, as relative positions. */
@@ -41,7 +42,8 @@ interface Composition {
 export class TextareaBinding {
   readonly origin = this
   readonly undoManager: Y.UndoManager
-  private value: string
+  /** The text as the binding last synchronised it: chunks, so a keystroke does not copy the whole text. */
+  private value: ChunkedText
   private before: Selection | null = null
   private lastEditEnd = -1
   private lastInputAt = -Infinity
@@ -65,8 +67,8 @@ export class TextareaBinding {
     const doc = ytext.doc
     if (!doc) throw new Error('bind the Y.Text of a Y.Doc (getText on a doc), not a standalone one')
     this.cursorField = options.cursorField ?? 'cursor'
-    this.value = ytext.toString()
-    textarea.value = this.value
+    this.value = ChunkedText.from(ytext.toString())
+    textarea.value = this.value.toString()
     this.captureTimeoutMs = options.captureTimeoutMs ?? 500
     // The binding decides where undo steps end (see onBeforeInput); the manager merges until told.
     this.undoManager = new Y.UndoManager(ytext, { trackedOrigins: new Set([this.origin]), captureTimeout: 2 ** 31 })
@@ -95,8 +97,16 @@ export class TextareaBinding {
     }
   }
 
-  /** The text the textarea shows, as the binding last synchronised it. */
+  /** The text the textarea shows, as the binding last synchronised it (joined: a copy of it all). */
   get text(): string {
+    return this.value.toString()
+  }
+
+  /**
+   * The same text, read without joining it: each change gives a new snapshot and leaves the
+   * one before it readable.
+   */
+  get snapshot(): ChunkedText {
     return this.value
   }
 
@@ -115,12 +125,12 @@ export class TextareaBinding {
    * common start and end kept, so others' carets there stay put.
    */
   replaceText(next: string): void {
-    const change = diffAroundCaret(this.value, next, next.length)
+    const change = diffAroundCaret(this.value.toString(), next, next.length)
     if (!change) return
     this.undoManager.stopCapturing()
     this.applyLocal(change)
     this.undoManager.stopCapturing()
-    this.value = next
+    this.value = ChunkedText.from(next)
     this.textarea.setRangeText(change.insert, change.index, change.index + change.remove, 'end')
   }
 
@@ -172,16 +182,16 @@ export class TextareaBinding {
       // Typing and deleting never read the whole value back from the DOM: on a 200,000-character
       // text that copy is most of a keystroke's cost. A check when typing pauses guards it.
       this.before = null
-      this.value = this.value.slice(0, quick.index) + quick.insert + this.value.slice(quick.index + quick.remove)
+      this.value = this.value.splice(quick.index, quick.remove, quick.insert)
       this.applyLocal(quick)
       this.scheduleCheck()
       return
     }
     const next = this.textarea.value
     const after = { start: this.textarea.selectionStart, end: this.textarea.selectionEnd }
-    const change = changeFromInput(this.value, next, this.before, after, event.inputType ?? '')
+    const change = changeFromInput(this.value.toString(), next, this.before, after, event.inputType ?? '')
     this.before = null
-    this.value = next
+    this.value = ChunkedText.from(next)
     if (change) this.applyLocal(change)
   }
 
@@ -191,16 +201,17 @@ export class TextareaBinding {
       this.checkTimer = null
       if (this.composition) return
       const actual = this.textarea.value
-      if (actual === this.value) return
+      const known = this.value.toString()
+      if (actual === known) return
       // The browser edited differently from what its event said; reconcile with a diff.
-      const change = diffAroundCaret(this.value, actual, this.textarea.selectionEnd)
-      this.value = actual
+      const change = diffAroundCaret(known, actual, this.textarea.selectionEnd)
+      this.value = ChunkedText.from(actual)
       if (change) this.applyLocal(change)
     }, 500)
   }
 
   private onCompositionStart(): void {
-    this.composition = { base: this.value, held: [] }
+    this.composition = { base: this.value.toString(), held: [] }
   }
 
   private onCompositionEnd(): void {
@@ -210,7 +221,7 @@ export class TextareaBinding {
     const typed = this.textarea.value
     const change = diffAroundCaret(composition.base, typed, this.textarea.selectionEnd)
     if (composition.held.length === 0) {
-      this.value = typed
+      this.value = ChunkedText.from(typed)
       if (change) this.applyLocal(change)
       return
     }
@@ -223,8 +234,8 @@ export class TextareaBinding {
       if (local) local = { ...local, index: transformIndex(local.index, delta, false) }
     }
     if (local) this.applyLocal(local)
-    this.value = this.ytext.toString()
-    this.textarea.value = this.value
+    this.value = ChunkedText.from(this.ytext.toString())
+    this.textarea.value = this.value.toString()
     this.textarea.setSelectionRange(caret, caret)
   }
 
@@ -280,11 +291,11 @@ export class TextareaBinding {
       } else if (op.insert !== undefined) {
         const text = typeof op.insert === 'string' ? op.insert : ''
         textarea.setRangeText(text, index, index, 'preserve')
-        value = value.slice(0, index) + text + value.slice(index)
+        value = value.splice(index, 0, text)
         index += text.length
       } else if (op.delete !== undefined) {
         textarea.setRangeText('', index, index + op.delete, 'preserve')
-        value = value.slice(0, index) + value.slice(index + op.delete)
+        value = value.splice(index, op.delete, '')
       }
     }
     this.value = value

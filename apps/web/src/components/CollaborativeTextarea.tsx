@@ -53,16 +53,16 @@ export function CollaborativeTextarea({ session, onStats, readOnly = false, cont
     markActive(session.awareness, activity)
     // Counts follow each change at the cost of the change; the page is told when typing pauses
     // (and every few seconds meanwhile), in idle time, so it never renders between a key and its frame.
-    const live = new LiveTextStats(binding.text)
+    const live = new LiveTextStats(binding.snapshot)
     const counter = new PauseScheduler(() => onStatsRef.current(live.stats()))
     const onLocalInput = (): void => markActive(session.awareness, activity)
     // The text arriving in an empty editor (the document loading) is counted at once, so the
     // title and counts do not read "Untitled, 0 characters" until the first pause.
-    let counted = binding.text.length > 0
+    let counted = binding.snapshot.length > 0
     const report = (event: Y.YTextEvent): void => {
       // The binding observed the change first: its text is the text after it.
-      live.apply(event.delta, binding.text)
-      if (counted || binding.text.length === 0) return counter.poke()
+      live.apply(event.delta, binding.snapshot)
+      if (counted || binding.snapshot.length === 0) return counter.poke()
       counted = true
       onStatsRef.current(live.stats())
     }

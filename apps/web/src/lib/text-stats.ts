@@ -44,8 +44,19 @@ function countGraphemes(text: string): number {
   return count
 }
 
+/**
+ * A text read in place: a string, or the binding's chunked snapshot (which a change does not
+ * copy whole). `toString` joins it, which costs the whole text.
+ */
+export interface TextReader {
+  readonly length: number
+  charCodeAt(index: number): number
+  slice(from: number, to?: number): string
+  toString(): string
+}
+
 /** Code units in text[start, end) that join with or modify a neighbour. */
-function countClustering(text: string, start: number, end: number): number {
+function countClustering(text: TextReader, start: number, end: number): number {
   let count = 0
   for (let i = start; i < end; i++) if (clusters(text.charCodeAt(i))) count++
   return count
@@ -89,7 +100,7 @@ interface WordScan {
   inWord: boolean
 }
 
-function scanWords(scan: WordScan, text: string, start: number, end: number): void {
+function scanWords(scan: WordScan, text: TextReader, start: number, end: number): void {
   let { words, inWord } = scan
   for (let i = start; i < end; i++) {
     const space = isSpace(text.charCodeAt(i))
@@ -101,7 +112,7 @@ function scanWords(scan: WordScan, text: string, start: number, end: number): vo
 }
 
 /** Counted in place: matching /\S+/g would build an array of every word (tens of ms at a million characters). */
-export function countWords(text: string, start = 0, end = text.length): number {
+export function countWords(text: TextReader, start = 0, end = text.length): number {
   const scan = { words: 0, inWord: false }
   scanWords(scan, text, start, end)
   return scan.words
@@ -118,14 +129,14 @@ export interface TextDeltaOp {
  * Title and counts of a text that changes a little at a time. Each change costs what it
  * touches plus the words at its two ends, not the document: a keystroke in a million
  * characters recounts one word. It keeps no copy of the text: it is handed the text after
- * each change (the binding's, which exists anyway) and holds on to it as the text before the
- * next. Characters are the length while the text holds nothing that clusters; once it does,
+ * each change (the binding's snapshot, which exists anyway) and holds on to it as the text
+ * before the next. Characters are the length while the text holds nothing that clusters; once it does,
  * they are segmented again when asked (the slow path).
  */
 export class LiveTextStats {
   private words: number
   private clustering: number
-  private graphemes: { text: string; count: number } | null = null
+  private graphemes: { text: TextReader; count: number } | null = null
   /** A change could not be followed (an embed, or a text that does not match it): recount when asked. */
   private lost = false
   /** A prefix of the text, at least as long as the title reads (or the whole text). */
@@ -133,10 +144,20 @@ export class LiveTextStats {
   /** null: the head changed since the title was found. */
   private title: string | null = null
 
-  constructor(private text: string) {
-    this.words = countWords(text)
-    this.clustering = countClustering(text, 0, text.length)
-    this.head = text.slice(0, HEAD_KEEP)
+  constructor(private text: TextReader) {
+    this.head = ''
+    this.words = 0
+    this.clustering = 0
+    this.recount()
+  }
+
+  /** Everything counted again from the whole text (at the start, and after a change it could not follow). */
+  private recount(): void {
+    const whole = this.text.toString()
+    this.words = countWords(whole)
+    this.clustering = countClustering(whole, 0, whole.length)
+    this.head = whole.slice(0, HEAD_KEEP)
+    this.title = null
   }
 
   /**
@@ -144,7 +165,7 @@ export class LiveTextStats {
    * before and the delta, never `next`: the first read of a text just joined from slices copies
    * all of it (measured: the input event of a key at a million characters went from 12 to 20 ms).
    */
-  apply(delta: readonly TextDeltaOp[], next: string): void {
+  apply(delta: readonly TextDeltaOp[], next: TextReader): void {
     const old = this.text
     this.text = next
     if (this.lost) return
@@ -155,7 +176,7 @@ export class LiveTextStats {
     let from = -1
     let end = 0
     let grown = 0
-    const now: Array<[string, number, number]> = []
+    const now: Array<[TextReader, number, number]> = []
     let kept = 0
     for (const op of delta) {
       if (op.retain !== undefined) {
@@ -195,7 +216,7 @@ export class LiveTextStats {
   }
 
   /** Keeps the head in step: a change past it costs nothing, one in it costs the head's length. */
-  private followHead(delta: readonly TextDeltaOp[], next: string): void {
+  private followHead(delta: readonly TextDeltaOp[], next: TextReader): void {
     const head = this.head
     // Shorter than it keeps: the head is the whole text, and text added at its end belongs to it.
     const whole = head.length < HEAD_KEEP
@@ -228,14 +249,11 @@ export class LiveTextStats {
     const text = this.text
     if (this.lost) {
       this.lost = false
-      this.words = countWords(text)
-      this.clustering = countClustering(text, 0, text.length)
-      this.head = text.slice(0, HEAD_KEEP)
-      this.title = null
+      this.recount()
     }
     let characters = text.length
     if (this.clustering > 0) {
-      if (this.graphemes?.text !== text) this.graphemes = { text, count: countGraphemes(text) }
+      if (this.graphemes?.text !== text) this.graphemes = { text, count: countGraphemes(text.toString()) }
       characters = this.graphemes.count
     }
     this.title ??= titleOf(this.head)
