@@ -1,7 +1,7 @@
 import { startPostgres, startRedis, type ServiceProcess } from '@coedit/test-utils'
 import { cpuSeconds, treeCpuSeconds, wakeCounts } from '../proc.js'
 import { startFloorRelay, type RunningServer } from '../servers.js'
-import { driveRooms, lagP99, type RoomLoadResult } from './room-load.js'
+import { WARM_SECONDS, driveRooms, lagP99, type RoomLoadResult } from './room-load.js'
 import type { Metrics, Scenario, ScenarioContext } from './types.js'
 
 interface Phase {
@@ -48,6 +48,7 @@ export const clusterRooms: Scenario = {
   },
   async run(context: ScenarioContext): Promise<Metrics> {
     const seconds = context.quick ? 4 : 15
+    const warmSeconds = context.quick ? 0 : WARM_SECONDS
     const [few, many] = context.quick ? [100, 1_000] : [200, 2_000]
     const services: ServiceProcess[] = []
     const servers: RunningServer[] = []
@@ -64,6 +65,7 @@ export const clusterRooms: Scenario = {
         const result = await driveRooms({
           rooms,
           seconds,
+          warmSeconds,
           rate: rooms === few ? 1 : few / rooms,
           servers: [a, b],
           prefix,

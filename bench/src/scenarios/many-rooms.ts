@@ -1,5 +1,5 @@
 import { cpuSeconds } from '../proc.js'
-import { driveRooms, lagP99 } from './room-load.js'
+import { WARM_SECONDS, driveRooms, lagP99 } from './room-load.js'
 import type { Metrics, Scenario, ScenarioContext } from './types.js'
 
 /** Many small rooms, two people each typing once a second: CPU per edit and lag. */
@@ -18,6 +18,7 @@ export const manyRooms: Scenario = {
       const result = await driveRooms({
         rooms: context.quick ? 100 : 500,
         seconds: context.quick ? 3 : 15,
+        warmSeconds: context.quick ? 0 : WARM_SECONDS,
         rate: 1,
         servers: [server, server],
         cpu: () => [cpuSeconds(server.pid)],
