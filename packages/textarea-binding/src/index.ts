@@ -10,3 +10,4 @@ export { changeFromInput, diffAroundCaret, transformIndex } from './text-change.
 export type { TextChange, Selection } from './text-change.js'
 export { ChunkedText } from './chunked-text.js'
 export type { TextReader } from './chunked-text.js'
+export { afterNextFrame } from './after-frame.js'

@@ -2,6 +2,7 @@ import * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { TextMirror, type Delta, type MirrorMark } from './text-mirror.js'
 import { CaretLabels, caretElement } from './caret-labels.js'
+import { afterNextFrame } from './after-frame.js'
 
 export interface RemoteCursorsOptions {
   /** Awareness field with `{ anchor, head }` relative positions. Default 'cursor'. */
@@ -97,9 +98,8 @@ export class RemoteCursors {
   private readonly labels: CaretLabels
   private readonly carets = new Map<number, HTMLElement>()
   private frame: number | null = null
-  /** A draw after the next frame (see scheduleAfterFrame): its frame callback, then its task. */
-  private later: number | null = null
-  private laterTimer: ReturnType<typeof setTimeout> | null = null
+  /** Cancels the draw due after the next frame (see scheduleAfterFrame); null when none is. */
+  private later: (() => void) | null = null
   private anchor: ViewAnchor | null = null
   private anchorStale = true
   /** The first index others changed since the last frame (Infinity: none). */
@@ -246,8 +246,7 @@ export class RemoteCursors {
   destroy(): void {
     for (const cleanup of this.cleanups.splice(0)) cleanup()
     if (this.frame !== null) cancelAnimationFrame(this.frame)
-    if (this.later !== null) cancelAnimationFrame(this.later)
-    if (this.laterTimer !== null) clearTimeout(this.laterTimer)
+    this.later?.()
     this.labels.destroy()
     this.layer.remove()
   }
@@ -263,12 +262,9 @@ export class RemoteCursors {
   /** Draws in a task after the next frame, unless a frame draws first. */
   private scheduleAfterFrame(): void {
     if (this.frame !== null || this.later !== null) return
-    this.later = requestAnimationFrame(() => {
-      this.laterTimer = setTimeout(() => {
-        this.later = null
-        this.laterTimer = null
-        if (this.frame === null) this.render()
-      })
+    this.later = afterNextFrame(() => {
+      this.later = null
+      if (this.frame === null) this.render()
     })
   }
 

@@ -2,6 +2,7 @@ import * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { changeFromInput, diffAroundCaret, quickChange, transformIndex, type Selection, type TextChange } from './text-change.js'
 import { ChunkedText } from './chunked-text.js'
+import { afterNextFrame } from './after-frame.js'
 
 export interface TextareaBindingOptions {
   /** Publish this person's caret and selection here, as relative positions. */
@@ -53,8 +54,8 @@ export class TextareaBinding {
   private checkTimer: ReturnType<typeof setTimeout> | null = null
   private composition: Composition | null = null
   private savedSelection: { anchor: Y.RelativePosition; head: Y.RelativePosition; backward: boolean } | null = null
-  private cursorFrame: number | null = null
-  private cursorTimer: ReturnType<typeof setTimeout> | null = null
+  /** Cancels the caret publish due after the next frame; null when none is. */
+  private cursorUpdate: (() => void) | null = null
   private lastCursor = ''
   private readonly cursorField: string
   private readonly cleanups: Array<() => void> = []
@@ -137,8 +138,7 @@ export class TextareaBinding {
   destroy(): void {
     for (const cleanup of this.cleanups.splice(0)) cleanup()
     if (this.checkTimer) clearTimeout(this.checkTimer)
-    if (this.cursorFrame !== null) cancelAnimationFrame(this.cursorFrame)
-    if (this.cursorTimer !== null) clearTimeout(this.cursorTimer)
+    this.cursorUpdate?.()
     this.undoManager.destroy()
     if (this.options.awareness) this.publishCursor(null)
   }
@@ -329,16 +329,13 @@ export class TextareaBinding {
   // Presence.
 
   private scheduleCursorUpdate(): void {
-    if (this.cursorFrame !== null) return
+    if (this.cursorUpdate !== null) return
     // Once per frame, and after it: the frame that shows the keystroke does not wait for presence.
-    this.cursorFrame = requestAnimationFrame(() => {
-      this.cursorTimer = setTimeout(() => {
-        this.cursorFrame = null
-        this.cursorTimer = null
-        const { selectionStart, selectionEnd, selectionDirection } = this.textarea
-        const backward = selectionDirection === 'backward'
-        this.publishCursor({ anchor: backward ? selectionEnd : selectionStart, head: backward ? selectionStart : selectionEnd })
-      })
+    this.cursorUpdate = afterNextFrame(() => {
+      this.cursorUpdate = null
+      const { selectionStart, selectionEnd, selectionDirection } = this.textarea
+      const backward = selectionDirection === 'backward'
+      this.publishCursor({ anchor: backward ? selectionEnd : selectionStart, head: backward ? selectionStart : selectionEnd })
     })
   }
 

@@ -1,5 +1,6 @@
 import * as Y from 'yjs'
 import type { IndexeddbPersistence } from 'y-indexeddb'
+import { afterNextFrame } from '@coedit/textarea-binding'
 
 /** A page that renders no frames (a hidden tab) still writes its edits within this, in ms. */
 const HIDDEN_PAGE_MS = 1_000
@@ -25,15 +26,16 @@ export function writeLocalBehindFrame(local: IndexeddbPersistence, doc: Y.Doc): 
   const store = (local as unknown as { _storeUpdate: StoreUpdate })._storeUpdate
   doc.off('update', store)
   let queued: Uint8Array[] = []
-  let frame: number | null = null
-  let timer: ReturnType<typeof setTimeout> | null = null
+  /** Cancels the write due after the next frame; null when none is. */
+  let afterFrame: (() => void) | null = null
+  let hiddenTimer: ReturnType<typeof setTimeout> | null = null
   let stopped = false
 
   const unschedule = (): void => {
-    if (frame !== null) cancelAnimationFrame(frame)
-    if (timer !== null) clearTimeout(timer)
-    frame = null
-    timer = null
+    afterFrame?.()
+    if (hiddenTimer !== null) clearTimeout(hiddenTimer)
+    afterFrame = null
+    hiddenTimer = null
   }
   const flush = (): void => {
     unschedule()
@@ -46,14 +48,9 @@ export function writeLocalBehindFrame(local: IndexeddbPersistence, doc: Y.Doc): 
   const onUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === local || stopped) return
     queued.push(update)
-    if (frame !== null) return
-    // A task queued from an animation frame callback runs once that frame is painted.
-    frame = requestAnimationFrame(() => {
-      frame = null
-      if (timer !== null) clearTimeout(timer)
-      timer = setTimeout(flush, 0)
-    })
-    timer = setTimeout(flush, HIDDEN_PAGE_MS)
+    if (afterFrame !== null) return
+    afterFrame = afterNextFrame(flush)
+    hiddenTimer = setTimeout(flush, HIDDEN_PAGE_MS)
   }
   const onHidden = (): void => {
     if (document.visibilityState === 'hidden') flush()
