@@ -223,8 +223,14 @@ test("a caret's name shows when it moves, then fades to the caret; on a narrow s
   await expect(ben.editor).toHaveValue(/^ok a line/)
   await ada.page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))))
   expect(await label.evaluate((el) => getComputedStyle(el).opacity)).toBe('0')
-  // Moving again brings it back.
+  // Moving again brings it back. Watched from before the move: on a loaded machine a check of
+  // the computed opacity can land mid-transition or after the name has faded again.
+  await label.evaluate((el: HTMLElement) => {
+    const page = window as unknown as { nameShown: boolean }
+    page.nameShown = false
+    new MutationObserver(() => (page.nameShown ||= el.style.opacity === '1')).observe(el, { attributes: true, attributeFilter: ['style'] })
+  })
   await ben.page.keyboard.press('ArrowLeft')
-  await expect(label).toHaveCSS('opacity', '1')
+  await expect.poll(() => ada.page.evaluate(() => (window as unknown as { nameShown: boolean }).nameShown), { timeout: 15_000 }).toBe(true)
   await expect.poll(inside).toBe(true)
 })
