@@ -1,3 +1,5 @@
+import type { TextReader } from '@coedit/textarea-binding'
+
 /** How much of the text the title is looked for in. */
 const TITLE_SCAN = 2_000
 /**
@@ -42,17 +44,6 @@ function countGraphemes(text: string): number {
   let count = 0
   for (const _ of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)) count++
   return count
-}
-
-/**
- * A text read in place: a string, or the binding's chunked snapshot (which a change does not
- * copy whole). `toString` joins it, which costs the whole text.
- */
-export interface TextReader {
-  readonly length: number
-  charCodeAt(index: number): number
-  slice(from: number, to?: number): string
-  toString(): string
 }
 
 /** Code units in text[start, end) that join with or modify a neighbour. */
