@@ -15,14 +15,21 @@ export interface EditorProbe {
   readonly presented: Array<{ at: number; ms: number }>
   /** Per burst of textarea changes (setRangeText or a value write): epoch ms of the end of the frame that shows it. */
   readonly shown: number[]
-  /** Long tasks (> 50 ms): epoch start and duration. */
-  readonly longTasks: Array<{ start: number; duration: number }>
+  /**
+   * Long tasks (> 50 ms): epoch start, duration, and how much of it the page's own callbacks
+   * ran (event listeners, animation-frame and timer callbacks, socket and port messages; the
+   * microtasks they leave behind are not included). A long task whose duration less its
+   * script is under 50 ms is one the page's script pushed over; the rest the browser's own
+   * work makes long by itself.
+   */
+  readonly longTasks: Array<{ start: number; duration: number; script: number }>
   /**
    * Per keydown, where its frame went (ms): the page's event handlers for the key (keydown,
    * beforeinput, input, keyup, from the first listener to the last), key event → the next
-   * frame's first animation-frame callback, and that callback → after the frame.
+   * frame's first animation-frame callback, and that callback → after the frame; and of the
+   * last two, how much the page's own callbacks ran (the rest is the browser's).
    */
-  readonly phases: Array<{ handlers: number; toFrame: number; frame: number }>
+  readonly phases: Array<{ handlers: number; toFrame: number; frame: number; toFrameScript: number; frameScript: number }>
   /** Resolves once `shown` has `count` entries, or with false after `timeoutMs`. */
   waitShown(count: number, timeoutMs: number): Promise<boolean>
   /** Resolves once `keyFrames` has `count` entries, or with false after `timeoutMs`. */
@@ -45,8 +52,8 @@ function installEditorProbe(): void {
     keyFrames: [] as number[],
     presented: [] as Array<{ at: number; ms: number }>,
     shown: [] as number[],
-    longTasks: [] as Array<{ start: number; duration: number }>,
-    phases: [] as Array<{ handlers: number; toFrame: number; frame: number }>,
+    longTasks: [] as Array<{ start: number; duration: number; script: number }>,
+    phases: [] as Array<{ handlers: number; toFrame: number; frame: number; toFrameScript: number; frameScript: number }>,
     waitShown: (count: number, timeoutMs: number) => until(() => probe.shown.length >= count, timeoutMs),
     waitKeyFrames: (count: number, timeoutMs: number) => until(() => probe.keyFrames.length >= count, timeoutMs),
     reset() {
@@ -58,6 +65,77 @@ function installEditorProbe(): void {
       probe.phases.length = 0
     },
   }
+  // Every callback the page runs is timed (the outermost of nested ones), so that a long
+  // task can be split into the page's script and the rest.
+  const scriptSpans: number[] = []
+  let depth = 0
+  function timed<A extends unknown[], R>(fn: (this: unknown, ...args: A) => R): (this: unknown, ...args: A) => R {
+    return function (this: unknown, ...args: A): R {
+      if (depth++ > 0) {
+        try {
+          return fn.apply(this, args)
+        } finally {
+          depth--
+        }
+      }
+      const start = performance.now()
+      try {
+        return fn.apply(this, args)
+      } finally {
+        depth--
+        if (scriptSpans.length > 20_000) scriptSpans.splice(0, 10_000)
+        scriptSpans.push(start, performance.now())
+      }
+    }
+  }
+  function scriptWithin(start: number, end: number): number {
+    let sum = 0
+    for (let i = scriptSpans.length - 2; i >= 0 && scriptSpans[i + 1]! > start - 1_000; i -= 2) {
+      sum += Math.max(0, Math.min(end, scriptSpans[i + 1]!) - Math.max(start, scriptSpans[i]!))
+    }
+    return sum
+  }
+  const listeners = new WeakMap<object, EventListener>()
+  const addEventListener = EventTarget.prototype.addEventListener
+  const removeEventListener = EventTarget.prototype.removeEventListener
+  const wrapListener = (listener: EventListenerOrEventListenerObject): EventListener => {
+    let wrapped = listeners.get(listener)
+    if (!wrapped) {
+      const call = typeof listener === 'function' ? listener : (event: Event) => listener.handleEvent(event)
+      listeners.set(listener, (wrapped = timed(call) as EventListener))
+    }
+    return wrapped
+  }
+  EventTarget.prototype.addEventListener = function (this: EventTarget, type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions) {
+    addEventListener.call(this, type, listener ? wrapListener(listener) : listener, options)
+  }
+  EventTarget.prototype.removeEventListener = function (this: EventTarget, type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions) {
+    removeEventListener.call(this, type, listener ? (listeners.get(listener) ?? listener) : listener, options)
+  }
+  const handlerProperties: Array<[{ prototype: object }, string[]]> = [
+    [WebSocket, ['onmessage', 'onopen', 'onclose', 'onerror']],
+    [MessagePort, ['onmessage']],
+    [IDBRequest, ['onsuccess', 'onerror']],
+    [IDBOpenDBRequest, ['onupgradeneeded', 'onblocked']],
+    [IDBTransaction, ['oncomplete', 'onerror', 'onabort']],
+  ]
+  for (const [type, names] of handlerProperties) {
+    for (const name of names) {
+      const property = Object.getOwnPropertyDescriptor(type.prototype, name)
+      if (!property?.set) continue
+      Object.defineProperty(type.prototype, name, {
+        ...property,
+        set(this: object, handler: unknown) {
+          property.set!.call(this, typeof handler === 'function' ? timed(handler as (...args: unknown[]) => unknown) : handler)
+        },
+      })
+    }
+  }
+  const requestFrame = window.requestAnimationFrame.bind(window)
+  window.requestAnimationFrame = (callback) => requestFrame(timed(callback))
+  const setTimer = window.setTimeout.bind(window)
+  window.setTimeout = ((handler: TimerHandler, ms?: number, ...args: unknown[]) =>
+    setTimer(typeof handler === 'function' ? timed(handler as (...args: unknown[]) => unknown) : handler, ms, ...args)) as typeof window.setTimeout
   function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
     if (done()) return Promise.resolve(true)
     return new Promise((resolve) => {
@@ -98,7 +176,8 @@ function installEditorProbe(): void {
       handlers = 0
       afterNextFrame((end, frameStart) => {
         probe.keyFrames.push(end - at)
-        probe.phases.push({ handlers, toFrame: frameStart - at, frame: end - frameStart })
+        const [key, start, stop] = [event.timeStamp, frameStart - performance.timeOrigin, end - performance.timeOrigin]
+        probe.phases.push({ handlers, toFrame: frameStart - at, frame: end - frameStart, toFrameScript: scriptWithin(key, start), frameScript: scriptWithin(start, stop) })
         notify()
       })
     },
@@ -132,7 +211,10 @@ function installEditorProbe(): void {
     for (const entry of list.getEntries()) if (entry.name === 'keydown') probe.presented.push({ at: epoch(entry.startTime), ms: entry.duration })
   }).observe({ type: 'event', durationThreshold: 16, buffered: true } as PerformanceObserverInit)
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) probe.longTasks.push({ start: epoch(entry.startTime), duration: entry.duration })
+    for (const entry of list.getEntries()) {
+      const script = scriptWithin(entry.startTime, entry.startTime + entry.duration)
+      probe.longTasks.push({ start: epoch(entry.startTime), duration: entry.duration, script })
+    }
   }).observe({ type: 'longtask', buffered: true })
   ;(window as unknown as { probe: typeof probe }).probe = probe
 }

@@ -25,6 +25,8 @@ const CHUNKS = 4
 const WARM_KEYS = 30
 /** Between turns: past the editor's pause work (400 ms after the last key, then idle time). */
 const TURN_GAP_MS = 1_000
+/** What the Long Tasks API reports: a task longer than this. */
+const LONG_TASK_MS = 50
 
 type ProbeWindow = Window & { probe: EditorProbe; floor: { connect(url: string): Promise<void>; load(text: string, caret: number): void; length(): number } }
 
@@ -50,11 +52,13 @@ interface Round {
   /** Key event → presented (Event Timing), a key under 16 ms counted as 16. */
   presented: number[]
   /** Where each key's frame went (see EditorProbe.phases). */
-  phases: Array<{ handlers: number; toFrame: number; frame: number }>
+  phases: EditorProbe['phases'][number][]
   remote: number[]
   longTasks: number
   /** Of those, the typist's page's (the rest are the viewer's). */
   typistLongTasks: number
+  /** Of the typist's, those its own script pushed over 50 ms (under 50 without the page's callbacks). */
+  typistScriptLongTasks: number
   /** CPU of the whole browser (every page, GPU and browser process) per key, in ms. */
   browserCpuPerKey: number
 }
@@ -69,6 +73,7 @@ function joinRounds(rounds: readonly Round[]): Round {
     remote: rounds.flatMap((r) => r.remote),
     longTasks: rounds.reduce((sum, r) => sum + r.longTasks, 0),
     typistLongTasks: rounds.reduce((sum, r) => sum + r.typistLongTasks, 0),
+    typistScriptLongTasks: rounds.reduce((sum, r) => sum + r.typistScriptLongTasks, 0),
     browserCpuPerKey: rounds.reduce((sum, r) => sum + r.browserCpuPerKey * r.local.length, 0) / keys,
   }
 }
@@ -139,7 +144,7 @@ async function typeAndMeasure(typist: Page, viewer: Page, keys: number, timeoutM
   }
   const a = await typist.evaluate(() => {
     const { keys, keyFrames, longTasks, presented, phases } = (window as unknown as ProbeWindow).probe
-    return { keys: [...keys], keyFrames: [...keyFrames], longTasks: longTasks.length, presented: [...presented], phases: [...phases] }
+    return { keys: [...keys], keyFrames: [...keyFrames], longTasks: [...longTasks], presented: [...presented], phases: [...phases] }
   })
   const b = await viewer.evaluate(() => {
     const { shown, longTasks } = (window as unknown as ProbeWindow).probe
@@ -151,8 +156,9 @@ async function typeAndMeasure(typist: Page, viewer: Page, keys: number, timeoutM
     presented,
     phases: a.phases,
     remote: b.shown.map((at, i) => at - a.keys[i]!),
-    longTasks: a.longTasks + b.longTasks,
-    typistLongTasks: a.longTasks,
+    longTasks: a.longTasks.length + b.longTasks,
+    typistLongTasks: a.longTasks.length,
+    typistScriptLongTasks: a.longTasks.filter((task) => task.duration - task.script < LONG_TASK_MS).length,
     browserCpuPerKey,
   }
 }
@@ -245,10 +251,12 @@ interface SizeFigures {
   remote: number[]
   longTasks: number
   typistLongTasks: number
+  typistScriptLongTasks: number
   floorLocal: number[]
   floorRemote: number[]
   floorLongTasks: number
   floorTypistLongTasks: number
+  floorTypistScriptLongTasks: number
   cpuPerKey: number
   floorCpuPerKey: number
 }
@@ -345,10 +353,12 @@ async function measureSize(
     remote: coeditRound.remote,
     longTasks: coeditRound.longTasks,
     typistLongTasks: coeditRound.typistLongTasks,
+    typistScriptLongTasks: coeditRound.typistScriptLongTasks,
     floorLocal: floorRound.local,
     floorRemote: floorRound.remote,
     floorLongTasks: floorRound.longTasks,
     floorTypistLongTasks: floorRound.typistLongTasks,
+    floorTypistScriptLongTasks: floorRound.typistScriptLongTasks,
     cpuPerKey: coeditRound.browserCpuPerKey,
     floorCpuPerKey: floorRound.browserCpuPerKey,
   }
@@ -381,10 +391,16 @@ function sizeMetrics(prefix: string, figures: SizeFigures): Metrics {
     [`${prefix}FloorKeyToFrame`]: median(figures.floorPhases.map((p) => p.toFrame)),
     [`${prefix}KeyFrame`]: median(figures.phases.map((p) => p.frame)),
     [`${prefix}FloorKeyFrame`]: median(figures.floorPhases.map((p) => p.frame)),
+    [`${prefix}KeyToFrameScript`]: median(figures.phases.map((p) => p.toFrameScript)),
+    [`${prefix}FloorKeyToFrameScript`]: median(figures.floorPhases.map((p) => p.toFrameScript)),
+    [`${prefix}KeyFrameScript`]: median(figures.phases.map((p) => p.frameScript)),
+    [`${prefix}FloorKeyFrameScript`]: median(figures.floorPhases.map((p) => p.frameScript)),
     [`${prefix}LongTasks`]: figures.longTasks,
     [`${prefix}FloorLongTasks`]: figures.floorLongTasks,
     [`${prefix}TypistLongTasks`]: figures.typistLongTasks,
     [`${prefix}FloorTypistLongTasks`]: figures.floorTypistLongTasks,
+    [`${prefix}TypistScriptLongTasks`]: figures.typistScriptLongTasks,
+    [`${prefix}FloorTypistScriptLongTasks`]: figures.floorTypistScriptLongTasks,
     [`${prefix}CpuPerKey`]: figures.cpuPerKey,
     [`${prefix}FloorCpuPerKey`]: figures.floorCpuPerKey,
     [`${prefix}CpuRatio`]: figures.cpuPerKey / figures.floorCpuPerKey,
@@ -423,10 +439,20 @@ function metricsFor(prefix: string, label: string): Scenario['metrics'] {
     [`${prefix}FloorKeyToFrame`]: ms('floor: own key → start of the next frame, p50'),
     [`${prefix}KeyFrame`]: ms("own key: that frame's callbacks, style, layout and paint, and tasks queued before its end, p50"),
     [`${prefix}FloorKeyFrame`]: ms('floor: own key: that frame, p50'),
+    [`${prefix}KeyToFrameScript`]: ms("own key → next frame: of it, the page's own callbacks (handlers included), p50"),
+    [`${prefix}FloorKeyToFrameScript`]: ms('floor: own key → next frame: its callbacks, p50'),
+    [`${prefix}KeyFrameScript`]: ms("own key: that frame: of it, the page's own callbacks, p50"),
+    [`${prefix}FloorKeyFrameScript`]: ms('floor: own key: that frame: its callbacks, p50'),
     [`${prefix}LongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}, 3 people): long tasks (> 50 ms) in typist + viewer while typing` },
     [`${prefix}FloorLongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}): floor: long tasks in typist + viewer (the browser's own)` },
     [`${prefix}TypistLongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}, 3 people): of those, in the typist's page` },
     [`${prefix}FloorTypistLongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}): floor: of those, in the typist's page` },
+    [`${prefix}TypistScriptLongTasks`]: {
+      unit: '',
+      lowerIsBetter: true,
+      label: `editor (${label}, 3 people): of the typist's, pushed over 50 ms by the page's own script (under 50 without it)`,
+    },
+    [`${prefix}FloorTypistScriptLongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}): floor: of the typist's, pushed over by its script` },
     [`${prefix}CpuPerKey`]: ms('browser CPU per key, all three pages'),
     [`${prefix}FloorCpuPerKey`]: ms('floor: browser CPU per key, all three pages'),
     [`${prefix}CpuRatio`]: ratio('browser CPU per key / floor'),
