@@ -22,7 +22,7 @@ export interface EditorProbe {
    * script is under 50 ms is one the page's script pushed over; the rest the browser's own
    * work makes long by itself.
    */
-  readonly longTasks: Array<{ start: number; duration: number; script: number }>
+  readonly longTasks: Array<{ start: number; duration: number; script: number; longest: string }>
   /**
    * Per keydown, where its frame went (ms): the page's event handlers for the key (keydown,
    * beforeinput, input, keyup, from the first listener to the last), key event → the next
@@ -52,7 +52,7 @@ function installEditorProbe(): void {
     keyFrames: [] as number[],
     presented: [] as Array<{ at: number; ms: number }>,
     shown: [] as number[],
-    longTasks: [] as Array<{ start: number; duration: number; script: number }>,
+    longTasks: [] as Array<{ start: number; duration: number; script: number; longest: string }>,
     phases: [] as Array<{ handlers: number; toFrame: number; frame: number; toFrameScript: number; frameScript: number }>,
     waitShown: (count: number, timeoutMs: number) => until(() => probe.shown.length >= count, timeoutMs),
     waitKeyFrames: (count: number, timeoutMs: number) => until(() => probe.keyFrames.length >= count, timeoutMs),
@@ -68,8 +68,9 @@ function installEditorProbe(): void {
   // Every callback the page runs is timed (the outermost of nested ones), so that a long
   // task can be split into the page's script and the rest.
   const scriptSpans: number[] = []
+  const scriptKinds: string[] = []
   let depth = 0
-  function timed<A extends unknown[], R>(fn: (this: unknown, ...args: A) => R): (this: unknown, ...args: A) => R {
+  function timed<A extends unknown[], R>(fn: (this: unknown, ...args: A) => R, kind: string): (this: unknown, ...args: A) => R {
     return function (this: unknown, ...args: A): R {
       if (depth++ > 0) {
         try {
@@ -83,31 +84,43 @@ function installEditorProbe(): void {
         return fn.apply(this, args)
       } finally {
         depth--
-        if (scriptSpans.length > 20_000) scriptSpans.splice(0, 10_000)
+        if (scriptSpans.length > 20_000) {
+          scriptSpans.splice(0, 10_000)
+          scriptKinds.splice(0, 5_000)
+        }
         scriptSpans.push(start, performance.now())
+        scriptKinds.push(kind)
       }
     }
   }
   function scriptWithin(start: number, end: number): number {
+    return scriptIn(start, end).sum
+  }
+  /** The page's callbacks in [start, end): their total, and the longest one (its kind and ms). */
+  function scriptIn(start: number, end: number): { sum: number; longest: string } {
     let sum = 0
+    let longest = 0
+    let kind = ''
     for (let i = scriptSpans.length - 2; i >= 0 && scriptSpans[i + 1]! > start - 1_000; i -= 2) {
-      sum += Math.max(0, Math.min(end, scriptSpans[i + 1]!) - Math.max(start, scriptSpans[i]!))
+      const ms = Math.max(0, Math.min(end, scriptSpans[i + 1]!) - Math.max(start, scriptSpans[i]!))
+      sum += ms
+      if (ms > longest) [longest, kind] = [ms, scriptKinds[i / 2]!]
     }
-    return sum
+    return { sum, longest: longest > 0 ? `${kind} ${longest.toFixed(1)} ms` : '' }
   }
   const listeners = new WeakMap<object, EventListener>()
   const addEventListener = EventTarget.prototype.addEventListener
   const removeEventListener = EventTarget.prototype.removeEventListener
-  const wrapListener = (listener: EventListenerOrEventListenerObject): EventListener => {
+  const wrapListener = (listener: EventListenerOrEventListenerObject, type: string): EventListener => {
     let wrapped = listeners.get(listener)
     if (!wrapped) {
       const call = typeof listener === 'function' ? listener : (event: Event) => listener.handleEvent(event)
-      listeners.set(listener, (wrapped = timed(call) as EventListener))
+      listeners.set(listener, (wrapped = timed(call, type) as EventListener))
     }
     return wrapped
   }
   EventTarget.prototype.addEventListener = function (this: EventTarget, type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions) {
-    addEventListener.call(this, type, listener ? wrapListener(listener) : listener, options)
+    addEventListener.call(this, type, listener ? wrapListener(listener, type) : listener, options)
   }
   EventTarget.prototype.removeEventListener = function (this: EventTarget, type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions) {
     removeEventListener.call(this, type, listener ? (listeners.get(listener) ?? listener) : listener, options)
@@ -126,16 +139,16 @@ function installEditorProbe(): void {
       Object.defineProperty(type.prototype, name, {
         ...property,
         set(this: object, handler: unknown) {
-          property.set!.call(this, typeof handler === 'function' ? timed(handler as (...args: unknown[]) => unknown) : handler)
+          property.set!.call(this, typeof handler === 'function' ? timed(handler as (...args: unknown[]) => unknown, name) : handler)
         },
       })
     }
   }
   const requestFrame = window.requestAnimationFrame.bind(window)
-  window.requestAnimationFrame = (callback) => requestFrame(timed(callback))
+  window.requestAnimationFrame = (callback) => requestFrame(timed(callback, 'animation frame'))
   const setTimer = window.setTimeout.bind(window)
   window.setTimeout = ((handler: TimerHandler, ms?: number, ...args: unknown[]) =>
-    setTimer(typeof handler === 'function' ? timed(handler as (...args: unknown[]) => unknown) : handler, ms, ...args)) as typeof window.setTimeout
+    setTimer(typeof handler === 'function' ? timed(handler as (...args: unknown[]) => unknown, 'timeout') : handler, ms, ...args)) as typeof window.setTimeout
   function until(done: () => boolean, timeoutMs: number): Promise<boolean> {
     if (done()) return Promise.resolve(true)
     return new Promise((resolve) => {
@@ -212,8 +225,8 @@ function installEditorProbe(): void {
   }).observe({ type: 'event', durationThreshold: 16, buffered: true } as PerformanceObserverInit)
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      const script = scriptWithin(entry.startTime, entry.startTime + entry.duration)
-      probe.longTasks.push({ start: epoch(entry.startTime), duration: entry.duration, script })
+      const { sum, longest } = scriptIn(entry.startTime, entry.startTime + entry.duration)
+      probe.longTasks.push({ start: epoch(entry.startTime), duration: entry.duration, script: sum, longest })
     }
   }).observe({ type: 'longtask', buffered: true })
   ;(window as unknown as { probe: typeof probe }).probe = probe

@@ -123,7 +123,43 @@ async function traced<T>(browser: Browser, page: Page, name: string, log: (m: st
   return result
 }
 
-async function typeAndMeasure(typist: Page, viewer: Page, keys: number, timeoutMs: number): Promise<Round> {
+interface AllocationNode {
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }
+  selfSize: number
+  children: AllocationNode[]
+}
+
+/**
+ * BENCH_ALLOC=1: what the typist's page allocates over the measured keys (V8's sampling heap
+ * profiler, objects later collected included), by function, per key. Garbage is work: each
+ * collection it brings on lands in some key's handler or frame.
+ */
+async function allocationProfiled<T>(page: Page, name: string, keys: number, log: (m: string) => void, work: () => Promise<T>): Promise<T> {
+  if (!process.env.BENCH_ALLOC) return work()
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('HeapProfiler.enable')
+  await cdp.send('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+  const result = await work()
+  const { profile } = (await cdp.send('HeapProfiler.stopSampling')) as unknown as { profile: { head: AllocationNode } }
+  await cdp.detach()
+  const bytes = new Map<string, number>()
+  let total = 0
+  const walk = (node: AllocationNode): void => {
+    const { functionName, url, lineNumber, columnNumber } = node.callFrame
+    const key = `${functionName || '(anonymous)'} ${url.replace(/^.*\//, '')}:${lineNumber + 1}:${columnNumber + 1}`
+    bytes.set(key, (bytes.get(key) ?? 0) + node.selfSize)
+    total += node.selfSize
+    for (const child of node.children) walk(child)
+  }
+  walk(profile.head)
+  const top = [...bytes].sort((a, b) => b[1] - a[1]).slice(0, 20)
+  log(
+    [`${name}: ${(total / keys / 1024).toFixed(0)} KB allocated per key`, ...top.map(([key, b]) => `  ${(b / keys / 1024).toFixed(1).padStart(8)} KB/key  ${key}`)].join('\n'),
+  )
+  return result
+}
+
+async function typeAndMeasure(typist: Page, viewer: Page, keys: number, timeoutMs: number, label: string): Promise<Round> {
   await Promise.all([typist, viewer].map((p) => p.evaluate(() => (window as unknown as ProbeWindow).probe.reset())))
   const cpuBefore = browserCpuSeconds()
   const detailBefore = browserCpuByProcess()
@@ -151,6 +187,12 @@ async function typeAndMeasure(typist: Page, viewer: Page, keys: number, timeoutM
     return { shown: [...shown], longTasks: longTasks.length }
   })
   const presented = a.keys.map((at) => a.presented.find((p) => Math.abs(p.at - at) < 1)?.ms ?? 16)
+  const pushed = a.longTasks.filter((task) => task.duration - task.script < LONG_TASK_MS)
+  for (const task of pushed) {
+    const key = a.keys.findLastIndex((at) => at <= task.start + 1)
+    const since = key < 0 ? '' : `, ${(task.start - a.keys[key]!).toFixed(0)} ms after key ${key + 1}`
+    console.error(`  ${label}: a long task the page's script pushed over: ${task.duration.toFixed(0)} ms, ${task.script.toFixed(1)} ms script (longest: ${task.longest})${since}`)
+  }
   return {
     local: a.keyFrames,
     presented,
@@ -158,7 +200,7 @@ async function typeAndMeasure(typist: Page, viewer: Page, keys: number, timeoutM
     remote: b.shown.map((at, i) => at - a.keys[i]!),
     longTasks: a.longTasks.length + b.longTasks,
     typistLongTasks: a.longTasks.length,
-    typistScriptLongTasks: a.longTasks.filter((task) => task.duration - task.script < LONG_TASK_MS).length,
+    typistScriptLongTasks: pushed.length,
     browserCpuPerKey,
   }
 }
@@ -320,8 +362,8 @@ async function measureSize(
   }
   // The first keys after opening, while V8 still compiles the editor's code (the floor has
   // almost none): reported apart, and not mixed into the figures of someone typing along.
-  const cold = await typeAndMeasure(typist, viewer, warmKeys, timeoutMs)
-  const floorCold = await typeAndMeasure(floors[0]!, floors[1]!, warmKeys, timeoutMs)
+  const cold = await typeAndMeasure(typist, viewer, warmKeys, timeoutMs, 'coedit, first keys')
+  const floorCold = await typeAndMeasure(floors[0]!, floors[1]!, warmKeys, timeoutMs, 'floor, first keys')
   // Coedit and the floor take turns, a few keys at a time, so a machine that slows down or
   // speeds up during the run weighs on both alike. Each turn starts once the last one's
   // pause work (counts and title, 400 ms after the last key, in idle time) is done.
@@ -331,10 +373,11 @@ async function measureSize(
   const perChunk = Math.ceil(keys / CHUNKS)
   for (let chunk = 0; chunk < CHUNKS; chunk++) {
     // Traced: the first turn of each.
-    const trace = <T>(page: Page, name: string, work: () => Promise<T>): Promise<T> => (chunk === 0 ? traced(browser, page, name, log, work) : work())
-    coeditRounds.push(await trace(watched ? viewer : typist, `editor-${characters}-coedit`, () => typeAndMeasure(typist, viewer, perChunk, timeoutMs)))
+    const trace = <T>(page: Page, name: string, work: () => Promise<T>): Promise<T> =>
+      chunk === 0 ? traced(browser, page, name, log, () => allocationProfiled(page, name, perChunk, log, work)) : work()
+    coeditRounds.push(await trace(watched ? viewer : typist, `editor-${characters}-coedit`, () => typeAndMeasure(typist, viewer, perChunk, timeoutMs, 'coedit')))
     await sleep(TURN_GAP_MS)
-    floorRounds.push(await trace(floors[watched ? 1 : 0]!, `editor-${characters}-floor`, () => typeAndMeasure(floors[0]!, floors[1]!, perChunk, timeoutMs)))
+    floorRounds.push(await trace(floors[watched ? 1 : 0]!, `editor-${characters}-floor`, () => typeAndMeasure(floors[0]!, floors[1]!, perChunk, timeoutMs, 'floor')))
     await sleep(TURN_GAP_MS)
   }
   const coeditRound = joinRounds(coeditRounds)
