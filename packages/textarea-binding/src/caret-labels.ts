@@ -23,7 +23,7 @@ export function caretElement(doc: Document, clientId: number): HTMLElement {
   const caret = doc.createElement('span')
   caret.className = 'coedit-remote-caret'
   caret.dataset.clientId = String(clientId)
-  Object.assign(caret.style, { position: 'relative', borderLeft: '2px solid', marginLeft: '-1px', marginRight: '-1px' })
+  Object.assign(caret.style, { position: 'relative', borderLeft: '2px solid', marginLeft: '-1px', marginRight: '-1px', visibility: 'visible' })
   const label = doc.createElement('span')
   label.className = 'coedit-remote-caret-label'
   Object.assign(label.style, {

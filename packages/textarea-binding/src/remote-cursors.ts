@@ -133,6 +133,9 @@ export class RemoteCursors {
       color: 'transparent',
       borderColor: 'transparent',
       margin: '0',
+      // The mirror's text is there to be measured, never seen: hidden text is laid out but not
+      // painted, so a keystroke does not repaint a screenful of invisible text. Marks opt back in.
+      visibility: 'hidden',
     })
     textarea.insertAdjacentElement('beforebegin', this.layer)
     this.labels = new CaretLabels(this.layer, () => this.schedule())

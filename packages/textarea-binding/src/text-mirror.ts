@@ -318,6 +318,7 @@ export class TextMirror {
           const author = covering.kind === 'author'
           span.className = author ? 'coedit-author' : 'coedit-remote-selection'
           span.style.backgroundColor = withAlpha(covering.color, author ? 0.18 : 0.25)
+          span.style.visibility = 'visible'
           span.append(run)
           nodes.push(span)
         } else {
