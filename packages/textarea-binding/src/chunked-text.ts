@@ -83,6 +83,18 @@ export class ChunkedText implements TextReader {
     return parts.join('')
   }
 
+  /** Whether `text` is this text, compared chunk by chunk: neither side is copied. */
+  equals(text: string): boolean {
+    if (text.length !== this.length) return false
+    if (this.joined !== null) return this.joined === text
+    let at = 0
+    for (const chunk of this.chunks) {
+      if (!text.startsWith(chunk, at)) return false
+      at += chunk.length
+    }
+    return true
+  }
+
   /** The whole text as one string: a copy of it all, made once per ChunkedText. */
   toString(): string {
     this.joined ??= this.chunks.join('')

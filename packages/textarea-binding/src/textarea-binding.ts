@@ -200,11 +200,12 @@ export class TextareaBinding {
     this.checkTimer = setTimeout(() => {
       this.checkTimer = null
       if (this.composition) return
+      // Compared in place: joining the text to compare it made a copy of a big document at
+      // every pause in typing, garbage whose collection then landed in later keystrokes.
       const actual = this.textarea.value
-      const known = this.value.toString()
-      if (actual === known) return
+      if (this.value.equals(actual)) return
       // The browser edited differently from what its event said; reconcile with a diff.
-      const change = diffAroundCaret(known, actual, this.textarea.selectionEnd)
+      const change = diffAroundCaret(this.value.toString(), actual, this.textarea.selectionEnd)
       this.value = ChunkedText.from(actual)
       if (change) this.applyLocal(change)
     }, 500)

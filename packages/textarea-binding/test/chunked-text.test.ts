@@ -48,4 +48,17 @@ describe('ChunkedText', () => {
     expect(text.splice(0, text.length, '').toString()).toBe('')
     expect(() => text.splice(5, 100, '')).toThrow(RangeError)
   })
+
+  it('compares itself with a string in place: equal, a character off anywhere, or another length', () => {
+    const expected = 'abcdefghij'.repeat(2_000)
+    // Edited, so that it is held as chunks and not as the string it was made from.
+    const text = ChunkedText.from(expected).splice(10_000, 0, 'X').splice(10_000, 1, '')
+    expect(text.equals(expected)).toBe(true)
+    for (const at of [0, 4_095, 4_096, 10_000, 19_999]) {
+      const other = expected.slice(0, at) + 'Z' + expected.slice(at + 1)
+      expect(text.equals(other)).toBe(false)
+    }
+    expect(text.equals(expected.slice(1))).toBe(false)
+    expect(ChunkedText.from('').equals('')).toBe(true)
+  })
 })
