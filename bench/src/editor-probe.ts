@@ -119,10 +119,20 @@ function installEditorProbe(): void {
     }
     return wrapped
   }
-  EventTarget.prototype.addEventListener = function (this: EventTarget, type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions) {
+  EventTarget.prototype.addEventListener = function (
+    this: EventTarget,
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ) {
     addEventListener.call(this, type, listener ? wrapListener(listener, type) : listener, options)
   }
-  EventTarget.prototype.removeEventListener = function (this: EventTarget, type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions) {
+  EventTarget.prototype.removeEventListener = function (
+    this: EventTarget,
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ) {
     removeEventListener.call(this, type, listener ? (listeners.get(listener) ?? listener) : listener, options)
   }
   const handlerProperties: Array<[{ prototype: object }, string[]]> = [
@@ -190,7 +200,13 @@ function installEditorProbe(): void {
       afterNextFrame((end, frameStart) => {
         probe.keyFrames.push(end - at)
         const [key, start, stop] = [event.timeStamp, frameStart - performance.timeOrigin, end - performance.timeOrigin]
-        probe.phases.push({ handlers, toFrame: frameStart - at, frame: end - frameStart, toFrameScript: scriptWithin(key, start), frameScript: scriptWithin(start, stop) })
+        probe.phases.push({
+          handlers,
+          toFrame: frameStart - at,
+          frame: end - frameStart,
+          toFrameScript: scriptWithin(key, start),
+          frameScript: scriptWithin(start, stop),
+        })
         notify()
       })
     },

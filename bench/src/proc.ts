@@ -115,3 +115,25 @@ export function wakeCounts(pid: number): WakeCounts {
 export function wakesBetween(before: WakeCounts, after: WakeCounts): WakeCounts {
   return { wakeups: after.wakeups - before.wakeups, reads: after.reads - before.reads, writes: after.writes - before.writes }
 }
+
+/** CPU seconds of the Chromium that Playwright started (this process's chromium children and theirs). */
+export function browserCpuSeconds(): number {
+  return childrenNamed(process.pid, 'chrom').reduce((sum, pid) => sum + treeCpuSeconds(pid), 0)
+}
+
+/** BENCH_CPU_DETAIL=1: CPU seconds per Chromium process (renderers by client id), to say whose the CPU per key is. */
+export function browserCpuByProcess(): Map<string, number> {
+  const result = new Map<string, number>()
+  if (!process.env.BENCH_CPU_DETAIL) return result
+  for (const pid of processTree(childrenNamed(process.pid, 'chrom'))) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/)
+      const type = args.find((a) => a.startsWith('--type='))?.slice(7) ?? 'browser'
+      const client = args.find((a) => a.startsWith('--renderer-client-id='))?.split('=')[1] ?? ''
+      result.set(`${type}${client} ${pid}`, cpuSeconds(pid))
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+  return result
+}

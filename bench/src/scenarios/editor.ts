@@ -1,15 +1,16 @@
 import { createServer } from 'node:http'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from '@playwright/test'
 import { CHROMIUM_ARGS, CHROMIUM_PATH, connectClient } from '@coedit/test-utils'
 import { SERVERS, removeDataDir, startServer, type RunningServer } from '../servers.js'
-import { median, percentile, sleep } from '../stats.js'
-import { childrenNamed, cpuSeconds, processTree, treeCpuSeconds } from '../proc.js'
+import { sleep } from '../stats.js'
+import { browserCpuByProcess, browserCpuSeconds } from '../proc.js'
 import { EDITOR_PROBE_SCRIPT, floorPage, type EditorProbe } from '../editor-probe.js'
 import type { Metrics, Scenario, ScenarioContext } from './types.js'
-import { formatTraceSummary, summariseCpuProfile, summariseTrace } from '../trace-summary.js'
+import { joinRounds, metricsFor, sizeMetrics, type Round, type SizeFigures } from './editor-figures.js'
+import { allocationProfiled, traced } from '../page-profiles.js'
 
 const WEB = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url))
 /** Where the typist types: in the first paragraph, on screen for everyone. */
@@ -46,119 +47,6 @@ function documentText(characters: number): string {
   return paragraphs.join('').slice(0, characters)
 }
 
-/** Keystroke figures from the typist's and a viewer's probes, paired key by key. */
-interface Round {
-  local: number[]
-  /** Key event → presented (Event Timing), a key under 16 ms counted as 16. */
-  presented: number[]
-  /** Where each key's frame went (see EditorProbe.phases). */
-  phases: EditorProbe['phases'][number][]
-  remote: number[]
-  longTasks: number
-  /** Of those, the typist's page's (the rest are the viewer's). */
-  typistLongTasks: number
-  /** Of the typist's, those its own script pushed over 50 ms (under 50 without the page's callbacks). */
-  typistScriptLongTasks: number
-  /** CPU of the whole browser (every page, GPU and browser process) per key, in ms. */
-  browserCpuPerKey: number
-}
-
-/** Rounds of one kind, as one. */
-function joinRounds(rounds: readonly Round[]): Round {
-  const keys = rounds.reduce((sum, r) => sum + r.local.length, 0)
-  return {
-    local: rounds.flatMap((r) => r.local),
-    presented: rounds.flatMap((r) => r.presented),
-    phases: rounds.flatMap((r) => r.phases),
-    remote: rounds.flatMap((r) => r.remote),
-    longTasks: rounds.reduce((sum, r) => sum + r.longTasks, 0),
-    typistLongTasks: rounds.reduce((sum, r) => sum + r.typistLongTasks, 0),
-    typistScriptLongTasks: rounds.reduce((sum, r) => sum + r.typistScriptLongTasks, 0),
-    browserCpuPerKey: rounds.reduce((sum, r) => sum + r.browserCpuPerKey * r.local.length, 0) / keys,
-  }
-}
-
-/** CPU seconds of the Chromium that Playwright started (this process's chromium children and theirs). */
-function browserCpuSeconds(): number {
-  return childrenNamed(process.pid, 'chrom').reduce((sum, pid) => sum + treeCpuSeconds(pid), 0)
-}
-
-/** BENCH_CPU_DETAIL=1: CPU seconds per Chromium process (renderers by client id), to say whose the CPU per key is. */
-function browserCpuByProcess(): Map<string, number> {
-  const result = new Map<string, number>()
-  if (!process.env.BENCH_CPU_DETAIL) return result
-  for (const pid of processTree(childrenNamed(process.pid, 'chrom'))) {
-    try {
-      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/)
-      const type = args.find((a) => a.startsWith('--type='))?.slice(7) ?? 'browser'
-      const client = args.find((a) => a.startsWith('--renderer-client-id='))?.split('=')[1] ?? ''
-      result.set(`${type}${client} ${pid}`, cpuSeconds(pid))
-    } catch {
-      // Ended meanwhile.
-    }
-  }
-  return result
-}
-
-/**
- * BENCH_TRACE=<dir>: a Chromium performance trace of the typist's page (BENCH_TRACE_PAGE=viewer:
- * the viewer's) over the measured keys, written there and summarised in the log.
- */
-async function traced<T>(browser: Browser, page: Page, name: string, log: (m: string) => void, work: () => Promise<T>): Promise<T> {
-  const dir = process.env.BENCH_TRACE
-  if (!dir) return work()
-  const path = `${dir}/${name}.json`
-  // A CPU profile too: the trace names only the entry point of each script task.
-  const cdp = await page.context().newCDPSession(page)
-  await cdp.send('Profiler.enable')
-  await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
-  await cdp.send('Profiler.start')
-  await browser.startTracing(page, { path })
-  const result = await work()
-  const trace = await browser.stopTracing()
-  const { profile } = await cdp.send('Profiler.stop')
-  writeFileSync(`${dir}/${name}.cpuprofile`, JSON.stringify(profile))
-  await cdp.detach()
-  log(`${path}\n${formatTraceSummary(summariseTrace(trace.toString('utf8')))}\n${summariseCpuProfile(profile)}`)
-  return result
-}
-
-interface AllocationNode {
-  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }
-  selfSize: number
-  children: AllocationNode[]
-}
-
-/**
- * BENCH_ALLOC=1: what the typist's page allocates over the measured keys (V8's sampling heap
- * profiler, objects later collected included), by function, per key. Garbage is work: each
- * collection it brings on lands in some key's handler or frame.
- */
-async function allocationProfiled<T>(page: Page, name: string, keys: number, log: (m: string) => void, work: () => Promise<T>): Promise<T> {
-  if (!process.env.BENCH_ALLOC) return work()
-  const cdp = await page.context().newCDPSession(page)
-  await cdp.send('HeapProfiler.enable')
-  await cdp.send('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
-  const result = await work()
-  const { profile } = (await cdp.send('HeapProfiler.stopSampling')) as unknown as { profile: { head: AllocationNode } }
-  await cdp.detach()
-  const bytes = new Map<string, number>()
-  let total = 0
-  const walk = (node: AllocationNode): void => {
-    const { functionName, url, lineNumber, columnNumber } = node.callFrame
-    const key = `${functionName || '(anonymous)'} ${url.replace(/^.*\//, '')}:${lineNumber + 1}:${columnNumber + 1}`
-    bytes.set(key, (bytes.get(key) ?? 0) + node.selfSize)
-    total += node.selfSize
-    for (const child of node.children) walk(child)
-  }
-  walk(profile.head)
-  const top = [...bytes].sort((a, b) => b[1] - a[1]).slice(0, 20)
-  log(
-    [`${name}: ${(total / keys / 1024).toFixed(0)} KB allocated per key`, ...top.map(([key, b]) => `  ${(b / keys / 1024).toFixed(1).padStart(8)} KB/key  ${key}`)].join('\n'),
-  )
-  return result
-}
-
 async function typeAndMeasure(typist: Page, viewer: Page, keys: number, timeoutMs: number, label: string): Promise<Round> {
   await Promise.all([typist, viewer].map((p) => p.evaluate(() => (window as unknown as ProbeWindow).probe.reset())))
   const cpuBefore = browserCpuSeconds()
@@ -191,7 +79,9 @@ async function typeAndMeasure(typist: Page, viewer: Page, keys: number, timeoutM
   for (const task of pushed) {
     const key = a.keys.findLastIndex((at) => at <= task.start + 1)
     const since = key < 0 ? '' : `, ${(task.start - a.keys[key]!).toFixed(0)} ms after key ${key + 1}`
-    console.error(`  ${label}: a long task the page's script pushed over: ${task.duration.toFixed(0)} ms, ${task.script.toFixed(1)} ms script (longest: ${task.longest})${since}`)
+    console.error(
+      `  ${label}: a long task the page's script pushed over: ${task.duration.toFixed(0)} ms, ${task.script.toFixed(1)} ms script (longest: ${task.longest})${since}`,
+    )
   }
   return {
     local: a.keyFrames,
@@ -281,28 +171,6 @@ async function editorStyle(page: Page): Promise<string> {
   })
 }
 
-interface SizeFigures {
-  open: number
-  local: number[]
-  presented: number[]
-  floorPresented: number[]
-  phases: Round['phases']
-  floorPhases: Round['phases']
-  coldLocal: number[]
-  floorColdLocal: number[]
-  remote: number[]
-  longTasks: number
-  typistLongTasks: number
-  typistScriptLongTasks: number
-  floorLocal: number[]
-  floorRemote: number[]
-  floorLongTasks: number
-  floorTypistLongTasks: number
-  floorTypistScriptLongTasks: number
-  cpuPerKey: number
-  floorCpuPerKey: number
-}
-
 async function measureSize(
   browser: Browser,
   coedit: RunningServer,
@@ -375,9 +243,13 @@ async function measureSize(
     // Traced: the first turn of each.
     const trace = <T>(page: Page, name: string, work: () => Promise<T>): Promise<T> =>
       chunk === 0 ? traced(browser, page, name, log, () => allocationProfiled(page, name, perChunk, log, work)) : work()
-    coeditRounds.push(await trace(watched ? viewer : typist, `editor-${characters}-coedit`, () => typeAndMeasure(typist, viewer, perChunk, timeoutMs, 'coedit')))
+    coeditRounds.push(
+      await trace(watched ? viewer : typist, `editor-${characters}-coedit`, () => typeAndMeasure(typist, viewer, perChunk, timeoutMs, 'coedit')),
+    )
     await sleep(TURN_GAP_MS)
-    floorRounds.push(await trace(floors[watched ? 1 : 0]!, `editor-${characters}-floor`, () => typeAndMeasure(floors[0]!, floors[1]!, perChunk, timeoutMs, 'floor')))
+    floorRounds.push(
+      await trace(floors[watched ? 1 : 0]!, `editor-${characters}-floor`, () => typeAndMeasure(floors[0]!, floors[1]!, perChunk, timeoutMs, 'floor')),
+    )
     await sleep(TURN_GAP_MS)
   }
   const coeditRound = joinRounds(coeditRounds)
@@ -407,106 +279,11 @@ async function measureSize(
   }
 }
 
-function sizeMetrics(prefix: string, figures: SizeFigures): Metrics {
-  const floorRemote = median(figures.floorRemote)
-  const floorLocal = median(figures.floorLocal)
-  return {
-    [`${prefix}Open`]: figures.open,
-    [`${prefix}RemoteP50`]: median(figures.remote),
-    [`${prefix}RemoteP95`]: percentile(figures.remote, 95),
-    [`${prefix}RemoteMax`]: Math.max(...figures.remote),
-    [`${prefix}FloorRemoteP50`]: floorRemote,
-    [`${prefix}FloorRemoteMax`]: Math.max(...figures.floorRemote),
-    [`${prefix}RemoteRatio`]: median(figures.remote) / floorRemote,
-    [`${prefix}RemoteMaxRatio`]: Math.max(...figures.remote) / floorRemote,
-    [`${prefix}LocalP50`]: median(figures.local),
-    [`${prefix}LocalP95`]: percentile(figures.local, 95),
-    [`${prefix}LocalMax`]: Math.max(...figures.local),
-    [`${prefix}FloorLocalP50`]: floorLocal,
-    [`${prefix}LocalRatio`]: median(figures.local) / floorLocal,
-    [`${prefix}PresentedP50`]: median(figures.presented),
-    [`${prefix}FloorPresentedP50`]: median(figures.floorPresented),
-    [`${prefix}PresentedRatio`]: median(figures.presented) / median(figures.floorPresented),
-    [`${prefix}ColdLocalRatio`]: median(figures.coldLocal) / median(figures.floorColdLocal),
-    [`${prefix}KeyHandlers`]: median(figures.phases.map((p) => p.handlers)),
-    [`${prefix}FloorKeyHandlers`]: median(figures.floorPhases.map((p) => p.handlers)),
-    [`${prefix}KeyToFrame`]: median(figures.phases.map((p) => p.toFrame)),
-    [`${prefix}FloorKeyToFrame`]: median(figures.floorPhases.map((p) => p.toFrame)),
-    [`${prefix}KeyFrame`]: median(figures.phases.map((p) => p.frame)),
-    [`${prefix}FloorKeyFrame`]: median(figures.floorPhases.map((p) => p.frame)),
-    [`${prefix}KeyToFrameScript`]: median(figures.phases.map((p) => p.toFrameScript)),
-    [`${prefix}FloorKeyToFrameScript`]: median(figures.floorPhases.map((p) => p.toFrameScript)),
-    [`${prefix}KeyFrameScript`]: median(figures.phases.map((p) => p.frameScript)),
-    [`${prefix}FloorKeyFrameScript`]: median(figures.floorPhases.map((p) => p.frameScript)),
-    [`${prefix}LongTasks`]: figures.longTasks,
-    [`${prefix}FloorLongTasks`]: figures.floorLongTasks,
-    [`${prefix}TypistLongTasks`]: figures.typistLongTasks,
-    [`${prefix}FloorTypistLongTasks`]: figures.floorTypistLongTasks,
-    [`${prefix}TypistScriptLongTasks`]: figures.typistScriptLongTasks,
-    [`${prefix}FloorTypistScriptLongTasks`]: figures.floorTypistScriptLongTasks,
-    [`${prefix}CpuPerKey`]: figures.cpuPerKey,
-    [`${prefix}FloorCpuPerKey`]: figures.floorCpuPerKey,
-    [`${prefix}CpuRatio`]: figures.cpuPerKey / figures.floorCpuPerKey,
-  }
-}
-
 const SIZES = [
   { characters: 200_000, prefix: 'k200', label: '200k' },
   { characters: 1_000_000, prefix: 'm1', label: '1M' },
 ] as const
 
-function metricsFor(prefix: string, label: string): Scenario['metrics'] {
-  const ms = (name: string) => ({ unit: 'ms', lowerIsBetter: true, label: `editor (${label}, 3 people): ${name}` })
-  const ratio = (name: string) => ({ unit: '×', lowerIsBetter: true, label: `editor (${label}, 3 people): ${name}` })
-  return {
-    [`${prefix}Open`]: ms('open until editable'),
-    [`${prefix}RemoteP50`]: ms("other's keydown → shown here, p50"),
-    [`${prefix}RemoteP95`]: ms("other's keydown → shown here, p95"),
-    [`${prefix}RemoteMax`]: ms("other's keydown → shown here, max"),
-    [`${prefix}FloorRemoteP50`]: ms('floor (bare textareas, raw relay): keydown → shown, p50'),
-    [`${prefix}FloorRemoteMax`]: ms('floor: keydown → shown, max'),
-    [`${prefix}RemoteRatio`]: ratio('shown p50 / floor p50 (target ≤ 1.3)'),
-    [`${prefix}RemoteMaxRatio`]: ratio('shown max / floor p50 (target ≤ 2)'),
-    [`${prefix}LocalP50`]: ms('own key → next frame, p50'),
-    [`${prefix}LocalP95`]: ms('own key → next frame, p95'),
-    [`${prefix}LocalMax`]: ms('own key → next frame, max'),
-    [`${prefix}FloorLocalP50`]: ms('floor: own key → next frame, p50'),
-    [`${prefix}LocalRatio`]: ratio('own key p50 / floor p50 (target ≤ 1.2)'),
-    [`${prefix}PresentedP50`]: ms('own key → frame presented (Event Timing), p50'),
-    [`${prefix}FloorPresentedP50`]: ms('floor: own key → frame presented, p50'),
-    [`${prefix}PresentedRatio`]: ratio('own key presented p50 / floor p50'),
-    [`${prefix}ColdLocalRatio`]: ratio('the first keys after opening (V8 still compiling): own key p50 / floor'),
-    [`${prefix}KeyHandlers`]: ms("own key: the page's key and input handlers, p50"),
-    [`${prefix}FloorKeyHandlers`]: ms('floor: own key: handlers, p50'),
-    [`${prefix}KeyToFrame`]: ms('own key → start of the next frame (first animation-frame callback), p50'),
-    [`${prefix}FloorKeyToFrame`]: ms('floor: own key → start of the next frame, p50'),
-    [`${prefix}KeyFrame`]: ms("own key: that frame's callbacks, style, layout and paint, and tasks queued before its end, p50"),
-    [`${prefix}FloorKeyFrame`]: ms('floor: own key: that frame, p50'),
-    [`${prefix}KeyToFrameScript`]: ms("own key → next frame: of it, the page's own callbacks (handlers included), p50"),
-    [`${prefix}FloorKeyToFrameScript`]: ms('floor: own key → next frame: its callbacks, p50'),
-    [`${prefix}KeyFrameScript`]: ms("own key: that frame: of it, the page's own callbacks, p50"),
-    [`${prefix}FloorKeyFrameScript`]: ms('floor: own key: that frame: its callbacks, p50'),
-    [`${prefix}LongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}, 3 people): long tasks (> 50 ms) in typist + viewer while typing` },
-    [`${prefix}FloorLongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}): floor: long tasks in typist + viewer (the browser's own)` },
-    [`${prefix}TypistLongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}, 3 people): of those, in the typist's page` },
-    [`${prefix}FloorTypistLongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}): floor: of those, in the typist's page` },
-    [`${prefix}TypistScriptLongTasks`]: {
-      unit: '',
-      lowerIsBetter: true,
-      label: `editor (${label}, 3 people): of the typist's, pushed over 50 ms by the page's own script (under 50 without it)`,
-    },
-    [`${prefix}FloorTypistScriptLongTasks`]: { unit: '', lowerIsBetter: true, label: `editor (${label}): floor: of the typist's, pushed over by its script` },
-    [`${prefix}CpuPerKey`]: ms('browser CPU per key, all three pages'),
-    [`${prefix}FloorCpuPerKey`]: ms('floor: browser CPU per key, all three pages'),
-    [`${prefix}CpuRatio`]: ratio('browser CPU per key / floor'),
-  }
-}
-
-/**
- * The web editor as people use it: three Chromium pages on one document through the real
- * server, carets drawn; the typist's key to their next frame, and to the frame that shows
- * it to another person; against bare textareas on a raw relay in the same run.
- */
 export const editor: Scenario = {
   id: 'editor',
   title: 'Web editor on big documents, three people (Chromium), against bare textareas on a raw relay',
