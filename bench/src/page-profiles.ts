@@ -2,7 +2,7 @@
 // printed to the benchmark's log: where its main thread's time went, and what it allocated.
 import { writeFileSync } from 'node:fs'
 import type { Browser, Page } from '@playwright/test'
-import { formatTraceSummary, summariseCpuProfile, summariseTrace } from './trace-summary.js'
+import { formatTraceSummary, frameLabel, summariseCpuProfile, summariseTrace } from './trace-summary.js'
 
 /**
  * BENCH_TRACE=<dir>: a Chromium performance trace of the typist's page (BENCH_TRACE_PAGE=viewer:
@@ -49,8 +49,7 @@ export async function allocationProfiled<T>(page: Page, name: string, keys: numb
   const bytes = new Map<string, number>()
   let total = 0
   const walk = (node: AllocationNode): void => {
-    const { functionName, url, lineNumber, columnNumber } = node.callFrame
-    const key = `${functionName || '(anonymous)'} ${url.replace(/^.*\//, '')}:${lineNumber + 1}:${columnNumber + 1}`
+    const key = frameLabel(node.callFrame)
     bytes.set(key, (bytes.get(key) ?? 0) + node.selfSize)
     total += node.selfSize
     for (const child of node.children) walk(child)

@@ -163,6 +163,21 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//,
   for (const file of process.argv.slice(2)) console.log(`${file}\n${formatTraceSummary(summariseTrace(readFileSync(file, 'utf8')))}\n`)
 }
 
+/** A profile's call frame as `function file:line:column`, the way both profile summaries name code. */
+export function frameLabel({
+  functionName,
+  url,
+  lineNumber,
+  columnNumber,
+}: {
+  functionName: string
+  url: string
+  lineNumber: number
+  columnNumber: number
+}): string {
+  return `${functionName || '(anonymous)'} ${url.replace(/^.*\//, '')}:${lineNumber + 1}:${columnNumber + 1}`
+}
+
 interface CpuProfile {
   nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; children?: number[] }>
   samples?: number[]
@@ -177,8 +192,7 @@ export function summariseCpuProfile(profile: CpuProfile, top = 30): string {
   for (let i = 0; i < samples.length; i++) {
     const node = byId.get(samples[i]!)
     if (!node) continue
-    const { functionName, url, lineNumber, columnNumber } = node.callFrame
-    const key = `${functionName || '(anonymous)'} ${url.replace(/^.*\//, '')}:${lineNumber + 1}:${columnNumber + 1}`
+    const key = frameLabel(node.callFrame)
     self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas?.[i] ?? 0) / 1_000)
   }
   return [...self]
