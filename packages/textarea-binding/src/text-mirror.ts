@@ -30,7 +30,12 @@ export interface MirrorMark {
 }
 
 interface Block {
-  text: string
+  length: number
+  /**
+   * Its text, or null when only the DOM holds it: typing edits the text node in place and
+   * builds no string (read back when the block is next drawn or re-cut).
+   */
+  text: string | null
   readonly element: HTMLDivElement
   /** What the block was last drawn with; null while it holds just its text. */
   drawn: string | null
@@ -68,7 +73,7 @@ export class TextMirror {
   /** The mirrored text (for tests and checks; it joins every block). */
   get text(): string {
     this.flush()
-    return this.blocks.map((b) => b.text).join('')
+    return this.blocks.map((b) => this.textOf(b)).join('')
   }
 
   reset(text: string): void {
@@ -122,9 +127,16 @@ export class TextMirror {
   draw(marks: readonly MirrorMark[]): void {
     this.flush()
     let start = 0
-    for (const block of this.blocks) {
-      const end = start + block.text.length
-      const isLast = block === this.blocks[this.blocks.length - 1]
+    const last = this.blocks.length - 1
+    for (let at = 0; at <= last; at++) {
+      const block = this.blocks[at]!
+      const end = start + block.length
+      const isLast = at === last
+      // Most blocks hold no mark and never did: nothing to look at, nothing allocated.
+      if (block.drawn === null && !hasMarkIn(marks, start, end, isLast)) {
+        start = end
+        continue
+      }
       const local = marksIn(marks, start, end, isLast)
       const signature = signatureOf(local)
       if (signature !== block.drawn || (signature !== null && block.stale)) this.drawBlock(block, local, isLast)
@@ -140,8 +152,8 @@ export class TextMirror {
     this.flush()
     const { block, offset } = this.locate(index)
     const origin = this.element.getBoundingClientRect().top - this.element.scrollTop
-    if (offset === 0 || block.text.length === 0) return block.element.getBoundingClientRect().top - origin
-    const rect = this.characterRect(block, Math.min(offset, block.text.length - 1))
+    if (offset === 0 || block.length === 0) return block.element.getBoundingClientRect().top - origin
+    const rect = this.characterRect(block, Math.min(offset, block.length - 1))
     return (rect ? rect.top : block.element.getBoundingClientRect().top) - origin
   }
 
@@ -159,10 +171,10 @@ export class TextMirror {
     }
     const block = this.blocks[low]!
     let start = 0
-    for (let i = 0; i < low; i++) start += this.blocks[i]!.text.length
+    for (let i = 0; i < low; i++) start += this.blocks[i]!.length
     // Within the block: the first character whose line reaches below y.
     let first = 0
-    let last = block.text.length
+    let last = block.length
     while (first < last) {
       const mid = (first + last) >> 1
       const rect = this.characterRect(block, mid)
@@ -170,7 +182,7 @@ export class TextMirror {
       else last = mid
     }
     // Back to the start of that line, so the anchor is the line, not a character on it.
-    const top = first < block.text.length ? this.characterRect(block, first)?.top : undefined
+    const top = first < block.length ? this.characterRect(block, first)?.top : undefined
     while (top !== undefined && first > 0 && this.characterRect(block, first - 1)?.top === top) first--
     return start + first
   }
@@ -190,45 +202,65 @@ export class TextMirror {
     let remaining = offset
     for (const child of block.element.childNodes) {
       if (child === this.end) break
-      if (child instanceof Element && child.hasAttribute(CARET_ATTRIBUTE)) continue
-      const node = child instanceof Element ? child.firstChild : child
-      if (!(node instanceof Text)) continue
+      const node = this.textIn(child)
+      if (node === null) continue
       if (remaining < node.length) return { node, offset: remaining }
       remaining -= node.length
     }
     return null
   }
 
+  /** The text a child of a block holds: a text node, or one inside a mark's span; null for a caret. */
+  private textIn(child: ChildNode): Text | null {
+    if (child instanceof Element && child.hasAttribute(CARET_ATTRIBUTE)) return null
+    const node = child instanceof Element ? child.firstChild : child
+    return node instanceof Text ? node : null
+  }
+
+  private textOf(block: Block): string {
+    if (block.text === null) {
+      let text = ''
+      for (const child of block.element.childNodes) {
+        if (child === this.end) break
+        text += this.textIn(child)?.data ?? ''
+      }
+      block.text = text
+    }
+    return block.text
+  }
+
   private locate(index: number): { block: Block; offset: number; at: number } {
     let start = 0
     for (let at = 0; at < this.blocks.length; at++) {
       const block = this.blocks[at]!
-      if (index < start + block.text.length || at === this.blocks.length - 1) return { block, offset: index - start, at }
-      start += block.text.length
+      if (index < start + block.length || at === this.blocks.length - 1) return { block, offset: index - start, at }
+      start += block.length
     }
     throw new Error('the mirror has no blocks')
   }
 
   private replace(index: number, remove: number, insert: string): void {
-    const first = this.locate(index)
-    const at = first.at
-    let text = first.block.text
-    const offset = first.offset
-    let blocks = 1
-    // A deletion may run on into the following blocks.
-    while (offset + remove > text.length && at + blocks < this.blocks.length) text += this.blocks[at + blocks++]!.text
-    text = text.slice(0, offset) + insert + text.slice(offset + remove)
-    // Every block but the last must end with a line break, or lines would break differently.
-    while (at + blocks < this.blocks.length && !text.endsWith('\n')) text += this.blocks[at + blocks++]!.text
-    if (blocks === 1 && text.length <= 2 * BLOCK_CHARACTERS && (text.length > 0 || this.blocks.length === 1)) {
-      this.setText(first.block, text, offset, remove, insert)
+    const { block, offset, at } = this.locate(index)
+    const isLast = at === this.blocks.length - 1
+    const length = block.length - remove + insert.length
+    // Inside one block, clear of the line break that ends it: the block still ends a line.
+    const inside = offset + remove < block.length || (isLast && offset + remove <= block.length)
+    if (inside && length <= 2 * BLOCK_CHARACTERS && (length > 0 || this.blocks.length === 1)) {
+      this.setText(block, offset, remove, insert, isLast)
     } else {
+      let text = this.textOf(block)
+      let blocks = 1
+      // A deletion may run on into the following blocks.
+      while (offset + remove > text.length && at + blocks < this.blocks.length) text += this.textOf(this.blocks[at + blocks++]!)
+      text = text.slice(0, offset) + insert + text.slice(offset + remove)
+      // Every block but the last must end with a line break, or lines would break differently.
+      while (at + blocks < this.blocks.length && !text.endsWith('\n')) text += this.textOf(this.blocks[at + blocks++]!)
       const replaced = this.blocks.slice(at, at + blocks)
       const fresh = this.split(text)
       if (fresh.length === 0 && this.blocks.length === blocks) fresh.push(this.block(''))
       const after = this.blocks[at + blocks]?.element ?? null
-      for (const block of replaced) block.element.remove()
-      for (const block of fresh) this.element.insertBefore(block.element, after)
+      for (const old of replaced) old.element.remove()
+      for (const added of fresh) this.element.insertBefore(added.element, after)
       this.blocks.splice(at, blocks, ...fresh)
     }
     this.total += insert.length - remove
@@ -236,25 +268,29 @@ export class TextMirror {
     if (this.end.parentNode !== last || last.lastChild !== this.end) last.append(this.end)
   }
 
-  private setText(block: Block, text: string, offset: number, remove: number, insert: string): void {
-    const before = block.text
-    block.text = text
-    // Edited in place, the browser re-shapes only around the change.
-    const position = before.length === 0 ? null : this.nodeAt(block, Math.min(offset, before.length - 1))
-    const inNode = position !== null && (offset < before.length ? position.offset + remove <= position.node.length : remove === 0)
+  private setText(block: Block, offset: number, remove: number, insert: string, isLast: boolean): void {
+    const before = block.length
+    block.length = before - remove + insert.length
+    // Edited in place, the browser re-shapes only around the change, and no string is built.
+    const position = before === 0 ? null : this.nodeAt(block, Math.min(offset, before - 1))
+    const inNode = position !== null && (offset < before ? position.offset + remove <= position.node.length : remove === 0)
     if (inNode) {
-      const at = offset < before.length ? position.offset : position.node.length
+      const at = offset < before ? position.offset : position.node.length
       if (remove > 0) position.node.deleteData(at, remove)
       if (insert.length > 0) position.node.insertData(at, insert)
+      block.text = null
     } else {
-      this.drawBlock(block, [], block === this.blocks[this.blocks.length - 1])
+      const text = this.textOf(block)
+      block.text = text.slice(0, offset) + insert + text.slice(offset + remove)
+      this.drawBlock(block, [], isLast)
     }
     if (block.drawn === null || block.stale) return
     // Marks clear of the change are still drawn right: they only move along (typing near
     // someone's caret, not at it). Otherwise they are drawn again in the next frame, and until
     // then the block holds its text only, so that it measures right.
     const end = offset + remove
-    const touched = block.marks.some((m) => [m.from, m.to, m.caret].some((p) => p >= 0 && p >= offset && p <= end))
+    const at = (p: number): boolean => p >= 0 && p >= offset && p <= end
+    const touched = block.marks.some((m) => at(m.from) || at(m.to) || at(m.caret))
     if (inNode && !touched) {
       const shift = (p: number): number => (p > end ? p + insert.length - remove : p)
       block.marks = block.marks.map((m) => ({ ...m, from: shift(m.from), to: shift(m.to), caret: m.caret < 0 ? m.caret : shift(m.caret) }))
@@ -284,11 +320,11 @@ export class TextMirror {
   private block(text: string): Block {
     const element = this.doc.createElement('div')
     if (text.length > 0) element.append(this.doc.createTextNode(text))
-    return { text, element, drawn: null, marks: [], stale: false }
+    return { length: text.length, text, element, drawn: null, marks: [], stale: false }
   }
 
   private drawBlock(block: Block, marks: readonly MirrorMark[], isLast: boolean): void {
-    const text = block.text
+    const text = this.textOf(block)
     const nodes: Node[] = []
     if (marks.length === 0) {
       if (text.length > 0) nodes.push(this.doc.createTextNode(text))
@@ -335,16 +371,28 @@ function signatureOf(marks: readonly MirrorMark[]): string | null {
   return marks.length === 0 ? null : marks.map((m) => `${m.key}@${m.from},${m.to},${m.caret}`).join('|')
 }
 
+/** Whether any mark's caret or selection falls in [start, end): the test of marksIn, allocating nothing. */
+function hasMarkIn(marks: readonly MirrorMark[], start: number, end: number, isLast: boolean): boolean {
+  for (let i = 0; i < marks.length; i++) if (markIn(marks[i]!, start, end, isLast)) return true
+  return false
+}
+
+function markIn(m: MirrorMark, start: number, end: number, isLast: boolean): boolean {
+  return caretIn(m, start, end, isLast) || (m.from < m.to && m.from < end && m.to > start)
+}
+
+function caretIn(m: MirrorMark, start: number, end: number, isLast: boolean): boolean {
+  return m.caret >= 0 && m.caret >= start && (m.caret < end || (isLast && m.caret === end))
+}
+
 /** The marks that fall in [start, end), with positions made relative to start. */
 function marksIn(marks: readonly MirrorMark[], start: number, end: number, isLast: boolean): MirrorMark[] {
   const local: MirrorMark[] = []
   for (const m of marks) {
-    const caretHere = m.caret >= 0 && m.caret >= start && (m.caret < end || (isLast && m.caret === end))
-    const selectionHere = m.from < m.to && m.from < end && m.to > start
-    if (!caretHere && !selectionHere) continue
+    if (!markIn(m, start, end, isLast)) continue
     local.push({
       ...m,
-      caret: caretHere ? m.caret - start : -1,
+      caret: caretIn(m, start, end, isLast) ? m.caret - start : -1,
       from: Math.max(m.from, start) - start,
       to: Math.min(m.to, end) - start,
     })

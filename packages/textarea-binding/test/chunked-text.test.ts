@@ -8,9 +8,10 @@ function seededRandom(seed: number): () => number {
 }
 
 describe('ChunkedText', () => {
-  it('stays equal to the same edits made on a string, read whole, in slices and by character', () => {
+  // 20,000 characters is one group of chunks; 300,000 is several, and long deletions span groups.
+  it.each([20_000, 300_000])('stays equal to the same edits made on a string of %i, read whole, in slices and by character', (size) => {
     const random = seededRandom(7)
-    let expected = 'x'.repeat(20_000)
+    let expected = 'x'.repeat(size)
     let text = ChunkedText.from(expected)
     for (let step = 0; step < 2_000; step++) {
       const index = Math.floor(random() * (expected.length + 1))
@@ -50,15 +51,16 @@ describe('ChunkedText', () => {
   })
 
   it('compares itself with a string in place: equal, a character off anywhere, or another length', () => {
-    const expected = 'abcdefghij'.repeat(2_000)
+    const expected = 'abcdefghij'.repeat(20_000)
     // Edited, so that it is held as chunks and not as the string it was made from.
     const text = ChunkedText.from(expected).splice(10_000, 0, 'X').splice(10_000, 1, '')
     expect(text.equals(expected)).toBe(true)
-    for (const at of [0, 4_095, 4_096, 10_000, 19_999]) {
+    for (const at of [0, 1_023, 1_024, 10_000, 32_767, 32_768, 199_999]) {
       const other = expected.slice(0, at) + 'Z' + expected.slice(at + 1)
       expect(text.equals(other)).toBe(false)
     }
     expect(text.equals(expected.slice(1))).toBe(false)
+    expect(text.toString()).toBe(expected)
     expect(ChunkedText.from('').equals('')).toBe(true)
   })
 })

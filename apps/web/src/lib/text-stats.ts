@@ -2,11 +2,6 @@ import type { TextReader } from '@coedit/textarea-binding'
 
 /** How much of the text the title is looked for in. */
 const TITLE_SCAN = 2_000
-/**
- * The prefix the live stats keep for the title: more than it reads, so deleting there seldom
- * needs the whole text (reading a text just joined from slices copies all of it).
- */
-const HEAD_KEEP = 4_000
 
 /** The first non-empty line, trimmed and shortened: what the tab and the recent list show. */
 export function titleOf(text: string): string {
@@ -130,13 +125,10 @@ export class LiveTextStats {
   private graphemes: { text: TextReader; count: number } | null = null
   /** A change could not be followed (an embed, or a text that does not match it): recount when asked. */
   private lost = false
-  /** A prefix of the text, at least as long as the title reads (or the whole text). */
-  private head: string
-  /** null: the head changed since the title was found. */
+  /** null: the text the title is looked for in changed since it was found. */
   private title: string | null = null
 
   constructor(private text: TextReader) {
-    this.head = ''
     this.words = 0
     this.clustering = 0
     this.recount()
@@ -147,7 +139,6 @@ export class LiveTextStats {
     const whole = this.text.toString()
     this.words = countWords(whole)
     this.clustering = countClustering(whole, 0, whole.length)
-    this.head = whole.slice(0, HEAD_KEEP)
     this.title = null
   }
 
@@ -159,8 +150,11 @@ export class LiveTextStats {
   apply(delta: readonly TextDeltaOp[], next: TextReader): void {
     const old = this.text
     this.text = next
+    // The title is read again (when asked) only after a change where it is looked for: keeping
+    // a copy of the text's start in step cost a 4 KB string per key typed there.
+    const first = delta[0]
+    if ((first?.retain ?? 0) < TITLE_SCAN) this.title = null
     if (this.lost) return
-    this.followHead(delta, next)
     // The changed span, from the first delete or insert to the end of the last (in the old
     // text), and what stands there now: retained stretches and inserted text.
     let index = 0
@@ -206,36 +200,6 @@ export class LiveTextStats {
     this.clustering += clustering - countClustering(old, from, end)
   }
 
-  /** Keeps the head in step: a change past it costs nothing, one in it costs the head's length. */
-  private followHead(delta: readonly TextDeltaOp[], next: TextReader): void {
-    const head = this.head
-    // Shorter than it keeps: the head is the whole text, and text added at its end belongs to it.
-    const whole = head.length < HEAD_KEEP
-    let now = ''
-    let index = 0
-    let touched = false
-    for (const op of delta) {
-      if (index > head.length || (index === head.length && !whole)) break
-      if (op.retain !== undefined) {
-        now += head.slice(index, index + op.retain)
-        index += op.retain
-      } else if (op.delete !== undefined) {
-        index += op.delete
-        touched = true
-      } else if (typeof op.insert === 'string') {
-        now += op.insert
-        touched = true
-      } else return // an embed: the text is recounted, head included
-    }
-    if (!touched) return
-    if (index < head.length) now += head.slice(index)
-    if (now.length > HEAD_KEEP) now = now.slice(0, HEAD_KEEP)
-    // Deleted past most of what was kept: only the text itself has what follows.
-    else if (now.length < Math.min(next.length, TITLE_SCAN)) now = next.slice(0, HEAD_KEEP)
-    this.head = now
-    this.title = null
-  }
-
   stats(): TextStats {
     const text = this.text
     if (this.lost) {
@@ -247,7 +211,7 @@ export class LiveTextStats {
       if (this.graphemes?.text !== text) this.graphemes = { text, count: countGraphemes(text.toString()) }
       characters = this.graphemes.count
     }
-    this.title ??= titleOf(this.head)
+    this.title ??= titleOf(text.slice(0, TITLE_SCAN))
     return { title: this.title, characters, words: this.words }
   }
 }
