@@ -48,13 +48,17 @@ export async function allocationProfiled<T>(page: Page, name: string, keys: numb
   await cdp.detach()
   const bytes = new Map<string, number>()
   let total = 0
-  const walk = (node: AllocationNode): void => {
-    const key = frameLabel(node.callFrame)
+  // A built-in (slice, push, an iterator's next) says little alone: it is named with the
+  // script function that called it.
+  const walk = (node: AllocationNode, caller: string | null): void => {
+    const own = frameLabel(node.callFrame)
+    const scripted = node.callFrame.url !== ''
+    const key = scripted || caller === null ? own : `${own} <- ${caller}`
     bytes.set(key, (bytes.get(key) ?? 0) + node.selfSize)
     total += node.selfSize
-    for (const child of node.children) walk(child)
+    for (const child of node.children) walk(child, scripted ? own : caller)
   }
-  walk(profile.head)
+  walk(profile.head, null)
   const top = [...bytes].sort((a, b) => b[1] - a[1]).slice(0, 20)
   log(
     [
