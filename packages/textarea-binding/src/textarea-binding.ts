@@ -40,6 +40,9 @@ interface Composition {
  * applied with setRangeText per delta op and the selection is restored from relative
  * positions taken before the transaction, so the caret stays on the text it was on.
  */
+/** Quiet time after typing before the textarea is checked against the text the binding holds, in ms. */
+const CHECK_AFTER_MS = 500
+
 export class TextareaBinding {
   readonly origin = this
   readonly undoManager: Y.UndoManager
@@ -52,6 +55,8 @@ export class TextareaBinding {
   private keyDownAt: number | null = null
   private readonly captureTimeoutMs: number
   private checkTimer: ReturnType<typeof setTimeout> | null = null
+  /** When the check is due (performance.now()): each key moves it, without touching the timer. */
+  private checkDue = 0
   private composition: Composition | null = null
   private savedSelection: { anchor: Y.RelativePosition; head: Y.RelativePosition; backward: boolean } | null = null
   /** Cancels the caret publish due after the next frame; null when none is. */
@@ -196,19 +201,28 @@ export class TextareaBinding {
   }
 
   private scheduleCheck(): void {
-    if (this.checkTimer) clearTimeout(this.checkTimer)
-    this.checkTimer = setTimeout(() => {
-      this.checkTimer = null
-      if (this.composition) return
-      // Compared in place: joining the text to compare it made a copy of a big document at
-      // every pause in typing, garbage whose collection then landed in later keystrokes.
-      const actual = this.textarea.value
-      if (this.value.equals(actual)) return
-      // The browser edited differently from what its event said; reconcile with a diff.
-      const change = diffAroundCaret(this.value.toString(), actual, this.textarea.selectionEnd)
-      this.value = ChunkedText.from(actual)
-      if (change) this.applyLocal(change)
-    }, 500)
+    // One timer per pause, not a clearTimeout and a setTimeout per key (each a timer object
+    // and a trip through the page's scheduler, on the key's path): fired early, it waits out the rest.
+    this.checkDue = performance.now() + CHECK_AFTER_MS
+    if (this.checkTimer === null) this.checkTimer = setTimeout(() => this.check(), CHECK_AFTER_MS)
+  }
+
+  private check(): void {
+    this.checkTimer = null
+    const left = this.checkDue - performance.now()
+    if (left > 1) {
+      this.checkTimer = setTimeout(() => this.check(), left)
+      return
+    }
+    if (this.composition) return
+    // Compared in place: joining the text to compare it made a copy of a big document at
+    // every pause in typing, garbage whose collection then landed in later keystrokes.
+    const actual = this.textarea.value
+    if (this.value.equals(actual)) return
+    // The browser edited differently from what its event said; reconcile with a diff.
+    const change = diffAroundCaret(this.value.toString(), actual, this.textarea.selectionEnd)
+    this.value = ChunkedText.from(actual)
+    if (change) this.applyLocal(change)
   }
 
   private onCompositionStart(): void {

@@ -13,18 +13,28 @@ export class PauseScheduler {
   private timer: ReturnType<typeof setTimeout> | null = null
   private idle: number | null = null
   private firstChange = 0
+  /** When the work is due (Date.now()): each change moves it, without touching the timer. */
+  private due = 0
 
   constructor(private readonly work: () => void) {}
 
   poke(): void {
     const now = Date.now()
     if (this.timer === null && this.idle === null) this.firstChange = now
-    if (this.timer !== null) clearTimeout(this.timer)
-    const wait = Math.max(0, Math.min(PAUSE_MS, this.firstChange + MAX_WAIT_MS - now))
-    this.timer = setTimeout(() => {
-      this.timer = null
-      this.runWhenIdle()
-    }, wait)
+    this.due = Math.min(now + PAUSE_MS, this.firstChange + MAX_WAIT_MS)
+    // One timer per pause, not one per key typed: fired early, it waits out the rest.
+    if (this.timer === null) this.arm()
+  }
+
+  private arm(): void {
+    this.timer = setTimeout(
+      () => {
+        this.timer = null
+        if (this.due - Date.now() > 1) this.arm()
+        else this.runWhenIdle()
+      },
+      Math.max(0, this.due - Date.now()),
+    )
   }
 
   cancel(): void {
