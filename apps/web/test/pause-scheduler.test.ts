@@ -1,20 +1,25 @@
 // @vitest-environment happy-dom
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { PauseScheduler } from '../src/lib/pause-scheduler'
 
+/** A change every 100 ms, `count` times. */
+function changes(scheduler: PauseScheduler, count: number): void {
+  for (let i = 0; i < count; i++) {
+    scheduler.poke()
+    vi.advanceTimersByTime(100)
+  }
+}
+
 describe('PauseScheduler', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'requestIdleCallback', 'cancelIdleCallback'] }))
   afterEach(() => vi.useRealTimers())
 
   it('runs once after changes pause, with one timer for the whole run of changes', () => {
-    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'requestIdleCallback', 'cancelIdleCallback'] })
     const setTimer = vi.spyOn(globalThis, 'setTimeout')
     let runs = 0
     const scheduler = new PauseScheduler(() => runs++)
     // A key every 100 ms for a second: nothing runs while they keep coming.
-    for (let key = 0; key < 10; key++) {
-      scheduler.poke()
-      vi.advanceTimersByTime(100)
-    }
+    changes(scheduler, 10)
     expect(runs).toBe(0)
     vi.advanceTimersByTime(2_000)
     expect(runs).toBe(1)
@@ -23,13 +28,9 @@ describe('PauseScheduler', () => {
   })
 
   it('runs every few seconds while changes never pause, and not after it is cancelled', () => {
-    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'requestIdleCallback', 'cancelIdleCallback'] })
     let runs = 0
     const scheduler = new PauseScheduler(() => runs++)
-    for (let key = 0; key < 70; key++) {
-      scheduler.poke()
-      vi.advanceTimersByTime(100)
-    }
+    changes(scheduler, 70)
     // Seven seconds of typing with no pause: the work ran at about 3 s and 6 s.
     expect(runs).toBe(2)
     scheduler.poke()
