@@ -44,14 +44,10 @@ export function bundledWebDir(): string | null {
   return null
 }
 
-/**
- * The store a configuration names. `serving`: for the server itself, which appends through a
- * write-ahead file only one process may hold; other commands open the database beside it.
- */
-export function storageFor(config: Pick<ServerConfig, 'storage' | 'databaseUrl' | 'dataDir' | 'fsync'>, serving = false): DocumentStorage & RevocationStore {
+export function storageFor(config: Pick<ServerConfig, 'storage' | 'databaseUrl' | 'dataDir' | 'fsync'>): DocumentStorage & RevocationStore {
   if (config.storage === 'memory') return new MemoryStorage()
   if (config.storage === 'postgres') return new PostgresStorage({ connectionString: config.databaseUrl! })
-  return new SqliteStorage({ file: join(config.dataDir, 'coedit.db'), fsync: config.fsync, writeAhead: serving })
+  return new SqliteStorage({ file: join(config.dataDir, 'coedit.db'), fsync: config.fsync })
 }
 
 /** Composes the HTTP server: /healthz and /metrics, WebSocket rooms, and the web app. */
@@ -59,7 +55,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   // Checked before anything opens a file or a port: a bad certificate stops the start.
   const tlsFiles = config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : null
   const tls = tlsFiles ? readTls(tlsFiles) : null
-  const storage = storageFor(config, true)
+  const storage = storageFor(config)
   // Revocations live beside the documents, so `coedit token revoke` and the other servers of a
   // cluster reach this one through the store.
   const revocations = config.secret === null ? null : new RevocationList(storage, { log })

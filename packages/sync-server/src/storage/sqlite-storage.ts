@@ -16,7 +16,6 @@ import {
 import { type DocumentCatalog, type DocumentRecord, type ListOptions } from './document-catalog.js'
 import { SqliteWebhooks } from './sqlite-webhooks.js'
 import { SqliteJournal } from './sqlite-journal.js'
-import { WriteAheadFile } from './write-ahead-file.js'
 import type { PromoteOptions, WebhookDelivery, WebhookStore } from './webhook-store.js'
 import { loadDriver } from '../optional-driver.js'
 import { revocationFromRow, type Revocation, type RevocationRow, type RevocationStore, type StoredRevocation } from '../access/revocations.js'
@@ -30,14 +29,6 @@ export interface SqliteStorageOptions {
    * true: synchronous=FULL, an fsync per append, which also survives power loss.
    */
   readonly fsync?: boolean
-  /**
-   * Appends go first to a plain file beside the database (`<file>-staged`, one write() per
-   * commit) and are folded into it in the background: a fifth of a server's CPU per edit with
-   * many rooms was SQLite committing one row at a time. For a server, the file's only writer:
-   * a lock keeps a second one off it. Default false (a process that only reads the database
-   * or writes other tables, such as `coedit token revoke`, must leave the file to the server).
-   */
-  readonly writeAhead?: boolean
 }
 
 /**
@@ -167,14 +158,7 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
       upsertSnapshot.run(name, state, Date.now())
       deleteLog.run(name)
     })
-    const ahead = options.writeAhead ? WriteAheadFile.open(`${options.file}-staged`, options.fsync ?? false, Sqlite) : null
-    try {
-      this.journal = new SqliteJournal(this.db, () => this.webhooks, ahead?.file ?? null, ahead?.left ?? [])
-    } catch (error) {
-      ahead?.file.close()
-      this.db.close()
-      throw error
-    }
+    this.journal = new SqliteJournal(this.db, () => this.webhooks)
   }
 
   load(name: string): StoredDocument {
