@@ -89,6 +89,8 @@ async function main(): Promise<void> {
     const err = error as NodeJS.ErrnoException
     const hint = err.code === 'EADDRINUSE' ? ` (port ${config.port} is taken: pick another with --port or PORT)` : ''
     log.fatal({ err: err.message, code: err.code }, `could not start${hint}`)
+    // Said plainly too: the log may be going to a file, or read by a machine.
+    process.stderr.write(`coedit: could not start: ${err.message}${hint}\n`)
     process.exit(1)
   }
 

@@ -94,6 +94,14 @@ describe('the coedit CLI', () => {
     expect(await escape.text()).toContain('<title>Coedit</title>')
   })
 
+  it('says on stderr why it could not start when the port is taken', async () => {
+    const running = await cli(['--data-dir', tempDir()])
+    const port = new URL(running.wsUrl).port
+    await expect(startCli(CLI, ['--port', port, '--web-dir', 'none', '--data-dir', tempDir()])).rejects.toThrow(
+      new RegExp(`exited with 1.*stderr: coedit: could not start: .*port ${port} is taken`, 's'),
+    )
+  })
+
   it('exits 2 with a clear message on a bad flag', async () => {
     await expect(startCli(CLI, ['--port', 'nope'])).rejects.toThrow(/exited with 2.*--port must be a whole number/s)
   })
