@@ -3,6 +3,7 @@ import type { Awareness } from 'y-protocols/awareness'
 import { changeFromInput, diffAroundCaret, quickChange, transformIndex, type Selection, type TextChange } from './text-change.js'
 import { ChunkedText } from './chunked-text.js'
 import { afterNextFrame } from './after-frame.js'
+import { QuietTimer } from './quiet-timer.js'
 
 export interface TextareaBindingOptions {
   /** Publish this person's caret and selection here, as relative positions. */
@@ -32,6 +33,9 @@ interface Composition {
   readonly held: Delta[]
 }
 
+/** Quiet time after typing before the textarea is checked against the text the binding holds, in ms. */
+const CHECK_AFTER_MS = 500
+
 /**
  * Keeps a <textarea> and a Y.Text equal in both directions.
  *
@@ -40,9 +44,6 @@ interface Composition {
  * applied with setRangeText per delta op and the selection is restored from relative
  * positions taken before the transaction, so the caret stays on the text it was on.
  */
-/** Quiet time after typing before the textarea is checked against the text the binding holds, in ms. */
-const CHECK_AFTER_MS = 500
-
 export class TextareaBinding {
   readonly origin = this
   readonly undoManager: Y.UndoManager
@@ -54,9 +55,8 @@ export class TextareaBinding {
   /** When the key behind the coming input was pressed: key events carry the hardware time. */
   private keyDownAt: number | null = null
   private readonly captureTimeoutMs: number
-  private checkTimer: ReturnType<typeof setTimeout> | null = null
-  /** When the check is due (performance.now()): each key moves it, without touching the timer. */
-  private checkDue = 0
+  /** The check when typing pauses: each key moves it, one timer per pause. */
+  private readonly checkTimer = new QuietTimer(() => this.check())
   private composition: Composition | null = null
   private savedSelection: { anchor: Y.RelativePosition; head: Y.RelativePosition; backward: boolean } | null = null
   /** Cancels the caret publish due after the next frame; null when none is. */
@@ -142,7 +142,7 @@ export class TextareaBinding {
 
   destroy(): void {
     for (const cleanup of this.cleanups.splice(0)) cleanup()
-    if (this.checkTimer) clearTimeout(this.checkTimer)
+    this.checkTimer.cancel()
     this.cursorUpdate?.()
     this.undoManager.destroy()
     if (this.options.awareness) this.publishCursor(null)
@@ -201,19 +201,10 @@ export class TextareaBinding {
   }
 
   private scheduleCheck(): void {
-    // One timer per pause, not a clearTimeout and a setTimeout per key (each a timer object
-    // and a trip through the page's scheduler, on the key's path): fired early, it waits out the rest.
-    this.checkDue = performance.now() + CHECK_AFTER_MS
-    if (this.checkTimer === null) this.checkTimer = setTimeout(() => this.check(), CHECK_AFTER_MS)
+    this.checkTimer.runAt(performance.now() + CHECK_AFTER_MS)
   }
 
   private check(): void {
-    this.checkTimer = null
-    const left = this.checkDue - performance.now()
-    if (left > 1) {
-      this.checkTimer = setTimeout(() => this.check(), left)
-      return
-    }
     if (this.composition) return
     // Compared in place: joining the text to compare it made a copy of a big document at
     // every pause in typing, garbage whose collection then landed in later keystrokes.

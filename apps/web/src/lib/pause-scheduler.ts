@@ -1,3 +1,4 @@
+import { QuietTimer } from '@coedit/textarea-binding'
 /** Quiet time after the last change before the work runs, in ms. */
 const PAUSE_MS = 400
 /** Longest a change waits while changes keep coming, in ms. */
@@ -10,38 +11,26 @@ type IdleWindow = Window & { requestIdleCallback?: (callback: () => void, option
  * idle time, so whole-text work never lands between a key press and its frame.
  */
 export class PauseScheduler {
-  private timer: ReturnType<typeof setTimeout> | null = null
+  /** Each change moves the deadline; one timer per pause, not one per key typed. */
+  private readonly timer = new QuietTimer(
+    () => this.runWhenIdle(),
+    () => Date.now(),
+  )
   private idle: number | null = null
   private firstChange = 0
-  /** When the work is due (Date.now()): each change moves it, without touching the timer. */
-  private due = 0
 
   constructor(private readonly work: () => void) {}
 
   poke(): void {
     const now = Date.now()
-    if (this.timer === null && this.idle === null) this.firstChange = now
-    this.due = Math.min(now + PAUSE_MS, this.firstChange + MAX_WAIT_MS)
-    // One timer per pause, not one per key typed: fired early, it waits out the rest.
-    if (this.timer === null) this.arm()
-  }
-
-  private arm(): void {
-    this.timer = setTimeout(
-      () => {
-        this.timer = null
-        if (this.due - Date.now() > 1) this.arm()
-        else this.runWhenIdle()
-      },
-      Math.max(0, this.due - Date.now()),
-    )
+    if (!this.timer.pending && this.idle === null) this.firstChange = now
+    this.timer.runAt(Math.min(now + PAUSE_MS, this.firstChange + MAX_WAIT_MS))
   }
 
   cancel(): void {
-    if (this.timer !== null) clearTimeout(this.timer)
+    this.timer.cancel()
     const w = window as IdleWindow
     if (this.idle !== null) w.cancelIdleCallback?.(this.idle)
-    this.timer = null
     this.idle = null
   }
 
