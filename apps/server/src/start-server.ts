@@ -44,10 +44,13 @@ export function bundledWebDir(): string | null {
   return null
 }
 
-export function storageFor(config: Pick<ServerConfig, 'storage' | 'databaseUrl' | 'dataDir' | 'fsync'>): DocumentStorage & RevocationStore {
+/** The store the configuration names. `log` is a running server's: a one-shot command leaves SQLite's checkpoints where they are. */
+export function storageFor(config: Pick<ServerConfig, 'storage' | 'databaseUrl' | 'dataDir' | 'fsync'>, log?: Logger): DocumentStorage & RevocationStore {
   if (config.storage === 'memory') return new MemoryStorage()
   if (config.storage === 'postgres') return new PostgresStorage({ connectionString: config.databaseUrl! })
-  return new SqliteStorage({ file: join(config.dataDir, 'coedit.db'), fsync: config.fsync })
+  const file = join(config.dataDir, 'coedit.db')
+  if (!log) return new SqliteStorage({ file, fsync: config.fsync, backgroundCheckpoints: false })
+  return new SqliteStorage({ file, fsync: config.fsync, onWarning: (message) => log.warn(message) })
 }
 
 /** Composes the HTTP server: /healthz and /metrics, WebSocket rooms, and the web app. */
@@ -55,7 +58,7 @@ export async function startServer(config: ServerConfig, log: Logger = pino({ lev
   // Checked before anything opens a file or a port: a bad certificate stops the start.
   const tlsFiles = config.tlsCert && config.tlsKey ? { cert: config.tlsCert, key: config.tlsKey } : null
   const tls = tlsFiles ? readTls(tlsFiles) : null
-  const storage = storageFor(config)
+  const storage = storageFor(config, log)
   // Revocations live beside the documents, so `coedit token revoke` and the other servers of a
   // cluster reach this one through the store.
   const revocations = config.secret === null ? null : new RevocationList(storage, { log })

@@ -2,8 +2,15 @@ import { Writer, openMany } from '../clients.js'
 import type { RunningServer } from '../servers.js'
 import { percentile, sleep, until } from '../stats.js'
 
-/** Unmeasured editing before the measured seconds, in the many-rooms loads. */
-export const WARM_SECONDS = 5
+/** Unmeasured editing before the measured seconds, in the many-rooms loads (BENCH_WARM_SECONDS). */
+export const WARM_SECONDS = warmSeconds(process.env.BENCH_WARM_SECONDS)
+
+function warmSeconds(value: string | undefined): number {
+  if (value === undefined || value === '') return 5
+  const seconds = Number(value)
+  if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`BENCH_WARM_SECONDS must be a number of seconds >= 0, got ${JSON.stringify(value)}`)
+  return seconds
+}
 
 export interface RoomLoad {
   /** Clients per room are two: the first on `serverOf(room)[0]`, the second on `[1]`. */

@@ -16,6 +16,7 @@ import {
 import { type DocumentCatalog, type DocumentRecord, type ListOptions } from './document-catalog.js'
 import { SqliteWebhooks } from './sqlite-webhooks.js'
 import { SqliteJournal } from './sqlite-journal.js'
+import { SqliteCheckpointer, type CheckpointProgress } from './sqlite-checkpointer.js'
 import type { PromoteOptions, WebhookDelivery, WebhookStore } from './webhook-store.js'
 import { loadDriver } from '../optional-driver.js'
 import { revocationFromRow, type Revocation, type RevocationRow, type RevocationStore, type StoredRevocation } from '../access/revocations.js'
@@ -29,6 +30,13 @@ export interface SqliteStorageOptions {
    * true: synchronous=FULL, an fsync per append, which also survives power loss.
    */
   readonly fsync?: boolean
+  /**
+   * true (default): WAL checkpoints run on a thread of their own (see SqliteCheckpointer), not
+   * in the middle of an append. false: SQLite's default, the committing statement checkpoints.
+   */
+  readonly backgroundCheckpoints?: boolean
+  /** Told when the background checkpoints fail (the store then checkpoints as it appends). */
+  readonly onWarning?: (message: string) => void
 }
 
 /**
@@ -43,6 +51,7 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
   private readonly selectLog: Database.Statement<[string], { data: Buffer }>
   private readonly replaceWithSnapshot: (name: string, state: Uint8Array) => void
   private readonly journal: SqliteJournal
+  private readonly checkpointer: SqliteCheckpointer | null
   private readonly removeAll: (name: string, at: number) => void
   private readonly selectDeleted: Database.Statement<[string], { deleted_at: number | null }>
   /** The webhook outbox, once enabled: edits and deletions are recorded with them. */
@@ -56,6 +65,8 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
     this.db.pragma(`synchronous = ${options.fsync ? 'FULL' : 'NORMAL'}`)
     this.db.pragma('busy_timeout = 5000')
     this.db.pragma('journal_size_limit = 67108864')
+    const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, 'CoeditSqliteWarning'))
+    this.checkpointer = options.backgroundCheckpoints === false ? null : new SqliteCheckpointer(this.db, options.file, warn)
     const hadCatalog = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'documents'").get() !== undefined
     // The log is clustered by (doc, seq) in one b-tree (WITHOUT ROWID): loading a document
     // reads its pages only. Appends reach it through the journal (sqlite-journal.ts).
@@ -351,10 +362,16 @@ export class SqliteStorage implements DocumentStorage, RevocationStore, Document
     return this.db.prepare('DELETE FROM revocations WHERE expires_at <= ?').run(now).changes
   }
 
+  /** What the background checkpoints have done (null when they are off). */
+  get checkpointProgress(): CheckpointProgress | null {
+    return this.checkpointer?.progress ?? null
+  }
+
   close(): void {
     if (!this.db.open) return
     this.journal.fold()
     this.journal.close()
+    this.checkpointer?.stop()
     this.db.close()
   }
 }
