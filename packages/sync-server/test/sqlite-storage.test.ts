@@ -4,7 +4,7 @@ import * as Y from 'yjs'
 import Database from 'better-sqlite3'
 import { SqliteStorage } from '../src/sqlite.js'
 import { FOLD_AFTER_ROWS, FOLD_STEP_ROWS } from '../src/storage/sqlite-journal.js'
-import { tempDir, waitFor } from '@coedit/test-utils'
+import { tempDir } from '@coedit/test-utils'
 
 const dirs: Array<{ remove(): void }> = []
 afterEach(() => {
@@ -104,13 +104,13 @@ describe('SqliteStorage', () => {
     storage.close()
   })
 
-  it('folds a full journal into the log in small steps off the append, and loses nothing', async () => {
+  it('folds a full journal into the log in small steps off the append, document by document, and loses nothing', async () => {
     const dir = tempDir()
     dirs.push(dir)
     const file = join(dir.path, 'coedit.db')
-    const storage = new SqliteStorage({ file })
+    const storage = new SqliteStorage({ file, backgroundCheckpoints: false })
     const peek = new Database(file, { readonly: true })
-    const journalled = (): number => peek.prepare<[], { n: number }>('SELECT count(*) AS n FROM journal').get()!.n
+    const count = (table: string): number => peek.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()!.n
     const docs = new Map<string, Y.Doc>()
     for (let i = 0; i < FOLD_AFTER_ROWS; i++) {
       const name = `room-${i % 7}`
@@ -122,13 +122,71 @@ describe('SqliteStorage', () => {
       storage.appendBatch([{ name, updates: [update!] }])
     }
     // The append that fills the journal does not fold it there and then…
-    expect(journalled()).toBe(FOLD_AFTER_ROWS)
-    // …the next turns of the event loop do, a step at a time.
-    await new Promise((resolve) => setImmediate(resolve))
-    expect(journalled()).toBe(FOLD_AFTER_ROWS - FOLD_STEP_ROWS)
-    await waitFor('the journal to be folded', () => journalled() === 0, { timeoutMs: 10_000 })
+    expect(count('journal')).toBe(FOLD_AFTER_ROWS)
+    expect(count('log')).toBe(0)
+    // …the next turns of the event loop do, a few documents at a time.
+    const logged: number[] = []
+    const deadline = Date.now() + 10_000
+    while (count('journal') > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setImmediate(resolve))
+      logged.push(count('log'))
+    }
+    expect(count('journal')).toBe(0)
+    expect(count('log')).toBe(FOLD_AFTER_ROWS)
+    const gains = logged.map((n, i) => n - (logged[i - 1] ?? 0)).filter((gain) => gain > 0)
+    // 7 documents of ~571 updates each: more than a step, so each goes in parts of its own.
+    expect(Math.max(...gains)).toBeLessThanOrEqual(FOLD_STEP_ROWS)
+    expect(gains).toHaveLength(7 * Math.ceil(Math.floor(FOLD_AFTER_ROWS / 7) / FOLD_STEP_ROWS))
     for (const [name, doc] of docs) expect(textOf(storage.load(name).updates)).toBe(doc.getText('t').toString())
     peek.close()
     storage.close()
+  })
+
+  it('many small documents share a fold step, and the log gains at most a step per turn', async () => {
+    const dir = tempDir()
+    dirs.push(dir)
+    const file = join(dir.path, 'coedit.db')
+    const storage = new SqliteStorage({ file, backgroundCheckpoints: false })
+    const peek = new Database(file, { readonly: true })
+    const count = (table: string): number => peek.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()!.n
+    const docs = 500
+    for (let i = 0; i < FOLD_AFTER_ROWS; i++) storage.append(`room-${i % docs}`, [Uint8Array.of(i % 256)])
+    const logged: number[] = []
+    const deadline = Date.now() + 10_000
+    while (count('journal') > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setImmediate(resolve))
+      logged.push(count('log'))
+    }
+    expect(count('log')).toBe(FOLD_AFTER_ROWS)
+    const gains = logged.map((n, i) => n - (logged[i - 1] ?? 0)).filter((gain) => gain > 0)
+    expect(Math.max(...gains)).toBeLessThanOrEqual(FOLD_STEP_ROWS)
+    // Whole documents per step: 8 updates each, so 12 documents (96 updates) fit in a step.
+    expect(gains.length).toBe(Math.ceil(docs / Math.floor(FOLD_STEP_ROWS / (FOLD_AFTER_ROWS / docs))))
+    expect(storage.load('room-3').logCount).toBe(FOLD_AFTER_ROWS / docs)
+    peek.close()
+    storage.close()
+  })
+
+  it('a fold cut short (rows already in the log, still in the journal) is done again without duplicates', () => {
+    const dir = tempDir()
+    dirs.push(dir)
+    const file = join(dir.path, 'coedit.db')
+    const doc = new Y.Doc()
+    const updates: Uint8Array[] = []
+    doc.on('update', (u: Uint8Array) => updates.push(u))
+    for (const word of ['one ', 'two ', 'three']) doc.getText('t').insert(doc.getText('t').length, word)
+    const first = new SqliteStorage({ file, backgroundCheckpoints: false })
+    for (const update of updates) first.append('doc', [update])
+    // What a step of a background fold does before a crash: some rows copied into the log,
+    // the journal not cleared yet.
+    const other = new Database(file)
+    other.exec('INSERT INTO log (doc, seq, data, author, at) SELECT doc, seq, data, author, at FROM journal WHERE seq <= 2')
+    other.close()
+    const second = new SqliteStorage({ file, backgroundCheckpoints: false })
+    const loaded = second.load('doc')
+    expect(loaded.logCount).toBe(3)
+    expect(textOf(loaded.updates)).toBe('one two three')
+    second.close()
+    first.close()
   })
 })
