@@ -167,7 +167,27 @@ describe('SqliteStorage', () => {
     storage.close()
   })
 
-  it('a fold cut short (rows already in the log, still in the journal) is done again without duplicates', () => {
+  it('authors of edits still in the journal are found without folding it', () => {
+    const dir = tempDir()
+    dirs.push(dir)
+    const file = join(dir.path, 'coedit.db')
+    const storage = new SqliteStorage({ file, backgroundCheckpoints: false })
+    const doc = new Y.Doc()
+    const updates: Uint8Array[] = []
+    doc.on('update', (u: Uint8Array) => updates.push(u))
+    doc.getText('t').insert(0, 'a')
+    doc.getText('t').insert(1, 'b')
+    storage.append('doc', [updates[0]!], { at: 1_000, authors: ['Ann'] })
+    storage.append('doc', [updates[1]!], { at: 2_000, authors: ['Bo'] })
+    const peek = new Database(file, { readonly: true })
+    expect(storage.authorsSince('doc', 1_500)).toEqual(['Bo'])
+    expect(storage.authorsSince('doc', 0).sort()).toEqual(['Ann', 'Bo'])
+    expect(peek.prepare<[], { n: number }>('SELECT count(*) AS n FROM journal').get()!.n).toBe(2)
+    peek.close()
+    storage.close()
+  })
+
+  it('a fold cut short (rows already in the log, still in the journal) loads each update once, and is done again without duplicates', () => {
     const dir = tempDir()
     dirs.push(dir)
     const file = join(dir.path, 'coedit.db')
@@ -181,6 +201,13 @@ describe('SqliteStorage', () => {
     // the journal not cleared yet.
     const other = new Database(file)
     other.exec('INSERT INTO log (doc, seq, data, author, at) SELECT doc, seq, data, author, at FROM journal WHERE seq <= 2')
+    const journalled = (): number => other.prepare<[], { n: number }>('SELECT count(*) AS n FROM journal').get()!.n
+    // Loading reads the journal as it is (no fold), each update once though two are in both tables.
+    const meanwhile = first.load('doc')
+    expect(meanwhile.logCount).toBe(3)
+    expect(meanwhile.updates).toHaveLength(3)
+    expect(textOf(meanwhile.updates)).toBe('one two three')
+    expect(journalled()).toBe(3)
     other.close()
     const second = new SqliteStorage({ file, backgroundCheckpoints: false })
     const loaded = second.load('doc')

@@ -37,8 +37,9 @@ interface FoldCycle {
  * updates (moving them in arrival order wrote a page per update with many busy rooms), and
  * brings the catalogue's updated_at and the webhook outbox up to date with it.
  *
- * Rows in the journal are as durable as rows in the log (same file, same commit). Whoever
- * reads the log, the catalogue or the outbox folds first (`fold` is cheap when empty); a
+ * Rows in the journal are as durable as rows in the log (same file, same commit). Loading a
+ * document reads its rows here as they are (`unfolded`); whoever else reads the log, the
+ * catalogue or the outbox folds first (`fold` is cheap when empty); a
  * journal left by a crash is folded when the file is opened. Moving into the log ignores rows
  * already there, so a fold cut short (a crash, a reader's fold) is simply done again.
  */
@@ -59,6 +60,7 @@ export class SqliteJournal {
   /** The end of a background fold: catalogue, outbox, and the journal's rows up to `last` gone. */
   private readonly finishUpTo: (last: number) => number
   private readonly lastId: Database.Statement<[], { id: number | null }>
+  private readonly selectUnfolded: Database.Statement<[string, number], { seq: number; data: Buffer }>
   /** Last sequence number per document written since it was loaded: this process is the file's only writer. */
   private readonly lastSeq = new Map<string, number>()
 
@@ -114,6 +116,8 @@ export class SqliteJournal {
     this.finishUpTo = db.transaction(finish)
     this.readIds = db.prepare('SELECT id, doc FROM journal WHERE id > ? AND id <= ? ORDER BY id LIMIT ?')
     this.lastId = db.prepare('SELECT max(id) AS id FROM journal')
+    // No index on doc (it would cost every append a second page): a scan of a few thousand rows.
+    this.selectUnfolded = db.prepare('SELECT seq, data FROM journal WHERE doc = ? AND seq > ? ORDER BY seq')
     // A journal left by a crash.
     this.rows = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM journal').get()?.n ?? 0
     this.fold()
@@ -137,6 +141,11 @@ export class SqliteJournal {
     if (this.rows === 0) return
     this.foldUpTo(Number.MAX_SAFE_INTEGER)
     this.rows = 0
+  }
+
+  /** A document's journalled updates after `afterSeq`, oldest first, without folding them. */
+  unfolded(name: string, afterSeq: number): IterableIterator<{ seq: number; data: Buffer }> {
+    return this.selectUnfolded.iterate(name, afterSeq)
   }
 
   /** The document's log is read afresh (loaded, compacted, removed): its sequence is looked up again. */
