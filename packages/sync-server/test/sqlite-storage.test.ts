@@ -11,6 +11,44 @@ afterEach(() => {
   for (const d of dirs.splice(0)) d.remove()
 })
 
+/** A database file in a fresh directory, removed after the test. */
+function freshFile(name = 'coedit.db'): string {
+  const dir = tempDir()
+  dirs.push(dir)
+  return join(dir.path, name)
+}
+
+/** A second, read-only connection that counts rows as the store's own connection leaves them. */
+function rowCounter(file: string): { count(table: string): number; close(): void } {
+  const peek = new Database(file, { readonly: true })
+  return { count: (table) => peek.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()!.n, close: () => peek.close() }
+}
+
+/** Lets the event loop turn until the journal is empty; returns the log's row count after each turn. */
+async function logAfterEachTurn(rows: { count(table: string): number }): Promise<number[]> {
+  const logged: number[] = []
+  const deadline = Date.now() + 10_000
+  while (rows.count('journal') > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setImmediate(resolve))
+    logged.push(rows.count('log'))
+  }
+  return logged
+}
+
+/** How much the log grew in each turn that moved anything. */
+function gainsOf(logged: readonly number[]): number[] {
+  return logged.map((n, i) => n - (logged[i - 1] ?? 0)).filter((gain) => gain > 0)
+}
+
+/** The updates of typing these pieces one after another into a fresh document's text 't'. */
+function typed(pieces: readonly string[]): Uint8Array[] {
+  const doc = new Y.Doc()
+  const updates: Uint8Array[] = []
+  doc.on('update', (u: Uint8Array) => updates.push(u))
+  for (const piece of pieces) doc.getText('t').insert(doc.getText('t').length, piece)
+  return updates
+}
+
 function textOf(updates: readonly Uint8Array[]): string {
   const doc = new Y.Doc()
   for (const u of updates) Y.applyUpdate(doc, u)
@@ -105,12 +143,9 @@ describe('SqliteStorage', () => {
   })
 
   it('folds a full journal into the log in small steps off the append, document by document, and loses nothing', async () => {
-    const dir = tempDir()
-    dirs.push(dir)
-    const file = join(dir.path, 'coedit.db')
+    const file = freshFile()
     const storage = new SqliteStorage({ file, backgroundCheckpoints: false })
-    const peek = new Database(file, { readonly: true })
-    const count = (table: string): number => peek.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()!.n
+    const rows = rowCounter(file)
     const docs = new Map<string, Y.Doc>()
     for (let i = 0; i < FOLD_AFTER_ROWS; i++) {
       const name = `room-${i % 7}`
@@ -122,79 +157,53 @@ describe('SqliteStorage', () => {
       storage.appendBatch([{ name, updates: [update!] }])
     }
     // The append that fills the journal does not fold it there and then…
-    expect(count('journal')).toBe(FOLD_AFTER_ROWS)
-    expect(count('log')).toBe(0)
+    expect(rows.count('journal')).toBe(FOLD_AFTER_ROWS)
+    expect(rows.count('log')).toBe(0)
     // …the next turns of the event loop do, a few documents at a time.
-    const logged: number[] = []
-    const deadline = Date.now() + 10_000
-    while (count('journal') > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setImmediate(resolve))
-      logged.push(count('log'))
-    }
-    expect(count('journal')).toBe(0)
-    expect(count('log')).toBe(FOLD_AFTER_ROWS)
-    const gains = logged.map((n, i) => n - (logged[i - 1] ?? 0)).filter((gain) => gain > 0)
+    const gains = gainsOf(await logAfterEachTurn(rows))
+    expect(rows.count('journal')).toBe(0)
+    expect(rows.count('log')).toBe(FOLD_AFTER_ROWS)
     // 7 documents of ~571 updates each: more than a step, so each goes in parts of its own.
     expect(Math.max(...gains)).toBeLessThanOrEqual(FOLD_STEP_ROWS)
     expect(gains).toHaveLength(7 * Math.ceil(Math.floor(FOLD_AFTER_ROWS / 7) / FOLD_STEP_ROWS))
     for (const [name, doc] of docs) expect(textOf(storage.load(name).updates)).toBe(doc.getText('t').toString())
-    peek.close()
+    rows.close()
     storage.close()
   })
 
   it('many small documents share a fold step, and the log gains at most a step per turn', async () => {
-    const dir = tempDir()
-    dirs.push(dir)
-    const file = join(dir.path, 'coedit.db')
+    const file = freshFile()
     const storage = new SqliteStorage({ file, backgroundCheckpoints: false })
-    const peek = new Database(file, { readonly: true })
-    const count = (table: string): number => peek.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get()!.n
+    const rows = rowCounter(file)
     const docs = 500
     for (let i = 0; i < FOLD_AFTER_ROWS; i++) storage.append(`room-${i % docs}`, [Uint8Array.of(i % 256)])
-    const logged: number[] = []
-    const deadline = Date.now() + 10_000
-    while (count('journal') > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setImmediate(resolve))
-      logged.push(count('log'))
-    }
-    expect(count('log')).toBe(FOLD_AFTER_ROWS)
-    const gains = logged.map((n, i) => n - (logged[i - 1] ?? 0)).filter((gain) => gain > 0)
+    const gains = gainsOf(await logAfterEachTurn(rows))
+    expect(rows.count('log')).toBe(FOLD_AFTER_ROWS)
     expect(Math.max(...gains)).toBeLessThanOrEqual(FOLD_STEP_ROWS)
     // Whole documents per step: 8 updates each, so 12 documents (96 updates) fit in a step.
     expect(gains.length).toBe(Math.ceil(docs / Math.floor(FOLD_STEP_ROWS / (FOLD_AFTER_ROWS / docs))))
     expect(storage.load('room-3').logCount).toBe(FOLD_AFTER_ROWS / docs)
-    peek.close()
+    rows.close()
     storage.close()
   })
 
   it('authors of edits still in the journal are found without folding it', () => {
-    const dir = tempDir()
-    dirs.push(dir)
-    const file = join(dir.path, 'coedit.db')
+    const file = freshFile()
     const storage = new SqliteStorage({ file, backgroundCheckpoints: false })
-    const doc = new Y.Doc()
-    const updates: Uint8Array[] = []
-    doc.on('update', (u: Uint8Array) => updates.push(u))
-    doc.getText('t').insert(0, 'a')
-    doc.getText('t').insert(1, 'b')
+    const updates = typed(['a', 'b'])
     storage.append('doc', [updates[0]!], { at: 1_000, authors: ['Ann'] })
     storage.append('doc', [updates[1]!], { at: 2_000, authors: ['Bo'] })
-    const peek = new Database(file, { readonly: true })
+    const rows = rowCounter(file)
     expect(storage.authorsSince('doc', 1_500)).toEqual(['Bo'])
     expect(storage.authorsSince('doc', 0).sort()).toEqual(['Ann', 'Bo'])
-    expect(peek.prepare<[], { n: number }>('SELECT count(*) AS n FROM journal').get()!.n).toBe(2)
-    peek.close()
+    expect(rows.count('journal')).toBe(2)
+    rows.close()
     storage.close()
   })
 
   it('a fold cut short (rows already in the log, still in the journal) loads each update once, and is done again without duplicates', () => {
-    const dir = tempDir()
-    dirs.push(dir)
-    const file = join(dir.path, 'coedit.db')
-    const doc = new Y.Doc()
-    const updates: Uint8Array[] = []
-    doc.on('update', (u: Uint8Array) => updates.push(u))
-    for (const word of ['one ', 'two ', 'three']) doc.getText('t').insert(doc.getText('t').length, word)
+    const file = freshFile()
+    const updates = typed(['one ', 'two ', 'three'])
     const first = new SqliteStorage({ file, backgroundCheckpoints: false })
     for (const update of updates) first.append('doc', [update])
     // What a step of a background fold does before a crash: some rows copied into the log,
