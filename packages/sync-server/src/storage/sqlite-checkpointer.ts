@@ -103,7 +103,8 @@ export class SqliteCheckpointer {
         this.checkpoints++
         this.frames += message.frames
       } else {
-        this.onFailure(`background checkpoint failed: ${message.message}`)
+        // Once, not on every look at the WAL: the writer takes the checkpoints over.
+        this.fallBack(`background checkpoint failed: ${message.message}`)
       }
     })
     this.worker.on('error', (error) => this.fallBack(`background checkpoint thread failed: ${error.message}`))
@@ -118,7 +119,7 @@ export class SqliteCheckpointer {
     return { checkpoints: this.checkpoints, frames: this.frames }
   }
 
-  /** Stops the thread; its connection closes in it. The writer's own close checkpoints what is left. */
+  /** Stops the thread; its connection closes in it (the last to close checkpoints what is left). */
   stop(): void {
     if (this.stopped) return
     this.stopped = true
@@ -129,6 +130,7 @@ export class SqliteCheckpointer {
   private fallBack(message: string): void {
     if (this.stopped) return
     this.stopped = true
+    this.worker?.postMessage('stop')
     this.worker = null
     if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`)
     this.onFailure(`${message}; checkpointing on the writing connection again`)

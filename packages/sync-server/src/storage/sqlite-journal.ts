@@ -110,9 +110,8 @@ export class SqliteJournal {
       moveToLog.run(last)
       return finish(last)
     })
-    this.moveIds = db.transaction((ids: string) => {
-      moveIdsToLog.run(ids)
-    })
+    // One statement is its own transaction.
+    this.moveIds = (ids: string) => void moveIdsToLog.run(ids)
     this.finishUpTo = db.transaction(finish)
     this.readIds = db.prepare('SELECT id, doc FROM journal WHERE id > ? AND id <= ? ORDER BY id LIMIT ?')
     this.lastId = db.prepare('SELECT max(id) AS id FROM journal')
