@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs'
 import { endianness } from 'node:os'
 import Database from 'better-sqlite3'
 import { SqliteStorage } from '../src/sqlite.js'
@@ -57,9 +57,40 @@ describe('SQLite checkpoints', () => {
     expect(waiting).toBeGreaterThan(0)
     // Nothing to wait for: this checks that nothing happens over several of the thread's looks.
     await new Promise((resolve) => setTimeout(resolve, 500))
-    expect(storage.checkpointProgress).toEqual({ checkpoints: 0, frames: 0 })
+    expect(storage.checkpointProgress).toMatchObject({ checkpoints: 0, frames: 0 })
     expect(pagesWaiting(file)).toBe(waiting)
     storage.close()
+  })
+
+  it('close() returns once the thread has closed its connection: the writer closes last and removes the WAL', async () => {
+    const dir = tempDir()
+    dirs.push(dir)
+    const file = join(dir.path, 'coedit.db')
+    const storage = new SqliteStorage({ file })
+    await waitFor('the thread to open its connection', () => storage.checkpointProgress?.running === true, { timeoutMs: 10_000 })
+    for (let i = 0; i < 20; i++) storage.append(`doc-${i % 3}`, [randomBytes(1_000)])
+    expect(existsSync(`${file}-wal`)).toBe(true)
+    storage.close()
+    expect(storage.checkpointProgress?.running).toBe(false)
+    // Had the thread still held the file, the WAL would stay until it closed, under a caller deleting the directory.
+    expect(readdirSync(dir.path)).toEqual(['coedit.db'])
+    const reopened = new SqliteStorage({ file, backgroundCheckpoints: false })
+    expect(reopened.load('doc-0').logCount).toBe(7)
+    reopened.close()
+  })
+
+  it('stopped before the thread has started, it never opens the file afterwards (nor makes a new one where it was deleted)', async () => {
+    const dir = tempDir()
+    dirs.push(dir)
+    const file = join(dir.path, 'coedit.db')
+    const db = new Database(file)
+    db.pragma('journal_mode = WAL')
+    const checkpointer = new SqliteCheckpointer(db, file, () => {})
+    checkpointer.stop()
+    db.close()
+    unlinkSync(file)
+    await checkpointer.ended
+    expect(readdirSync(dir.path)).toEqual([])
   })
 
   it('when the thread cannot run, says so and the connection checkpoints on its own again', async () => {

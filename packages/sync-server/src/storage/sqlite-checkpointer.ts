@@ -20,8 +20,12 @@ export const CHECKPOINT_AFTER_PAGES = 1_000
  */
 const FALLBACK_AUTOCHECKPOINT_PAGES = 25_000
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1_000
+/** How long close() waits for the thread to close its connection (it may be in a checkpoint). */
+const STOP_WAIT_MS = 5_000
 
 export interface CheckpointProgress {
+  /** The thread has its connection open and is looking at the WAL. */
+  readonly running: boolean
   /** Checkpoints that copied anything. */
   readonly checkpoints: number
   /** WAL pages copied into the database file, in all. */
@@ -33,9 +37,12 @@ interface WorkerSettings {
   readonly file: string
   readonly pollMs: number
   readonly afterPages: number
+  /** One Int32 the thread sets to 1 once its connection is closed. */
+  readonly closed: SharedArrayBuffer
 }
 
-type WorkerMessage = { readonly kind: 'checkpointed'; readonly frames: number } | { readonly kind: 'failed'; readonly message: string }
+type WorkerMessage =
+  { readonly kind: 'running' } | { readonly kind: 'checkpointed'; readonly frames: number } | { readonly kind: 'failed'; readonly message: string }
 
 /**
  * Runs in the thread, from its source text: it may use nothing from this module's scope.
@@ -48,12 +55,27 @@ type WorkerMessage = { readonly kind: 'checkpointed'; readonly frames: number } 
 /* eslint-disable @typescript-eslint/no-require-imports -- an eval'd thread has require() and no module scope to import into */
 function checkpointLoop(): void {
   const { parentPort, workerData } = require('node:worker_threads') as typeof WorkerThreads
-  const { openSync, readSync } = require('node:fs') as typeof Fs
+  const { closeSync, openSync, readSync } = require('node:fs') as typeof Fs
   const { endianness } = require('node:os') as typeof Os
   const settings = workerData as WorkerSettings
+  const markClosed = () => {
+    const closed = new Int32Array(settings.closed)
+    Atomics.store(closed, 0, 1)
+    Atomics.notify(closed, 0)
+  }
   const Driver = require(settings.driver) as typeof Database
-  const db = new Driver(settings.file)
-  const index = openSync(`${settings.file}-shm`, 'r')
+  // Never creates the file: started late, after the store closed and its directory was cleared, it must not put one back.
+  let db: Database.Database | undefined
+  let index: number
+  try {
+    db = new Driver(settings.file, { fileMustExist: true })
+    index = openSync(`${settings.file}-shm`, 'r')
+  } catch (error) {
+    db?.close()
+    markClosed()
+    throw error
+  }
+  parentPort?.postMessage({ kind: 'running' })
   const header = Buffer.alloc(100)
   const read = endianness() === 'LE' ? (at: number) => header.readUInt32LE(at) : (at: number) => header.readUInt32BE(at)
   const timer = setInterval(() => {
@@ -68,8 +90,13 @@ function checkpointLoop(): void {
   }, settings.pollMs)
   parentPort?.on('message', () => {
     clearInterval(timer)
-    db.close()
-    parentPort.close()
+    try {
+      db.close()
+    } finally {
+      closeSync(index)
+      markClosed()
+      parentPort.close()
+    }
   })
 }
 /* eslint-enable @typescript-eslint/no-require-imports */
@@ -84,7 +111,13 @@ function checkpointLoop(): void {
  */
 export class SqliteCheckpointer {
   private worker: Worker | null
+  private readonly closed = new SharedArrayBuffer(4)
+  private exited = false
+  private running = false
   private stopped = false
+  private markEnded!: () => void
+  /** Settles when the thread has ended (stopped, failed or never started). */
+  readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve))
   private checkpoints = 0
   private frames = 0
 
@@ -94,11 +127,14 @@ export class SqliteCheckpointer {
     private readonly onFailure: (message: string) => void,
     afterPages = CHECKPOINT_AFTER_PAGES,
   ) {
-    const settings: WorkerSettings = { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file, pollMs: CHECKPOINT_POLL_MS, afterPages }
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3')
+    const settings: WorkerSettings = { driver, file, pollMs: CHECKPOINT_POLL_MS, afterPages, closed: this.closed }
     db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`)
     this.worker = new Worker(`(${checkpointLoop.toString()})()`, { eval: true, workerData: settings })
     this.worker.on('message', (message: WorkerMessage) => {
-      if (message.kind === 'checkpointed') {
+      if (message.kind === 'running') {
+        this.running = !this.stopped
+      } else if (message.kind === 'checkpointed') {
         if (message.frames === 0) return
         this.checkpoints++
         this.frames += message.frames
@@ -109,6 +145,8 @@ export class SqliteCheckpointer {
     })
     this.worker.on('error', (error) => this.fallBack(`background checkpoint thread failed: ${error.message}`))
     this.worker.on('exit', (code) => {
+      this.exited = true
+      this.markEnded()
       if (!this.stopped) this.fallBack(`background checkpoint thread exited (code ${code})`)
     })
     // After the listeners: adding a 'message' listener refs the thread's port again.
@@ -116,20 +154,30 @@ export class SqliteCheckpointer {
   }
 
   get progress(): CheckpointProgress {
-    return { checkpoints: this.checkpoints, frames: this.frames }
+    return { running: this.running, checkpoints: this.checkpoints, frames: this.frames }
   }
 
-  /** Stops the thread; its connection closes in it (the last to close checkpoints what is left). */
+  /**
+   * Stops the thread and returns once its connection is closed, so the writer's connection,
+   * closed next, is the last: it checkpoints what is left and removes the WAL before the caller
+   * goes on (to delete the directory, or open the file again).
+   */
   stop(): void {
     if (this.stopped) return
     this.stopped = true
-    this.worker?.postMessage('stop')
+    this.running = false
+    const worker = this.worker
     this.worker = null
+    if (!worker || this.exited) return
+    worker.postMessage('stop')
+    // Blocks this thread only: the worker runs its own event loop, and closes between two looks at the WAL.
+    if (Atomics.wait(new Int32Array(this.closed), 0, 0, STOP_WAIT_MS) === 'timed-out') void worker.terminate()
   }
 
   private fallBack(message: string): void {
     if (this.stopped) return
     this.stopped = true
+    this.running = false
     this.worker?.postMessage('stop')
     this.worker = null
     if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`)
