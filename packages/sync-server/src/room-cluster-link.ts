@@ -2,6 +2,7 @@ import * as Y from 'yjs'
 import type { Logger } from 'pino'
 import type { ClusterRelay, RoomChannel } from './cluster/cluster-relay.js'
 import type { DocumentStorage, StoredDocument } from './storage/document-storage.js'
+import { errorMessage } from './error-message.js'
 
 /** What applying another server's update did. */
 export interface RemoteApplied {
@@ -143,7 +144,7 @@ export class RoomClusterLink {
   /** The relay may have missed messages: what storage holds is merged in (Yjs ignores what we have). */
   private resync(): void {
     if (!this.host.serving || !this.storage.shared) return
-    const failed = (error: unknown): void => this.log.warn({ room: this.name, err: error instanceof Error ? error.message : String(error) }, 'resync failed')
+    const failed = (error: unknown): void => this.log.warn({ room: this.name, err: errorMessage(error) }, 'resync failed')
     let result: ReturnType<DocumentStorage['load']>
     try {
       result = this.storage.load(this.name)

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { HistoryStore, VersionRecord } from './storage/history-store.js'
+import { errorMessage } from './error-message.js'
 
 export interface HistoryOptions {
   /** A version is cut once editing pauses this long... */
@@ -71,9 +72,7 @@ export class RoomHistory {
       if (this.options.retentionMs !== null) await this.store.thinVersions(this.name, version.at - this.options.retentionMs)
       return record
     })
-    this.chain = added.catch((error: unknown) =>
-      this.log.error({ room: this.name, err: error instanceof Error ? error.message : String(error) }, 'version could not be stored'),
-    )
+    this.chain = added.catch((error: unknown) => this.log.error({ room: this.name, err: errorMessage(error) }, 'version could not be stored'))
     return added
   }
 
@@ -121,6 +120,6 @@ export class RoomHistory {
         if (latest) this.lastText = (await this.store.versionText(this.name, latest.id))?.text ?? null
         for (const author of await this.store.authorsSince(this.name, latest?.at ?? -1)) this.authors.add(author)
       })
-      .catch((error: unknown) => this.log.error({ room: this.name, err: error instanceof Error ? error.message : String(error) }, 'history could not be read'))
+      .catch((error: unknown) => this.log.error({ room: this.name, err: errorMessage(error) }, 'history could not be read'))
   }
 }

@@ -3,6 +3,7 @@ import type { DocumentStorage } from './storage/document-storage.js'
 import type { ServerMetrics } from './metrics.js'
 import type { AppendMeta } from './storage/history-store.js'
 import type { CommitParticipant, CommitQueue, PendingAppend } from './commit-queue.js'
+import { errorMessage } from './error-message.js'
 
 export interface LoggedUpdate<S> {
   readonly update: Uint8Array
@@ -176,6 +177,6 @@ export class RoomLog<S> implements CommitParticipant {
   private compactFailed(error: unknown): void {
     // The log is still complete, so nothing is lost; compaction is retried on later appends.
     this.options.metrics.storageErrors.inc({ operation: 'compact' })
-    this.options.log.error({ room: this.options.name, err: error instanceof Error ? error.message : String(error) }, 'compaction failed')
+    this.options.log.error({ room: this.options.name, err: errorMessage(error) }, 'compaction failed')
   }
 }

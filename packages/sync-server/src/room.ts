@@ -1,51 +1,24 @@
-import * as Y from 'yjs'
 import { CLOSE, DELETED_REASON } from '@coedit/wire'
 import type { Awareness } from 'y-protocols/awareness'
-import type { Logger } from 'pino'
 import type { DocumentStorage, StoredDocument } from './storage/document-storage.js'
-import type { ServerMetrics } from './metrics.js'
 import { ProtocolError, encodePermissionDenied, encodeSyncStep1 } from './protocol.js'
+import { errorMessage } from './error-message.js'
+import type { RoomOptions } from './room-options.js'
 import { RoomPresence } from './room-presence.js'
 import { WarmUp } from './room-warm-up.js'
 import type { RoomMember } from './room-member.js'
 import { PolicyViolation, handleMessage, type RoomPort } from './message-handler.js'
-import { addsStructs, type DecodedUpdate } from './update-effect.js'
+import { addsStructs, decodeOrRefuse } from './update-effect.js'
 import { RoomDocument } from './room-document.js'
 import { DEFAULT_PRESENCE_LIMITS, type AwarenessEntry, type PresenceLimits } from './awareness-update.js'
 import { UpdateRelay, type RelayTarget } from './update-relay.js'
 import { RoomLog } from './room-log.js'
-import type { CommitQueue } from './commit-queue.js'
-import type { ClusterRelay } from './cluster/cluster-relay.js'
 import { RoomClusterLink, type ClusterLinkHost, type RemoteApplied } from './room-cluster-link.js'
-import { RoomHistory, type HistoryOptions } from './room-history.js'
+import { RoomHistory } from './room-history.js'
 import { isHistoryStore } from './storage/history-store.js'
 
 export type { RoomMember } from './room-member.js'
-
-export interface RoomOptions {
-  readonly storage: DocumentStorage
-  readonly metrics: ServerMetrics
-  readonly log: Logger
-  readonly unloadDelayMs: number
-  readonly compactAfterUpdates: number
-  readonly compactAfterBytes: number
-  /** Frames a session may send while the room is still loading before it is closed. */
-  readonly maxQueuedMessages: number
-  /** Under load, updates relayed within this window share one frame. */
-  readonly relayWindowMs: number
-  /** The server's group commit. */
-  readonly commits: CommitQueue
-  /** Refuse updates that would grow the encoded document past this; 0 = no cap. */
-  readonly maxDocumentBytes: number
-  /** Other servers holding the same rooms, when running as a cluster. */
-  readonly cluster: ClusterRelay | null
-  /** Bounds of one presence state. */
-  readonly presenceLimits?: PresenceLimits
-  /** When versions are cut; null keeps no history (nor does a store without it). */
-  readonly history: HistoryOptions | null
-  /** Called once when the room has left memory (or failed to load) so the registry forgets it. */
-  readonly onUnloaded: (room: Room) => void
-}
+export type { RoomOptions } from './room-options.js'
 
 type RoomState =
   | { readonly kind: 'loading'; readonly queue: Array<{ session: RoomMember; data: Uint8Array }> }
@@ -231,7 +204,7 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
       this.dropViewOnlyUpdate(update, kind, origin)
       return
     }
-    this.document.check(decode(update), update.byteLength)
+    this.document.check(decodeOrRefuse(update), update.byteLength)
     const { changes, failure, incomplete } = this.document.integrate(update, origin)
     // What did integrate is a valid part of the document: stored and relayed like any change.
     for (const change of changes) this.writes.add(change, origin)
@@ -248,7 +221,7 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
    * delete set, so its deletions are not compared: that would cost a scan of the document).
    */
   private dropViewOnlyUpdate(update: Uint8Array, kind: 'sync-step-2' | 'update', session: RoomMember): void {
-    if (kind === 'sync-step-2' && !addsStructs(this.document.doc, decode(update))) return
+    if (kind === 'sync-step-2' && !addsStructs(this.document.doc, decodeOrRefuse(update))) return
     this.options.metrics.viewOnlyUpdatesDropped.inc()
     if (session.toldViewOnly) return
     session.toldViewOnly = true
@@ -513,17 +486,4 @@ export class Room implements RoomPort<RoomMember>, ClusterLinkHost {
     this.document.destroy()
     this.options.metrics.roomsLoaded.dec()
   }
-}
-
-/** Decodes a whole update first: Y.applyUpdate integrates as it decodes, so garbage would be half-applied. */
-function decode(update: Uint8Array): DecodedUpdate {
-  try {
-    return Y.decodeUpdate(update)
-  } catch (error) {
-    throw new ProtocolError(`invalid Yjs update: ${(error as Error).message}`)
-  }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

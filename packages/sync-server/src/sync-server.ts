@@ -9,7 +9,7 @@ import { EVICTION_CAUSES, Session, type CloseCause } from './session.js'
 import { ServerMetrics } from './metrics.js'
 import { DEFAULT_PRESENCE_LIMITS } from './awareness-update.js'
 import { UpgradeGate, pathOf, type Admission, type RefusalKind } from './upgrade-gate.js'
-import { COEDIT_PROTOCOL, OPEN_ACCESS, TOKEN_PROTOCOL_PREFIX, type AccessPolicy } from './access/access-policy.js'
+import { OPEN_ACCESS, type AccessPolicy } from './access/access-policy.js'
 import { REVOKED_REASON, RevocationList, type Revocation } from './access/revocations.js'
 import type { DocumentStorage } from './storage/document-storage.js'
 import { MemoryStorage } from './storage/memory-storage.js'
@@ -18,6 +18,9 @@ import type { ClusterRelay } from './cluster/cluster-relay.js'
 import { resolveOptions, type ResolvedSyncServerOptions, type SyncServerOptions } from './sync-server-options.js'
 import { DocumentService, type DocumentHost } from './document-service.js'
 import { DocumentHistory } from './document-history.js'
+import { enforceSendBudget } from './send-budget.js'
+import { chooseProtocol, writeRefusal } from './upgrade-answer.js'
+import { errorMessage } from './error-message.js'
 
 export { DEFAULT_SYNC_SERVER_OPTIONS } from './sync-server-options.js'
 export type { ResolvedSyncServerOptions, SyncServerOptions } from './sync-server-options.js'
@@ -106,42 +109,9 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
 
   private budgetTimer: NodeJS.Timeout | null = null
 
-  /**
-   * Peers that never read pin what is queued for them; each stays under its own cap, but many
-   * together could exhaust memory. Past a budget (per address, then server-wide) the sessions
-   * holding the most unsent bytes are dropped first. Returns how many were dropped.
-   */
+  /** Drops the sessions holding the most unsent bytes while over a send budget; returns how many. */
   enforceSendBudget(): number {
-    let dropped = 0
-    const perAddress = this.options.maxBufferedBytesPerAddress
-    if (perAddress > 0) {
-      const byAddress = new Map<string, Session[]>()
-      for (const session of this.sessions) {
-        const list = byAddress.get(session.address)
-        if (list) list.push(session)
-        else byAddress.set(session.address, [session])
-      }
-      for (const [address, sessions] of byAddress) dropped += this.dropGreediest(sessions, perAddress, `the send budget of ${perAddress} bytes for ${address}`)
-    }
-    const total = this.options.maxTotalBufferedBytes
-    if (total > 0) dropped += this.dropGreediest(this.sessions, total, `the server's send budget of ${total} bytes`)
-    return dropped
-  }
-
-  private dropGreediest(sessions: Iterable<Session>, budget: number, what: string): number {
-    const open = [...sessions].filter((session) => session.isOpen)
-    let unsent = 0
-    for (const session of open) unsent += session.bufferedAmount
-    if (unsent <= budget) return 0
-    let dropped = 0
-    for (const session of open.sort((a, b) => b.bufferedAmount - a.bufferedAmount)) {
-      if (unsent <= budget) break
-      unsent -= session.bufferedAmount
-      session.terminate('backpressure', CLOSE.policy, `${what} is spent; this connection held the most unsent data`)
-      dropped++
-    }
-    this.log.warn({ dropped, budget: what }, 'unsent bytes over budget; dropped the connections holding the most')
-    return dropped
+    return enforceSendBudget(this.sessions, { perAddress: this.options.maxBufferedBytesPerAddress, total: this.options.maxTotalBufferedBytes }, this.log)
   }
 
   /** Closes every session whose token a new revocation names (made here, by the CLI or by another server). */
@@ -297,7 +267,7 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
       this.cluster?.check()
       return null
     } catch (error) {
-      return error instanceof Error ? error.message : String(error)
+      return errorMessage(error)
     }
   }
 
@@ -435,39 +405,10 @@ export class SyncServer extends EventEmitter<SyncServerEvents> {
   private refuseUpgrade(socket: Duplex, status: number, reason: string, kind: RefusalKind): void {
     this.metrics.upgradesRefused.inc({ status: String(status), reason: kind })
     this.log.info({ status, reason }, 'upgrade refused')
-    if (socket.destroyed) return
-    const body = `${reason}\n`
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
-        'Content-Type: text/plain; charset=utf-8\r\n' +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        'Connection: close\r\n\r\n' +
-        body,
-    )
+    writeRefusal(socket, status, reason)
   }
 }
 
 export function createSyncServer(options: SyncServerOptions = {}): SyncServer {
   return new SyncServer(options)
-}
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  410: 'Gone',
-  403: 'Forbidden',
-  404: 'Not Found',
-  429: 'Too Many Requests',
-  503: 'Service Unavailable',
-}
-
-/**
- * Browsers drop a handshake whose answer names no subprotocol when they offered some, so one
- * offered is echoed: 'coedit' if there, else the first that is not a token. A token is never
- * echoed (it would land in response logs): clients that send one must offer 'coedit' too.
- */
-function chooseProtocol(offered: Set<string>): string | false {
-  if (offered.has(COEDIT_PROTOCOL)) return COEDIT_PROTOCOL
-  for (const protocol of offered) if (!protocol.startsWith(TOKEN_PROTOCOL_PREFIX)) return protocol
-  return false
 }

@@ -1,4 +1,5 @@
 import * as Y from 'yjs'
+import { ProtocolError } from './protocol.js'
 
 export type DecodedUpdate = ReturnType<typeof Y.decodeUpdate>
 
@@ -14,4 +15,13 @@ export function addsStructs(doc: Y.Doc, decoded: DecodedUpdate): boolean {
     if (struct.id.clock + struct.length > Y.getState(doc.store, struct.id.client)) return true
   }
   return false
+}
+
+/** Decodes a whole update first: Y.applyUpdate integrates as it decodes, so garbage would be half-applied. */
+export function decodeOrRefuse(update: Uint8Array): DecodedUpdate {
+  try {
+    return Y.decodeUpdate(update)
+  } catch (error) {
+    throw new ProtocolError(`invalid Yjs update: ${(error as Error).message}`)
+  }
 }
