@@ -13,6 +13,13 @@ afterEach(() => {
   for (const d of dirs.splice(0)) d.remove()
 })
 
+/** A database path in a directory of its own, removed after the test. */
+function freshFile(name = 'coedit.db'): { dir: string; file: string } {
+  const dir = tempDir()
+  dirs.push(dir)
+  return { dir: dir.path, file: join(dir.path, name) }
+}
+
 /** WAL pages not yet copied into the database file: mxFrame less nBackfill in the wal-index (sqlite.org/walformat.html). */
 function pagesWaiting(file: string): number {
   const header = readFileSync(`${file}-shm`).subarray(0, 100)
@@ -22,9 +29,7 @@ function pagesWaiting(file: string): number {
 
 describe('SQLite checkpoints', () => {
   it('run on a thread of their own once the WAL holds enough pages, and lose nothing', async () => {
-    const dir = tempDir()
-    dirs.push(dir)
-    const file = join(dir.path, 'coedit.db')
+    const { file } = freshFile()
     const warnings: string[] = []
     const storage = new SqliteStorage({ file, onWarning: (message) => warnings.push(message) })
     const written = new Map<string, number>()
@@ -48,9 +53,7 @@ describe('SQLite checkpoints', () => {
   })
 
   it('a WAL below the threshold is left alone (the next commit would sync a new WAL header on the writer)', async () => {
-    const dir = tempDir()
-    dirs.push(dir)
-    const file = join(dir.path, 'coedit.db')
+    const { file } = freshFile()
     const storage = new SqliteStorage({ file })
     for (let i = 0; i < 20; i++) storage.append('doc', [randomBytes(100)])
     const waiting = pagesWaiting(file)
@@ -63,9 +66,7 @@ describe('SQLite checkpoints', () => {
   })
 
   it('close() returns once the thread has closed its connection: the writer closes last and removes the WAL', async () => {
-    const dir = tempDir()
-    dirs.push(dir)
-    const file = join(dir.path, 'coedit.db')
+    const { dir, file } = freshFile()
     const storage = new SqliteStorage({ file })
     await waitFor('the thread to open its connection', () => storage.checkpointProgress?.running === true, { timeoutMs: 10_000 })
     for (let i = 0; i < 20; i++) storage.append(`doc-${i % 3}`, [randomBytes(1_000)])
@@ -73,16 +74,14 @@ describe('SQLite checkpoints', () => {
     storage.close()
     expect(storage.checkpointProgress?.running).toBe(false)
     // Had the thread still held the file, the WAL would stay until it closed, under a caller deleting the directory.
-    expect(readdirSync(dir.path)).toEqual(['coedit.db'])
+    expect(readdirSync(dir)).toEqual(['coedit.db'])
     const reopened = new SqliteStorage({ file, backgroundCheckpoints: false })
     expect(reopened.load('doc-0').logCount).toBe(7)
     reopened.close()
   })
 
   it('stopped before the thread has started, it never opens the file afterwards (nor makes a new one where it was deleted)', async () => {
-    const dir = tempDir()
-    dirs.push(dir)
-    const file = join(dir.path, 'coedit.db')
+    const { dir, file } = freshFile()
     const db = new Database(file)
     db.pragma('journal_mode = WAL')
     const checkpointer = new SqliteCheckpointer(db, file, () => {})
@@ -90,13 +89,11 @@ describe('SQLite checkpoints', () => {
     db.close()
     unlinkSync(file)
     await checkpointer.ended
-    expect(readdirSync(dir.path)).toEqual([])
+    expect(readdirSync(dir)).toEqual([])
   })
 
   it('when the thread cannot run, says so and the connection checkpoints on its own again', async () => {
-    const dir = tempDir()
-    dirs.push(dir)
-    const file = join(dir.path, 'plain.db')
+    const { file } = freshFile('plain.db')
     // A rollback-journal database has no wal-index for the thread to read.
     const db = new Database(file)
     db.pragma('wal_autocheckpoint = 1000')
