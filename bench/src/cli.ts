@@ -54,7 +54,7 @@ const scenarios: Scenario[] = quick
 if (values.help) {
   console.log(`pnpm bench [--quick] [--only <scenario,...>] [--servers <id,...>] [--runs <n>]
   --quick     reduced sizes, one run, peers without persistence (about 3 minutes)
-  --only      scenarios: ${scenarios.map((s) => s.id).join(', ')}
+  --only      scenarios, by id or the start of one: ${scenarios.map((s) => s.id).join(', ')}
   --servers   ${SERVERS.map((s) => s.id).join(', ')}
   --runs      repetitions per scenario and server (default 3, quick 1)
 Results: bench/results/<date>.json and .md`)
@@ -62,7 +62,14 @@ Results: bench/results/<date>.json and .md`)
 }
 
 const only = values.only?.split(',')
-const selectedScenarios = only ? scenarios.filter((s) => only.some((o) => s.id.startsWith(o))) : scenarios
+// An id picks that scenario alone ('cluster' is not also 'cluster-rooms'); anything else is a prefix ('many' for many-rooms).
+const picks = (id: string, wanted: string): boolean => id === wanted || (!scenarios.some((s) => s.id === wanted) && id.startsWith(wanted))
+const unknown = only?.filter((wanted) => !scenarios.some((s) => picks(s.id, wanted))) ?? []
+if (unknown.length > 0) {
+  console.error(`--only: no scenario is or starts with ${unknown.map((u) => `'${u}'`).join(', ')} (there are: ${scenarios.map((s) => s.id).join(', ')})`)
+  process.exit(2)
+}
+const selectedScenarios = only ? scenarios.filter((s) => only.some((o) => picks(s.id, o))) : scenarios
 const serverIds = values.servers?.split(',')
 // A quick run compares against one peer of each family; a full run against all of them.
 const QUICK_SERVERS = ['coedit', 'yws', 'hocuspocus', 'relay']
