@@ -63,11 +63,11 @@ function checkpointLoop(): void {
     Atomics.store(closed, 0, 1)
     Atomics.notify(closed, 0)
   }
-  const Driver = require(settings.driver) as typeof Database
   // Never creates the file: started late, after the store closed and its directory was cleared, it must not put one back.
   let db: Database.Database | undefined
   let index: number
   try {
+    const Driver = require(settings.driver) as typeof Database
     db = new Driver(settings.file, { fileMustExist: true })
     index = openSync(`${settings.file}-shm`, 'r')
   } catch (error) {
@@ -114,7 +114,10 @@ export class SqliteCheckpointer {
   private readonly closed = new SharedArrayBuffer(4)
   private exited = false
   private running = false
+  /** No more checkpoints here: stopped, or handed back to the writer. */
   private stopped = false
+  /** The thread was told to close its connection. */
+  private told = false
   private markEnded!: () => void
   /** Settles when the thread has ended (stopped, failed or never started). */
   readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve))
@@ -163,23 +166,28 @@ export class SqliteCheckpointer {
    * goes on (to delete the directory, or open the file again).
    */
   stop(): void {
-    if (this.stopped) return
     this.stopped = true
     this.running = false
     const worker = this.worker
     this.worker = null
     if (!worker || this.exited) return
-    worker.postMessage('stop')
+    this.tellToClose(worker)
     // Blocks this thread only: the worker runs its own event loop, and closes between two looks at the WAL.
     if (Atomics.wait(new Int32Array(this.closed), 0, 0, STOP_WAIT_MS) === 'timed-out') void worker.terminate()
   }
 
+  private tellToClose(worker: Worker): void {
+    if (this.told) return
+    this.told = true
+    worker.postMessage('stop')
+  }
+
+  /** The thread stays referenced: stop() still waits for its connection to close. */
   private fallBack(message: string): void {
     if (this.stopped) return
     this.stopped = true
     this.running = false
-    this.worker?.postMessage('stop')
-    this.worker = null
+    if (this.worker) this.tellToClose(this.worker)
     if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`)
     this.onFailure(`${message}; checkpointing on the writing connection again`)
   }
